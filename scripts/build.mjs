@@ -1,0 +1,32 @@
+// Bundles the CLI (and, as a lazily loaded chunk, the daemon) into dist/ with esbuild.
+// One bundled entry keeps start-up fast: module resolution of many small files dominates otherwise.
+import { build } from 'esbuild';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+
+await build({
+  entryPoints: { clauderon: 'src/cli/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  chunkNames: 'chunks/[name]-[hash]',
+  // Native addon: loaded from node_modules at run time.
+  external: ['better-sqlite3', 'typescript'],
+  define: { __CLAUDERON_VERSION__: JSON.stringify(pkg.version) },
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
+// The shebang goes only on the entry file.
+const entry = new URL('../dist/clauderon.js', import.meta.url);
+const text = readFileSync(entry, 'utf8');
+const { writeFileSync } = await import('node:fs');
+writeFileSync(entry, `#!/usr/bin/env node\n${text}`);
+chmodSync(entry, 0o755);

@@ -1,0 +1,352 @@
+// The `clauderon` bin. Parses argv (commander), talks to the daemon through DaemonClient, and
+// prints for people (tables, one-line errors) or for scripts (--json). Heavy modules are loaded
+// only by the commands that need them; the daemon code is a separate lazily loaded chunk.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { DaemonClient } from '../client/client.js';
+import { getPaths, resolveHome, type Paths } from '../config/paths.js';
+import { ClauderonError, errorMessage, isClauderonError } from '../core/errors.js';
+import type { ProgressEvent } from '../core/events.js';
+import { ACCESS_MODES, AGENTS, BACKENDS, SESSION_FIELDS, type Session } from '../core/types.js';
+import { VERSION } from '../version.js';
+import { colorStatus, sessionTable, shortenHome, useColor } from './format.js';
+
+let debug = process.argv.includes('--debug');
+
+function paths(): Paths {
+  return getPaths(resolveHome());
+}
+
+async function connect(): Promise<DaemonClient> {
+  return DaemonClient.connect({
+    paths: paths(),
+    onStatus: (m) => {
+      if (process.stderr.isTTY) process.stderr.write(`${m}\n`);
+    },
+  });
+}
+
+async function withClient<T>(fn: (c: DaemonClient) => Promise<T>): Promise<T> {
+  const client = await connect();
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}
+
+function printJson(v: unknown): void {
+  process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+}
+
+/** A session with exactly the public field names, in order. */
+function publicSession(s: Session): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of SESSION_FIELDS) out[f] = s[f];
+  return out;
+}
+
+function expandPath(p: string): string {
+  if (p === '~') return homedir();
+  if (p.startsWith('~/')) return resolve(homedir(), p.slice(2));
+  return resolve(p);
+}
+
+function readPrompt(opt: string | undefined, file: string | undefined): string {
+  if (file !== undefined) return readFileSync(file === '-' ? 0 : file, 'utf8').trim();
+  if (opt === '-') return readFileSync(0, 'utf8').trim();
+  return opt ?? '';
+}
+
+function progressPrinter(enabled: boolean): (p: ProgressEvent) => void {
+  return (p) => {
+    if (!enabled) return;
+    if (p.state === 'started') return;
+    const mark = p.state === 'done' ? '✓' : p.state === 'failed' ? '✗' : '↺';
+    const extra = p.state === 'rolled_back' ? ' (rolled back)' : p.ms !== null ? ` (${p.ms} ms)` : '';
+    process.stderr.write(`  ${mark} ${p.step}${extra}${p.message ? `: ${p.message}` : ''}\n`);
+  };
+}
+
+function warn(lines: string[]): void {
+  for (const l of lines) process.stderr.write(`note: ${l}\n`);
+}
+
+const program = new Command();
+program
+  .name('clauderon')
+  .description('Run AI coding agents in isolated sessions: a git worktree plus an agent in Zellij, tmux or a container.')
+  .version(VERSION, '-V, --version')
+  .option('--daemon', 'run the daemon in the foreground (same as `clauderon daemon`)')
+  .option('--debug', 'show stack traces on errors')
+  .showSuggestionAfterError(true)
+  .configureOutput({ outputError: (str, write) => write(str) })
+  .exitOverride()
+  .action(async (opts: { daemon?: boolean }) => {
+    if (opts.daemon) return runDaemonForeground();
+    program.outputHelp();
+  });
+
+program
+  .command('create')
+  .description('create a session: a worktree of the repository and an agent working on the prompt')
+  .option('-r, --repo <path>', 'repository (or a directory inside one)', '.')
+  .option('-p, --prompt <text>', 'what the agent should do ("-" reads standard input)')
+  .option('--prompt-file <file>', 'read the prompt from a file ("-" for standard input)')
+  .option('-n, --name <name>', 'session name (default: from the prompt plus a 4-character suffix)')
+  .addOption(new Option('-b, --backend <backend>', 'where the agent runs (default: zellij, or tmux when zellij is missing)').choices(BACKENDS))
+  .addOption(new Option('-a, --agent <agent>', 'which agent (default: claude)').choices(AGENTS))
+  .option('-m, --model <model>', 'model for the agent')
+  .addOption(new Option('--access-mode <mode>', 'what the agent may do through the proxy').choices(ACCESS_MODES).default('read-write'))
+  .option('--dangerous-skip-checks', "skip the agent's permission prompts (e.g. claude --dangerously-skip-permissions)", false)
+  .option('--no-plan-mode', 'start the agent out of plan mode')
+  .option('--json', 'print the session as JSON')
+  .action(async (o: {
+    repo: string; prompt?: string; promptFile?: string; name?: string; backend?: (typeof BACKENDS)[number];
+    agent?: (typeof AGENTS)[number]; model?: string; accessMode: (typeof ACCESS_MODES)[number];
+    dangerousSkipChecks: boolean; planMode: boolean; json?: boolean;
+  }) => {
+    const prompt = readPrompt(o.prompt, o.promptFile);
+    const showProgress = !o.json && Boolean(process.stderr.isTTY || process.env.CLAUDERON_PROGRESS);
+    const result = await withClient((c) =>
+      c.call(
+        'sessions.create',
+        {
+          repoPath: expandPath(o.repo),
+          prompt,
+          ...(o.name !== undefined ? { name: o.name } : {}),
+          ...(o.backend ? { backend: o.backend } : {}),
+          ...(o.agent ? { agent: o.agent } : {}),
+          ...(o.model ? { model: o.model } : {}),
+          accessMode: o.accessMode,
+          skipChecks: o.dangerousSkipChecks,
+          planMode: o.planMode,
+        },
+        progressPrinter(showProgress),
+      ),
+    );
+    warn(result.warnings);
+    if (o.json) return printJson(publicSession(result.session));
+    const s = result.session;
+    process.stdout.write(`Created ${s.name} (${s.agent} on ${s.backend}, branch ${s.branchName})\nAttach: clauderon attach ${s.name}\n`);
+  });
+
+program
+  .command('list')
+  .alias('ls')
+  .description('list sessions (archived ones with --archived or --all)')
+  .option('--archived', 'only archived sessions')
+  .option('--all', 'active and archived sessions')
+  .option('--json', 'print a JSON array of sessions')
+  .action(async (o: { archived?: boolean; all?: boolean; json?: boolean }) => {
+    const filter = o.all ? 'all' : o.archived ? 'archived' : 'active';
+    const sessions = await withClient((c) => c.call('sessions.list', { filter }));
+    if (o.json) return printJson(sessions.map(publicSession));
+    if (sessions.length === 0) {
+      process.stdout.write(filter === 'active' ? 'No sessions. Create one: clauderon create --repo PATH --prompt "…"\n' : 'No sessions.\n');
+      return;
+    }
+    process.stdout.write(`${sessionTable(sessions, process.stdout.columns ?? 100, useColor(process.stdout))}\n`);
+  });
+
+program
+  .command('show')
+  .description('show one session')
+  .argument('<name>', 'session name or id')
+  .option('--json', 'print JSON')
+  .action(async (name: string, o: { json?: boolean }) => {
+    const s = await withClient((c) => c.call('sessions.get', { name }));
+    if (o.json) return printJson(publicSession(s));
+    const color = useColor(process.stdout);
+    const rows: [string, string][] = [
+      ['name', s.name], ['status', colorStatus(s.status, color)], ['agent', `${s.agent}${s.model ? ` (${s.model})` : ''}`],
+      ['backend', `${s.backend}${s.backendId ? ` (${s.backendId})` : ''}`], ['repository', shortenHome(s.repoPath) + (s.subdirectory ? ` (in ${s.subdirectory})` : '')],
+      ['worktree', shortenHome(s.worktreePath)], ['branch', s.branchName], ['access mode', s.accessMode],
+      ['plan mode', s.planMode ? 'on' : 'off'], ['skip checks', s.skipChecks ? 'yes' : 'no'], ['created', s.createdAt],
+      ['prompt', s.prompt], ...(s.error ? ([['error', s.error]] as [string, string][]) : []),
+    ];
+    for (const [k, v] of rows) process.stdout.write(`${k.padEnd(12)} ${v}\n`);
+  });
+
+program
+  .command('attach')
+  .description("attach this terminal to a session's agent (zellij attach / tmux attach)")
+  .argument('<name>', 'session name or id')
+  .action(async (name: string) => {
+    const { argv, detachHint, session } = await withClient((c) => c.call('sessions.attach', { name }));
+    process.stderr.write(`Attaching to ${session.name} — ${detachHint}\n`);
+    const [cmd, ...args] = argv;
+    const env = { ...process.env };
+    delete env.TMUX; // our tmux server is not the one we may be running inside
+    delete env.ZELLIJ;
+    const code = await new Promise<number>((res) => {
+      const child = spawn(cmd ?? '', args, { stdio: 'inherit', env });
+      child.on('error', (e) => {
+        process.stderr.write(`clauderon: could not run ${cmd}: ${e.message}\n`);
+        res(1);
+      });
+      child.on('exit', (c, sig) => res(c ?? (sig ? 1 : 0)));
+    });
+    process.exitCode = code;
+  });
+
+for (const [cmd, method, desc] of [
+  ['archive', 'sessions.archive', 'stop the agent and hide the session (the worktree is kept)'],
+  ['unarchive', 'sessions.unarchive', 'bring an archived session back (the agent is restarted; Claude resumes its conversation)'],
+] as const) {
+  program
+    .command(cmd)
+    .description(desc)
+    .argument('<name>', 'session name or id')
+    .option('--json', 'print the session as JSON')
+    .action(async (name: string, o: { json?: boolean }) => {
+      const r = await withClient((c) => c.call(method, { name }));
+      const s = 'session' in r ? r.session : r;
+      if ('warnings' in r) warn(r.warnings);
+      if (o.json) return printJson(publicSession(s));
+      process.stdout.write(`${cmd === 'archive' ? 'Archived' : 'Unarchived'} ${s.name}\n`);
+    });
+}
+
+program
+  .command('delete')
+  .alias('rm')
+  .description('delete a session: stop the agent, remove the worktree and (if merged or --force) its branch')
+  .argument('<name>', 'session name or id')
+  .option('-f, --force', 'also discard uncommitted changes and delete a branch with unmerged commits')
+  .option('--json', 'print the result as JSON')
+  .action(async (name: string, o: { force?: boolean; json?: boolean }) => {
+    const r = await withClient((c) => c.call('sessions.delete', { name, force: Boolean(o.force) }));
+    if (o.json) return printJson({ deleted: publicSession(r.session), notes: r.notes });
+    warn(r.notes);
+    process.stdout.write(`Deleted ${r.session.name}\n`);
+  });
+
+program
+  .command('output')
+  .description("print the last lines of a session's agent screen")
+  .argument('<name>', 'session name or id')
+  .option('-n, --lines <n>', 'how many lines', (v) => Number.parseInt(v, 10), 50)
+  .action(async (name: string, o: { lines: number }) => {
+    const r = await withClient((c) => c.call('sessions.output', { name, lines: o.lines }));
+    process.stdout.write(`${r.output}\n`);
+  });
+
+program
+  .command('reconcile')
+  .description('compare sessions with reality (worktrees, backend sessions) and repair what is safe')
+  .option('--json', 'print the report as JSON')
+  .action(async (o: { json?: boolean }) => {
+    const items = await withClient((c) => c.call('reconcile', {}));
+    if (o.json) return printJson(items);
+    if (items.length === 0) {
+      process.stdout.write('Everything matches: nothing to repair.\n');
+      return;
+    }
+    for (const i of items) process.stdout.write(`${i.action.padEnd(8)} ${i.kind.padEnd(16)} ${i.session ?? '-'}  ${i.detail}\n`);
+  });
+
+const daemonCmd = program
+  .command('daemon')
+  .description('run the daemon in the foreground (it owns sessions, the store and the proxies)')
+  .action(async () => runDaemonForeground());
+daemonCmd
+  .command('status')
+  .description('show whether a daemon is running for this home')
+  .option('--json', 'print JSON')
+  .action(async (o: { json?: boolean }) => {
+    let info;
+    try {
+      const c = await DaemonClient.connect({ paths: paths(), autoSpawn: false });
+      info = await c.call('daemon.info', {});
+      c.close();
+    } catch {
+      info = null;
+    }
+    if (o.json) return printJson({ running: info !== null, ...(info ?? {}) });
+    process.stdout.write(info ? `running: pid ${info.pid}, version ${info.version}, since ${info.startedAt}\n` : 'not running\n');
+    if (!info) process.exitCode = 3;
+  });
+daemonCmd
+  .command('stop')
+  .description('stop the daemon (sessions keep running)')
+  .action(async () => {
+    let c: DaemonClient;
+    try {
+      c = await DaemonClient.connect({ paths: paths(), autoSpawn: false });
+    } catch {
+      process.stdout.write('not running\n');
+      return;
+    }
+    const info = await c.call('daemon.info', {});
+    await c.call('daemon.stop', {});
+    await new Promise<void>((res) => {
+      c.onClose(res);
+    });
+    for (let i = 0; i < 200; i++) {
+      try {
+        process.kill(info.pid, 0);
+      } catch {
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    process.stdout.write(`stopped daemon (pid ${info.pid})\n`);
+  });
+
+const configCmd = program.command('config').description('show configuration and file locations');
+configCmd
+  .command('show')
+  .description('print the effective configuration (config.toml merged over defaults)')
+  .option('--json', 'print JSON')
+  .action(async (o: { json?: boolean }) => {
+    const p = paths();
+    const { loadConfig } = await import('../config/config.js');
+    const config = await loadConfig(p.config);
+    if (o.json) return printJson({ path: p.config, config });
+    const { stringify } = await import('smol-toml');
+    process.stdout.write(`# ${p.config}\n${stringify(config)}\n`);
+  });
+configCmd
+  .command('paths')
+  .description('print where clauderon keeps its files')
+  .option('--json', 'print JSON')
+  .action((o: { json?: boolean }) => {
+    const p = paths();
+    if (o.json) return printJson(p);
+    for (const [k, v] of Object.entries(p)) process.stdout.write(`${k.padEnd(12)} ${v}\n`);
+  });
+
+async function runDaemonForeground(): Promise<void> {
+  const { runDaemon } = await import('../daemon/server.js');
+  await runDaemon({ paths: paths(), echoLog: process.env.CLAUDERON_DAEMON_DETACHED !== '1' });
+}
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version print and exit 0; usage errors have been printed by commander.
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (debug || !isClauderonError(e)) {
+      if (debug) process.setSourceMapsEnabled(true);
+      process.stderr.write(`clauderon: ${debug && e instanceof Error ? (e.stack ?? e.message) : errorMessage(e)}\n`);
+    } else {
+      process.stderr.write(`clauderon: ${e.message}\n`);
+    }
+    if (process.argv.includes('--json')) {
+      process.stdout.write(`${JSON.stringify({ error: { code: isClauderonError(e) ? e.code : 'internal', message: errorMessage(e) } })}\n`);
+    }
+    process.exitCode = 1;
+  }
+}
+
+debug = program.opts<{ debug?: boolean }>().debug ?? debug;
+void main();
+export { ClauderonError };

@@ -1,0 +1,103 @@
+// User configuration: CLAUDERON_HOME/config.toml, read with cosmiconfig and a TOML loader,
+// validated once with zod. Unknown keys are errors (a typo should not be silently ignored).
+import { cosmiconfig } from 'cosmiconfig';
+import { parse, TomlError } from 'smol-toml';
+import { z } from 'zod';
+import { ClauderonError } from '../core/errors.js';
+import { AGENTS, BACKENDS } from '../core/types.js';
+
+const agentOverride = z
+  .object({
+    /** Replaces the agent executable: a path/name, or an argv prefix. Built arguments follow. */
+    command: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    /** Extra arguments placed before the built ones. */
+    args: z.array(z.string()).optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    general: z
+      .object({
+        default_backend: z.enum(BACKENDS).optional(),
+        default_agent: z.enum(AGENTS).default('claude'),
+        max_sessions: z.number().int().positive().default(100),
+        max_concurrent_creates: z.number().int().positive().default(4),
+      })
+      .strict()
+      .prefault({}),
+    agents: z
+      .object({ claude: agentOverride.optional(), codex: agentOverride.optional(), gemini: agentOverride.optional() })
+      .strict()
+      .prefault({}),
+    tmux: z
+      .object({
+        /** Path of the tmux server socket; default CLAUDERON_HOME/tmux.sock. */
+        socket: z.string().min(1).optional(),
+        width: z.number().int().min(20).default(200),
+        height: z.number().int().min(5).default(50),
+      })
+      .strict()
+      .prefault({}),
+    zellij: z
+      .object({
+        /** Extra environment for the agent, as "KEY=VALUE" strings. */
+        env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*=/, 'expected "KEY=VALUE"')).default([]),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+
+export function defaultConfig(): Config {
+  return configSchema.parse({});
+}
+
+/** Validate a parsed object; errors name the file and the first bad key. */
+export function parseConfig(raw: unknown, file: string): Config {
+  const r = configSchema.safeParse(raw ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+  const what = issue ? issue.message : 'invalid';
+  throw new ClauderonError('config', `${file}: ${where}: ${what} — fix the file or move it aside`);
+}
+
+/** Load config.toml from the home directory (absent file → defaults). */
+export async function loadConfig(file: string): Promise<Config> {
+  const explorer = cosmiconfig('clauderon', {
+    searchPlaces: [],
+    cache: false,
+    loaders: {
+      '.toml': (_path: string, content: string) => {
+        try {
+          return parse(content);
+        } catch (e) {
+          if (e instanceof TomlError) {
+            throw new ClauderonError('config', `${file}: line ${e.line}, column ${e.column}: ${firstLine(e.message)} — fix the file or move it aside`);
+          }
+          throw e;
+        }
+      },
+    },
+  });
+  let result: { config: unknown } | null;
+  try {
+    result = await explorer.load(file);
+  } catch (e) {
+    if (e instanceof ClauderonError) throw e;
+    if (isErrno(e, 'ENOENT')) return defaultConfig();
+    throw new ClauderonError('config', `cannot read ${file}: ${firstLine(e instanceof Error ? e.message : String(e))}`);
+  }
+  return parseConfig(result?.config ?? {}, file);
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0] ?? s;
+}
+
+function isErrno(e: unknown, code: string): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
+}

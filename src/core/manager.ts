@@ -1,0 +1,551 @@
+// SessionManager: the lifecycle of sessions. Lives in the daemon; every change goes through the
+// store (status changes are event rows) and is pushed to subscribers.
+//
+// Creation is a sequence of recorded steps — validate → worktree → backend → finalize (the proxy
+// and hooks steps slot in between) — and a failure rolls back whatever was done, in reverse.
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildAgentCommand, resolveAgentExecutable } from '../agents/agents.js';
+import type { Backend } from '../backends/types.js';
+import type { Config } from '../config/config.js';
+import type { Paths } from '../config/paths.js';
+import * as git from '../git/git.js';
+import type { Store } from '../store/store.js';
+import { ClauderonError, errorMessage } from './errors.js';
+import type { DaemonEvent, ProgressEvent, StepState } from './events.js';
+import { branchNameFor, generateName, nameProblem } from './names.js';
+import type { AccessMode, AgentName, BackendName, CreateStep, Session } from './types.js';
+import { BACKENDS } from './types.js';
+
+export interface CreateRequest {
+  repoPath: string;
+  prompt: string;
+  name?: string | undefined;
+  backend?: BackendName | undefined;
+  agent?: AgentName | undefined;
+  model?: string | undefined;
+  accessMode: AccessMode;
+  skipChecks: boolean;
+  planMode: boolean;
+}
+
+export interface CreateResult {
+  session: Session;
+  warnings: string[];
+}
+
+export type ListFilter = 'active' | 'archived' | 'all';
+
+export interface Logger {
+  info(msg: string, data?: Record<string, unknown>): void;
+  warn(msg: string, data?: Record<string, unknown>): void;
+  error(msg: string, data?: Record<string, unknown>): void;
+}
+
+export interface ManagerDeps {
+  store: Store;
+  paths: Paths;
+  loadConfig: () => Promise<Config>;
+  /** Backends built for the current config. */
+  backends: (config: Config) => Record<BackendName, Backend>;
+  /** PATH used to find agent CLIs. */
+  pathEnv: string | undefined;
+  log: Logger;
+  emit: (e: DaemonEvent) => void;
+  /** Remember that the user has been told something (returns true the first time). */
+  firstNotice: (key: string) => boolean;
+  /** Testing aid: called before each create step (CLAUDERON_TEST_HOLD_STEP). */
+  beforeStep?: (step: CreateStep, name: string) => Promise<void>;
+}
+
+export interface DeleteResult {
+  session: Session;
+  notes: string[];
+}
+
+export interface ReconcileItem {
+  session: string | null;
+  kind: 'stale_creating' | 'stale_deleting' | 'missing_worktree' | 'missing_backend' | 'orphan_worktree' | 'orphan_backend';
+  action: 'repaired' | 'removed' | 'reported';
+  detail: string;
+}
+
+const LIVE_STATUSES = new Set(['running', 'idle', 'completed', 'failed']);
+
+export class SessionManager {
+  /** Names of sessions with an operation under way (create, delete, archive…). */
+  private readonly busy = new Set<string>();
+  private creating = 0;
+
+  constructor(private readonly d: ManagerDeps) {}
+
+  list(filter: ListFilter = 'active'): Session[] {
+    const all = this.d.store.listSessions();
+    if (filter === 'all') return all;
+    return all.filter((s) => (filter === 'archived') === (s.status === 'archived'));
+  }
+
+  get(nameOrId: string): Session {
+    const s = this.d.store.getSessionByName(nameOrId) ?? this.d.store.getSession(nameOrId);
+    if (!s) throw new ClauderonError('not_found', `no session named "${nameOrId}" — see clauderon list --all`);
+    return s;
+  }
+
+  // ---------------------------------------------------------------- create
+
+  /** Per-create listeners for progress, by session name (the requester sees its own steps). */
+  private readonly progressSinks = new Map<string, (e: ProgressEvent) => void>();
+
+  async create(req: CreateRequest, onProgress?: (e: ProgressEvent) => void): Promise<CreateResult> {
+    const config = await this.d.loadConfig();
+    if (this.creating >= config.general.max_concurrent_creates) {
+      throw new ClauderonError(
+        'limit',
+        `${this.creating} sessions are being created already (limit ${config.general.max_concurrent_creates}) — wait for one to finish or raise general.max_concurrent_creates`,
+      );
+    }
+    this.creating++;
+    try {
+      return await this.createInner(req, config, onProgress);
+    } finally {
+      this.creating--;
+    }
+  }
+
+  private async createInner(
+    req: CreateRequest,
+    config: Config,
+    onProgress: ((e: ProgressEvent) => void) | undefined,
+  ): Promise<CreateResult> {
+    const warnings: string[] = [];
+    const backends = this.d.backends(config);
+    const validateStart = performance.now();
+
+    // validate: nothing is created until every check has passed.
+    const total = this.d.store.countSessions();
+    if (total >= config.general.max_sessions) {
+      throw new ClauderonError(
+        'limit',
+        `${total} sessions exist (limit ${config.general.max_sessions}) — delete some (clauderon delete NAME) or raise general.max_sessions in config.toml`,
+      );
+    }
+    const backendName = this.chooseBackend(req.backend, config, backends, warnings);
+    const backend = backends[backendName];
+    const agent = req.agent ?? config.general.default_agent;
+    resolveAgentExecutable(agent, config, this.d.pathEnv);
+    const repo = await git.resolveRepo(req.repoPath);
+
+    let name: string;
+    if (req.name !== undefined) {
+      const problem = nameProblem(req.name);
+      if (problem) throw new ClauderonError('invalid_input', `invalid --name "${req.name}": ${problem}`);
+      if (this.d.store.getSessionByName(req.name) || this.busy.has(req.name)) {
+        throw new ClauderonError('conflict', `a session named "${req.name}" already exists — pick another --name`);
+      }
+      name = req.name;
+    } else {
+      name = generateName(req.prompt, (n) => this.busy.has(n) || this.d.store.getSessionByName(n) !== undefined);
+    }
+    const worktreePath = join(this.d.paths.worktrees, name);
+    const branchName = branchNameFor(name);
+    if (existsSync(worktreePath)) {
+      throw new ClauderonError('conflict', `${worktreePath} already exists — run clauderon reconcile, or pick another --name`);
+    }
+    if (await git.branchExists(repo.root, branchName)) {
+      throw new ClauderonError('conflict', `branch ${branchName} already exists in ${repo.root} — pick another --name or delete the branch`);
+    }
+
+    this.busy.add(name);
+    if (onProgress) this.progressSinks.set(name, onProgress);
+    const now = new Date().toISOString();
+    let session: Session = {
+      id: randomUUID(),
+      name,
+      repoPath: repo.root,
+      subdirectory: repo.subdirectory,
+      worktreePath,
+      branchName,
+      backend: backendName,
+      backendId: null,
+      agent,
+      model: req.model ?? null,
+      prompt: req.prompt,
+      accessMode: req.accessMode,
+      skipChecks: req.skipChecks,
+      planMode: req.planMode,
+      proxyPort: null,
+      status: 'creating',
+      agentStatus: 'unknown',
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const done: CreateStep[] = [];
+    let step: CreateStep = 'validate';
+    let t0 = validateStart;
+    try {
+      this.d.store.insertSession(session);
+      this.d.emit({ type: 'session.created', session });
+      this.stepDone(session, 'validate', t0, done);
+
+      step = 'worktree';
+      t0 = await this.stepStart(session, step);
+      await git.addWorktree(repo.root, worktreePath, branchName);
+      this.stepDone(session, step, t0, done);
+
+      step = 'backend';
+      t0 = await this.stepStart(session, step);
+      const cmd = buildAgentCommand(agent, config, {
+        prompt: req.prompt,
+        skipChecks: req.skipChecks,
+        planMode: req.planMode,
+        model: session.model,
+        sessionId: session.id,
+        resume: false,
+      });
+      warnings.push(...cmd.warnings);
+      const backendId = await backend.create({
+        name,
+        cwd: repo.subdirectory ? join(worktreePath, repo.subdirectory) : worktreePath,
+        argv: cmd.argv,
+        env: this.agentEnv(session),
+      });
+      session = this.d.store.updateSession(session.id, { backendId });
+      this.stepDone(session, step, t0, done);
+
+      step = 'finalize';
+      t0 = await this.stepStart(session, step);
+      session = this.d.store.setStatus(session.id, 'running');
+      this.d.store.touchRecentRepo(repo.root);
+      this.stepDone(session, step, t0, done);
+      this.d.emit({ type: 'session.updated', session });
+      this.d.log.info('session created', { name, backend: backendName, agent });
+      return { session, warnings };
+    } catch (e) {
+      this.progress(session.name, step, 'failed', errorMessage(e), performance.now() - t0);
+      this.d.log.error('create failed; rolling back', { name, step, error: errorMessage(e) });
+      await this.rollbackCreate(session, backend, done);
+      throw e;
+    } finally {
+      this.busy.delete(name);
+      this.progressSinks.delete(name);
+    }
+  }
+
+  private chooseBackend(
+    requested: BackendName | undefined,
+    config: Config,
+    backends: Record<BackendName, Backend>,
+    warnings: string[],
+  ): BackendName {
+    if (requested) {
+      const reason = backends[requested].unavailableReason();
+      if (reason) throw new ClauderonError('backend_unavailable', reason);
+      return requested;
+    }
+    const configured = config.general.default_backend;
+    if (configured) {
+      const reason = backends[configured].unavailableReason();
+      if (reason) throw new ClauderonError('backend_unavailable', `${reason} (general.default_backend in config.toml)`);
+      return configured;
+    }
+    if (!backends.zellij.unavailableReason()) return 'zellij';
+    if (!backends.tmux.unavailableReason()) {
+      if (this.d.firstNotice('tmux-fallback')) {
+        warnings.push('zellij is not on PATH, so new sessions use tmux (set general.default_backend in config.toml to choose)');
+      }
+      return 'tmux';
+    }
+    throw new ClauderonError(
+      'backend_unavailable',
+      'no terminal multiplexer found: install zellij (cargo install --locked zellij) or tmux (apt-get install tmux), or pick another --backend',
+    );
+  }
+
+  /** What the agent gets besides the backend's base environment. */
+  private agentEnv(s: Session): Record<string, string> {
+    return { CLAUDERON_SESSION_ID: s.id, CLAUDERON_SESSION_NAME: s.name };
+  }
+
+  private async stepStart(s: Session, step: CreateStep): Promise<number> {
+    if (this.d.beforeStep) await this.d.beforeStep(step, s.name);
+    this.progress(s.name, step, 'started', null, null);
+    return performance.now();
+  }
+
+  private stepDone(s: Session, step: CreateStep, t0: number, done: CreateStep[]): void {
+    const ms = performance.now() - t0;
+    done.push(step);
+    this.d.store.addEvent({ sessionId: s.id, kind: 'step', detail: `${step} done in ${ms.toFixed(1)} ms` });
+    this.progress(s.name, step, 'done', null, ms);
+  }
+
+  private progress(name: string, step: CreateStep, state: StepState, message: string | null, ms: number | null): void {
+    const e: ProgressEvent = { type: 'create.progress', name, step, state, message, ms: ms === null ? null : Math.round(ms * 10) / 10 };
+    this.progressSinks.get(name)?.(e);
+    this.d.emit(e);
+  }
+
+  private async rollbackCreate(session: Session, backend: Backend, done: CreateStep[]): Promise<void> {
+    const problems: string[] = [];
+    const undo = async (step: CreateStep, fn: () => Promise<void>) => {
+      try {
+        await fn();
+        this.progress(session.name, step, 'rolled_back', null, null);
+      } catch (e) {
+        problems.push(`${step}: ${errorMessage(e)}`);
+      }
+    };
+    const backendId = session.backendId ?? backend.idFor(session.name);
+    // The backend step may have half-run: always ask it to clean up by its deterministic id.
+    await undo('backend', () => backend.delete(backendId));
+    if (done.includes('worktree')) {
+      await undo('worktree', async () => {
+        await git.removeWorktree(session.repoPath, session.worktreePath, { force: true });
+        const r = await git.deleteBranch(session.repoPath, session.branchName, { force: false });
+        if (!r.deleted) problems.push(`kept branch ${session.branchName} (${r.uniqueCommits} commits not on any other branch)`);
+      });
+    }
+    try {
+      this.d.store.deleteSession(session.id);
+    } catch (e) {
+      problems.push(`store: ${errorMessage(e)}`);
+    }
+    this.d.emit({ type: 'session.deleted', session });
+    if (problems.length > 0) this.d.log.warn('rollback incomplete', { name: session.name, problems });
+  }
+
+  // ---------------------------------------------------------------- archive / unarchive
+
+  async archive(nameOrId: string): Promise<Session> {
+    return this.exclusive(nameOrId, async (s) => {
+      if (s.status === 'archived') throw new ClauderonError('conflict', `session ${s.name} is already archived`);
+      if (!LIVE_STATUSES.has(s.status)) throw new ClauderonError('conflict', `session ${s.name} is ${s.status} — try again when it is done`);
+      const backend = this.d.backends(await this.d.loadConfig())[s.backend];
+      if (s.backendId) await backend.delete(s.backendId);
+      const next = this.d.store.setStatus(s.id, 'archived', { detail: 'archived by user' });
+      this.d.emit({ type: 'session.updated', session: next });
+      return next;
+    });
+  }
+
+  async unarchive(nameOrId: string): Promise<CreateResult> {
+    return this.exclusive(nameOrId, async (s) => {
+      if (s.status !== 'archived') throw new ClauderonError('conflict', `session ${s.name} is not archived (it is ${s.status})`);
+      if (!existsSync(s.worktreePath)) {
+        throw new ClauderonError('conflict', `the worktree ${s.worktreePath} is gone — run clauderon reconcile, or delete the session`);
+      }
+      const config = await this.d.loadConfig();
+      const backend = this.d.backends(config)[s.backend];
+      const reason = backend.unavailableReason();
+      if (reason) throw new ClauderonError('backend_unavailable', reason);
+      resolveAgentExecutable(s.agent, config, this.d.pathEnv);
+      const cmd = buildAgentCommand(s.agent, config, {
+        prompt: s.prompt,
+        skipChecks: s.skipChecks,
+        planMode: s.planMode,
+        model: s.model,
+        sessionId: s.id,
+        resume: true,
+      });
+      const backendId = await backend.create({
+        name: s.name,
+        cwd: s.subdirectory ? join(s.worktreePath, s.subdirectory) : s.worktreePath,
+        argv: cmd.argv,
+        env: this.agentEnv(s),
+      });
+      this.d.store.updateSession(s.id, { backendId, error: null });
+      const next = this.d.store.setStatus(s.id, 'running', { detail: 'unarchived by user' });
+      this.d.emit({ type: 'session.updated', session: next });
+      return { session: next, warnings: cmd.warnings };
+    });
+  }
+
+  // ---------------------------------------------------------------- delete
+
+  async delete(nameOrId: string, opts: { force: boolean }): Promise<DeleteResult> {
+    return this.exclusive(nameOrId, async (s) => {
+      if (s.status === 'creating') throw new ClauderonError('conflict', `session ${s.name} is still being created — wait, or run clauderon reconcile if its daemon died`);
+      if (!opts.force && existsSync(s.worktreePath) && (await git.isDirty(s.worktreePath))) {
+        throw new ClauderonError(
+          'conflict',
+          `the worktree of ${s.name} has uncommitted changes (${s.worktreePath}) — commit them, or delete with --force to discard them`,
+        );
+      }
+      const deleting = this.d.store.setStatus(s.id, 'deleting');
+      this.d.emit({ type: 'session.updated', session: deleting });
+      try {
+        const notes = await this.teardown(s, opts.force);
+        this.d.store.deleteSession(s.id);
+        this.d.emit({ type: 'session.deleted', session: deleting });
+        this.d.log.info('session deleted', { name: s.name });
+        return { session: deleting, notes };
+      } catch (e) {
+        const failed = this.d.store.setStatus(s.id, 'failed', { error: `delete failed: ${errorMessage(e)}` });
+        this.d.emit({ type: 'session.updated', session: failed });
+        throw e;
+      }
+    });
+  }
+
+  /** Remove the backend object, the worktree and (when safe or forced) the branch. */
+  private async teardown(s: Session, force: boolean): Promise<string[]> {
+    const notes: string[] = [];
+    const backend = this.d.backends(await this.d.loadConfig())[s.backend];
+    await backend.delete(s.backendId ?? backend.idFor(s.name));
+    if (existsSync(s.repoPath)) {
+      await git.removeWorktree(s.repoPath, s.worktreePath, { force: true });
+      const r = (await git.branchExists(s.repoPath, s.branchName))
+        ? await git.deleteBranch(s.repoPath, s.branchName, { force })
+        : { deleted: false, uniqueCommits: 0 };
+      if (!r.deleted && r.uniqueCommits > 0) {
+        notes.push(
+          `kept branch ${s.branchName}: it has ${r.uniqueCommits} commit${r.uniqueCommits === 1 ? '' : 's'} not on any other branch (delete with --force to remove it)`,
+        );
+      }
+    } else {
+      notes.push(`repository ${s.repoPath} is gone; removed nothing there`);
+    }
+    return notes;
+  }
+
+  // ---------------------------------------------------------------- attach
+
+  async attachCommand(nameOrId: string): Promise<{ argv: string[]; detachHint: string; session: Session }> {
+    const s = this.get(nameOrId);
+    if (s.status === 'archived') throw new ClauderonError('conflict', `session ${s.name} is archived — clauderon unarchive ${s.name} first`);
+    if (s.status === 'creating' || s.status === 'deleting') throw new ClauderonError('conflict', `session ${s.name} is ${s.status}`);
+    const backend = this.d.backends(await this.d.loadConfig())[s.backend];
+    const reason = backend.unavailableReason();
+    if (reason) throw new ClauderonError('backend_unavailable', reason);
+    const id = s.backendId ?? backend.idFor(s.name);
+    if (!(await backend.exists(id))) {
+      throw new ClauderonError('backend', `the ${s.backend} session of ${s.name} is gone — run clauderon reconcile`);
+    }
+    return { argv: backend.attachCommand(id), detachHint: backend.detachHint, session: s };
+  }
+
+  async output(nameOrId: string, lines: number): Promise<string> {
+    const s = this.get(nameOrId);
+    const backend = this.d.backends(await this.d.loadConfig())[s.backend];
+    return backend.output(s.backendId ?? backend.idFor(s.name), lines);
+  }
+
+  // ---------------------------------------------------------------- reconcile
+
+  async reconcile(): Promise<ReconcileItem[]> {
+    const config = await this.d.loadConfig();
+    const backends = this.d.backends(config);
+    const items: ReconcileItem[] = [];
+    const sessions = this.d.store.listSessions();
+
+    for (const s of sessions) {
+      if (this.busy.has(s.name)) continue;
+      const backend = backends[s.backend];
+      try {
+        if (s.status === 'creating' || s.status === 'deleting') {
+          // A daemon died in the middle: nothing is running it now. Undo it completely.
+          const notes = await this.teardown(s, false);
+          this.d.store.deleteSession(s.id);
+          this.d.emit({ type: 'session.deleted', session: s });
+          items.push({
+            session: s.name,
+            kind: s.status === 'creating' ? 'stale_creating' : 'stale_deleting',
+            action: 'removed',
+            detail: [`interrupted ${s.status === 'creating' ? 'create' : 'delete'} rolled back`, ...notes].join('; '),
+          });
+          continue;
+        }
+        if (!existsSync(s.worktreePath)) {
+          if (existsSync(s.repoPath) && (await git.branchExists(s.repoPath, s.branchName))) {
+            await git.pruneWorktrees(s.repoPath);
+            await git.addExistingWorktree(s.repoPath, s.worktreePath, s.branchName);
+            items.push({ session: s.name, kind: 'missing_worktree', action: 'repaired', detail: `worktree re-created from branch ${s.branchName}` });
+          } else {
+            const next = this.d.store.setStatus(s.id, s.status === 'archived' ? 'archived' : 'failed', {
+              error: `worktree ${s.worktreePath} and branch ${s.branchName} are gone — delete this session`,
+            });
+            this.d.emit({ type: 'session.updated', session: next });
+            items.push({ session: s.name, kind: 'missing_worktree', action: 'reported', detail: `worktree and branch ${s.branchName} are gone` });
+            continue;
+          }
+        }
+        if ((s.status === 'running' || s.status === 'idle') && !backend.unavailableReason()) {
+          const id = s.backendId ?? backend.idFor(s.name);
+          if (!(await backend.exists(id))) {
+            const next = this.d.store.setStatus(s.id, 'failed', {
+              error: `its ${s.backend} session is gone — archive and unarchive it to restart the agent, or delete it`,
+            });
+            this.d.emit({ type: 'session.updated', session: next });
+            items.push({ session: s.name, kind: 'missing_backend', action: 'reported', detail: `${s.backend} session ${id} is gone; marked failed` });
+          }
+        }
+      } catch (e) {
+        items.push({ session: s.name, kind: 'missing_backend', action: 'reported', detail: `could not check: ${errorMessage(e)}` });
+      }
+    }
+
+    // Orphan backend objects, where the namespace is ours alone.
+    const known = new Set(this.d.store.listSessions().map((s) => s.backendId ?? backends[s.backend].idFor(s.name)));
+    const busyIds = new Set<string>();
+    for (const n of this.busy) for (const b of BACKENDS) busyIds.add(backends[b].idFor(n));
+    for (const b of BACKENDS) {
+      const backend = backends[b];
+      if (backend.unavailableReason()) continue;
+      for (const id of await backend.listIds()) {
+        if (known.has(id) || busyIds.has(id)) continue;
+        if (backend.capabilities.ownsNamespace) {
+          await backend.delete(id);
+          items.push({ session: null, kind: 'orphan_backend', action: 'removed', detail: `${b} session ${id} had no clauderon session; removed` });
+        } else {
+          items.push({ session: null, kind: 'orphan_backend', action: 'reported', detail: `${b} session ${id} has no clauderon session (not removed: ${b} sessions are shared with other homes)` });
+        }
+      }
+    }
+
+    // Orphan worktrees: directories under worktrees/ that no session owns.
+    const owned = new Set(this.d.store.listSessions().map((s) => s.worktreePath));
+    for (const n of this.busy) owned.add(join(this.d.paths.worktrees, n));
+    for (const dir of await listDirs(this.d.paths.worktrees)) {
+      if (owned.has(dir)) continue;
+      items.push(await this.reconcileOrphanWorktree(dir));
+    }
+    if (items.length > 0) this.d.log.info('reconcile', { items });
+    return items;
+  }
+
+  private async reconcileOrphanWorktree(dir: string): Promise<ReconcileItem> {
+    const base: Omit<ReconcileItem, 'action' | 'detail'> = { session: null, kind: 'orphan_worktree' };
+    const repoRoot = await git.mainRepoOf(dir);
+    if (!repoRoot) return { ...base, action: 'reported', detail: `${dir} is not a git worktree; left alone` };
+    if (await git.isDirty(dir)) {
+      return { ...base, action: 'reported', detail: `${dir} has uncommitted changes and no session; left alone (remove it yourself)` };
+    }
+    await git.removeWorktree(repoRoot, dir, { force: false });
+    return { ...base, action: 'removed', detail: `${dir} had no session and no changes; removed (its branch is kept)` };
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private async exclusive<T>(nameOrId: string, fn: (s: Session) => Promise<T>): Promise<T> {
+    const s = this.get(nameOrId);
+    if (this.busy.has(s.name)) throw new ClauderonError('conflict', `session ${s.name} is busy with another operation — try again`);
+    this.busy.add(s.name);
+    try {
+      return await fn(s);
+    } finally {
+      this.busy.delete(s.name);
+    }
+  }
+}
+
+async function listDirs(root: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  try {
+    const entries = await readdir(root, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory()).map((e) => join(root, e.name));
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,66 @@
+// The session model. Field names and status words are the public contract:
+// `clauderon list --json` prints exactly these fields (see DESIGN.md).
+
+export const SESSION_STATUSES = ['creating', 'running', 'idle', 'completed', 'failed', 'archived', 'deleting'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export const AGENT_STATUSES = ['unknown', 'working', 'waiting_approval', 'waiting_input', 'idle'] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
+export const BACKENDS = ['zellij', 'tmux'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export const AGENTS = ['claude', 'codex', 'gemini'] as const;
+export type AgentName = (typeof AGENTS)[number];
+
+export const ACCESS_MODES = ['read-only', 'read-write'] as const;
+export type AccessMode = (typeof ACCESS_MODES)[number];
+
+export interface Session {
+  id: string;
+  name: string;
+  repoPath: string;
+  subdirectory: string;
+  worktreePath: string;
+  branchName: string;
+  backend: BackendName;
+  backendId: string | null;
+  agent: AgentName;
+  model: string | null;
+  prompt: string;
+  accessMode: AccessMode;
+  skipChecks: boolean;
+  planMode: boolean;
+  proxyPort: number | null;
+  status: SessionStatus;
+  agentStatus: AgentStatus;
+  error: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The order of the field names in JSON output. */
+export const SESSION_FIELDS = [
+  'id', 'name', 'repoPath', 'subdirectory', 'worktreePath', 'branchName', 'backend', 'backendId',
+  'agent', 'model', 'prompt', 'accessMode', 'skipChecks', 'planMode', 'proxyPort', 'status',
+  'agentStatus', 'error', 'createdAt', 'updatedAt',
+] as const satisfies readonly (keyof Session)[];
+
+export const CREATE_STEPS = ['validate', 'worktree', 'proxy', 'backend', 'hooks', 'finalize'] as const;
+export type CreateStep = (typeof CREATE_STEPS)[number];
+
+export interface SessionEvent {
+  id: number;
+  sessionId: string;
+  at: string;
+  kind: 'status' | 'step' | 'note';
+  fromStatus: SessionStatus | null;
+  toStatus: SessionStatus | null;
+  detail: string | null;
+}
+
+export interface RecentRepo {
+  path: string;
+  lastUsedAt: string;
+  useCount: number;
+}

@@ -1,0 +1,300 @@
+// The daemon: one per clauderon home. Owns the store, the session manager and (later) the
+// proxies and HTTP API; serves clients over a Unix socket (newline-delimited JSON).
+// Stopping the daemon never stops a session.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { loadConfig } from '../config/config.js';
+import { ensureHome, ensurePrivateFile, type Paths } from '../config/paths.js';
+import { scrubbedEnv } from '../core/env.js';
+import { ClauderonError, errorMessage, isClauderonError } from '../core/errors.js';
+import type { DaemonEvent } from '../core/events.js';
+import { SessionManager, type ReconcileItem } from '../core/manager.js';
+import type { BackendName, CreateStep } from '../core/types.js';
+import { TmuxBackend } from '../backends/tmux.js';
+import type { Backend } from '../backends/types.js';
+import { ZellijBackend } from '../backends/zellij.js';
+import { Store } from '../store/store.js';
+import { VERSION } from '../version.js';
+import { FileLogger } from './log.js';
+import { MAX_LINE_BYTES, methodSchemas, requestSchema, type DaemonInfo, type Method } from './protocol.js';
+
+export interface DaemonOptions {
+  paths: Paths;
+  /** Echo log lines to stderr (foreground `clauderon daemon`). */
+  echoLog: boolean;
+}
+
+interface Conn {
+  socket: Socket;
+  subscribed: boolean;
+}
+
+export class Daemon {
+  private server: Server | null = null;
+  private store!: Store;
+  private manager!: SessionManager;
+  private readonly conns = new Set<Conn>();
+  private readonly log: FileLogger;
+  private readonly startedAt = new Date().toISOString();
+  private startupReconcile: Promise<ReconcileItem[]> = Promise.resolve([]);
+  private stopping: Promise<void> | null = null;
+  private inflight = 0;
+  private resolveStopped: () => void = () => undefined;
+  /** Settles once the daemon has stopped (signal or daemon.stop). */
+  readonly stopped = new Promise<void>((r) => (this.resolveStopped = r));
+
+  constructor(private readonly opts: DaemonOptions) {
+    ensureHome(opts.paths);
+    this.log = new FileLogger(opts.paths.daemonLog, opts.echoLog);
+  }
+
+  info(): DaemonInfo {
+    return { pid: process.pid, version: VERSION, startedAt: this.startedAt, socketPath: this.opts.paths.socket, httpPort: null };
+  }
+
+  async start(): Promise<void> {
+    const { paths } = this.opts;
+    this.log.info('daemon starting', { pid: process.pid, version: VERSION, home: paths.home });
+    this.store = Store.open(paths.db);
+    const childEnv = scrubbedEnv(process.env);
+    const holdStep = process.env.CLAUDERON_TEST_HOLD_STEP;
+    this.manager = new SessionManager({
+      store: this.store,
+      paths,
+      loadConfig: () => loadConfig(paths.config),
+      backends: (config): Record<BackendName, Backend> => ({
+        zellij: new ZellijBackend(childEnv),
+        tmux: new TmuxBackend({ socket: config.tmux.socket ?? paths.tmuxSocket, width: config.tmux.width, height: config.tmux.height, env: childEnv }),
+      }),
+      pathEnv: process.env.PATH,
+      log: this.log,
+      emit: (e) => this.broadcast(e),
+      firstNotice: (key) => this.firstNotice(key),
+      ...(holdStep
+        ? {
+            beforeStep: async (step: CreateStep, name: string) => {
+              if (step !== holdStep) return;
+              this.log.warn(`test hold before ${step}`, { name });
+              await new Promise<never>(() => undefined); // held until the process is killed
+            },
+          }
+        : {}),
+    });
+    await this.listen();
+    writeFileSync(paths.daemonInfo, JSON.stringify(this.info()), { mode: 0o600 });
+    this.log.info('daemon listening', { socket: paths.socket });
+    this.startupReconcile = this.manager.reconcile().catch((e: unknown) => {
+      this.log.error('startup reconcile failed', { error: errorMessage(e) });
+      return [];
+    });
+  }
+
+  private async listen(): Promise<void> {
+    const { socket } = this.opts.paths;
+    if (existsSync(socket)) {
+      if (await canConnect(socket)) {
+        const pid = readInfoPid(this.opts.paths.daemonInfo);
+        throw new ClauderonError('daemon', `a clauderon daemon is already running for ${this.opts.paths.home}${pid ? ` (pid ${pid})` : ''}`);
+      }
+      rmSync(socket, { force: true }); // stale socket of a dead daemon
+    }
+    const server = createServer((s) => this.onConnection(s));
+    const oldMask = process.umask(0o177); // the socket is created 0600
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(socket, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } finally {
+      process.umask(oldMask);
+    }
+    this.server = server;
+  }
+
+  private onConnection(socket: Socket): void {
+    const conn: Conn = { socket, subscribed: false };
+    this.conns.add(conn);
+    let buf = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buf += chunk;
+      if (buf.length > MAX_LINE_BYTES && !buf.includes('\n')) {
+        this.send(conn, { id: null, error: { code: 'invalid_input', message: 'request too large' } });
+        socket.destroy();
+        return;
+      }
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line.trim()) void this.onLine(conn, line);
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.conns.delete(conn));
+  }
+
+  private send(conn: Conn, msg: unknown): void {
+    if (!conn.socket.destroyed) conn.socket.write(`${JSON.stringify(msg)}\n`);
+  }
+
+  private broadcast(e: DaemonEvent): void {
+    for (const c of this.conns) if (c.subscribed) this.send(c, { event: e });
+  }
+
+  private async onLine(conn: Conn, line: string): Promise<void> {
+    let id: number | null = null;
+    try {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(line);
+      } catch {
+        throw new ClauderonError('invalid_input', 'request is not valid JSON');
+      }
+      const req = requestSchema.safeParse(raw);
+      if (!req.success) throw new ClauderonError('invalid_input', `bad request: ${req.error.issues[0]?.message ?? 'invalid'}`);
+      id = req.data.id;
+      const method = req.data.method;
+      if (!Object.hasOwn(methodSchemas, method)) throw new ClauderonError('invalid_input', `unknown method ${method}`);
+      const schema = methodSchemas[method as Method];
+      const params = schema.safeParse(req.data.params ?? {});
+      if (!params.success) {
+        const issue = params.error.issues[0];
+        throw new ClauderonError('invalid_input', `invalid ${issue?.path.join('.') || 'params'}: ${issue?.message ?? 'invalid'}`);
+      }
+      this.inflight++;
+      try {
+        const result = await this.dispatch(conn, id, method as Method, params.data);
+        this.send(conn, { id, result });
+      } finally {
+        this.inflight--;
+      }
+      if (method === 'daemon.stop') void this.stop('daemon.stop request');
+    } catch (e) {
+      if (!isClauderonError(e)) this.log.error('request failed', { error: errorMessage(e), stack: e instanceof Error ? e.stack : undefined });
+      this.send(conn, { id, error: { code: isClauderonError(e) ? e.code : 'internal', message: errorMessage(e) } });
+    }
+  }
+
+  private async dispatch(conn: Conn, id: number, method: Method, p: unknown): Promise<unknown> {
+    const m = this.manager;
+    const mutating = method.startsWith('sessions.') && method !== 'sessions.list' && method !== 'sessions.get';
+    if (mutating || method === 'reconcile') await this.startupReconcile;
+    switch (method) {
+      case 'daemon.info':
+        return this.info();
+      case 'daemon.stop':
+        return { stopping: true };
+      case 'events.subscribe':
+        conn.subscribed = true;
+        return { subscribed: true };
+      case 'sessions.list': {
+        const { filter } = p as { filter: 'active' | 'archived' | 'all' };
+        return m.list(filter);
+      }
+      case 'sessions.get':
+        return m.get((p as { name: string }).name);
+      case 'sessions.create': {
+        const req = p as Parameters<SessionManager['create']>[0];
+        return m.create(req, (progress) => this.send(conn, { id, progress }));
+      }
+      case 'sessions.archive':
+        return m.archive((p as { name: string }).name);
+      case 'sessions.unarchive':
+        return m.unarchive((p as { name: string }).name);
+      case 'sessions.delete': {
+        const { name, force } = p as { name: string; force: boolean };
+        return m.delete(name, { force });
+      }
+      case 'sessions.attach':
+        return m.attachCommand((p as { name: string }).name);
+      case 'sessions.output': {
+        const { name, lines } = p as { name: string; lines: number };
+        return { output: await m.output(name, lines) };
+      }
+      case 'sessions.events':
+        return this.store.listEvents(m.get((p as { name: string }).name).id);
+      case 'reconcile':
+        return m.reconcile();
+      case 'config.show':
+        return { path: this.opts.paths.config, config: await loadConfig(this.opts.paths.config) };
+      case 'repos.recent':
+        return this.store.listRecentRepos((p as { limit: number }).limit);
+    }
+  }
+
+  private firstNotice(key: string): boolean {
+    const file = `${this.opts.paths.home}/notices.json`;
+    let seen: string[] = [];
+    try {
+      seen = JSON.parse(readFileSync(file, 'utf8')) as string[];
+    } catch {
+      // none yet
+    }
+    if (seen.includes(key)) return false;
+    ensurePrivateFile(file);
+    writeFileSync(file, JSON.stringify([...seen, key]));
+    return true;
+  }
+
+  /** Graceful stop: finish what is under way (bounded), close everything, leave sessions running. */
+  stop(reason: string): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.info('daemon stopping', { reason });
+      this.server?.close();
+      const deadline = Date.now() + 10_000;
+      while (this.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      for (const c of this.conns) c.socket.end();
+      rmSync(this.opts.paths.socket, { force: true });
+      if (readInfoPid(this.opts.paths.daemonInfo) === process.pid) rmSync(this.opts.paths.daemonInfo, { force: true });
+      try {
+        this.store.close();
+      } catch {
+        // already closed
+      }
+      this.log.info('daemon stopped');
+      this.resolveStopped();
+    })();
+    return this.stopping;
+  }
+}
+
+function readInfoPid(file: string): number | null {
+  try {
+    const info = JSON.parse(readFileSync(file, 'utf8')) as Partial<DaemonInfo>;
+    return typeof info.pid === 'number' ? info.pid : null;
+  } catch {
+    return null;
+  }
+}
+
+export function canConnect(socketPath: string, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection(socketPath);
+    const t = setTimeout(() => {
+      s.destroy();
+      resolve(false);
+    }, timeoutMs);
+    s.once('connect', () => {
+      clearTimeout(t);
+      s.end();
+      resolve(true);
+    });
+    s.once('error', () => {
+      clearTimeout(t);
+      resolve(false);
+    });
+  });
+}
+
+/** `clauderon daemon`: run in the foreground until SIGTERM/SIGINT/SIGHUP or daemon.stop. */
+export async function runDaemon(opts: DaemonOptions): Promise<void> {
+  const daemon = new Daemon(opts);
+  const onSignal = (sig: NodeJS.Signals) => void daemon.stop(sig);
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(sig, onSignal);
+  await daemon.start();
+  await daemon.stopped;
+}

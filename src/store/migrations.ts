@@ -1,0 +1,74 @@
+// Versioned schema for db.sqlite. Migrations are append-only: never edit a
+// released one, add the next version instead. Store.open runs each pending
+// migration in its own transaction and records the version in schema_version.
+//
+// Conventions: one column per Session field in snake_case; booleans are
+// INTEGER 0/1; timestamps are ISO-8601 TEXT (Date#toISOString, so they sort as
+// text). No CHECK constraints on enum-like values (status, backend, agent…):
+// later versions add values, and the store validates them in code.
+import type { Database } from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  description: string;
+  up(db: Database): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'sessions and session_events',
+    up(db) {
+      db.exec(`
+        CREATE TABLE sessions (
+          id            TEXT PRIMARY KEY NOT NULL,
+          name          TEXT NOT NULL UNIQUE,
+          repo_path     TEXT NOT NULL,
+          subdirectory  TEXT NOT NULL,
+          worktree_path TEXT NOT NULL,
+          branch_name   TEXT NOT NULL,
+          backend       TEXT NOT NULL,
+          backend_id    TEXT,
+          agent         TEXT NOT NULL,
+          model         TEXT,
+          prompt        TEXT NOT NULL,
+          access_mode   TEXT NOT NULL,
+          skip_checks   INTEGER NOT NULL,
+          plan_mode     INTEGER NOT NULL,
+          proxy_port    INTEGER,
+          status        TEXT NOT NULL,
+          agent_status  TEXT NOT NULL,
+          error         TEXT,
+          created_at    TEXT NOT NULL,
+          updated_at    TEXT NOT NULL
+        );
+        CREATE INDEX sessions_status ON sessions (status);
+        CREATE INDEX sessions_created_at_name ON sessions (created_at, name);
+
+        CREATE TABLE session_events (
+          id          INTEGER PRIMARY KEY AUTOINCREMENT,
+          session_id  TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+          at          TEXT NOT NULL,
+          kind        TEXT NOT NULL,
+          from_status TEXT,
+          to_status   TEXT,
+          detail      TEXT
+        );
+        CREATE INDEX session_events_session_id ON session_events (session_id);
+      `);
+    },
+  },
+  {
+    version: 2,
+    description: 'recent_repos',
+    up(db) {
+      db.exec(`
+        CREATE TABLE recent_repos (
+          path         TEXT PRIMARY KEY NOT NULL,
+          last_used_at TEXT NOT NULL,
+          use_count    INTEGER NOT NULL
+        );
+      `);
+    },
+  },
+];
