@@ -119,6 +119,10 @@ export function buildAgentCommand(agent: AgentName, config: Config, launch: Agen
   if (launch.planMode && !info.supportsPlanMode) {
     warnings.push(`${info.displayName} has no plan mode; starting it normally`);
   }
-  const resume = launch.resume && info.supportsResume;
-  return { argv: [...commandPrefix(agent, config), ...info.args({ ...launch, resume })], warnings };
+  // A restart never re-sends the prompt: agents that can resume continue their conversation,
+  // the others start fresh without repeating the task.
+  const args = launch.resume
+    ? info.args({ ...launch, resume: info.supportsResume, prompt: '' })
+    : info.args({ ...launch, resume: false });
+  return { argv: [...commandPrefix(agent, config), ...args], warnings };
 }

@@ -9,6 +9,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { DaemonClient } from '../client/client.js';
 import { getPaths, resolveHome, type Paths } from '../config/paths.js';
 import { ClauderonError, errorMessage, isClauderonError } from '../core/errors.js';
+import { processAlive } from '../core/process.js';
 import type { ProgressEvent } from '../core/events.js';
 import { ACCESS_MODES, AGENTS, BACKENDS, SESSION_FIELDS, type Session } from '../core/types.js';
 import { VERSION } from '../version.js';
@@ -85,7 +86,12 @@ program
   .showSuggestionAfterError(true)
   .configureOutput({ outputError: (str, write) => write(str) })
   .exitOverride()
+  .allowExcessArguments(true)
   .action(async (opts: { daemon?: boolean }) => {
+    const [unknown] = program.args;
+    if (unknown !== undefined) {
+      program.error(`error: unknown command '${unknown}' (see clauderon --help)`, { exitCode: 2, code: 'commander.unknownCommand' });
+    }
     if (opts.daemon) return runDaemonForeground();
     program.outputHelp();
   });
@@ -286,14 +292,7 @@ daemonCmd
     await new Promise<void>((res) => {
       c.onClose(res);
     });
-    for (let i = 0; i < 200; i++) {
-      try {
-        process.kill(info.pid, 0);
-      } catch {
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    for (let i = 0; i < 200 && processAlive(info.pid); i++) await new Promise((r) => setTimeout(r, 25));
     process.stdout.write(`stopped daemon (pid ${info.pid})\n`);
   });
 

@@ -4,8 +4,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
-import { ensureHome, ensurePrivateFile, type Paths } from '../config/paths.js';
+import { ensureHome, ensurePrivateFile, socketPathProblem, type Paths } from '../config/paths.js';
 import { ClauderonError, type ErrorCode } from '../core/errors.js';
+import { processAlive } from '../core/process.js';
 import type { DaemonEvent, ProgressEvent } from '../core/events.js';
 import type { DaemonInfo, Method, Params, WireError } from '../daemon/protocol.js';
 import { VERSION } from '../version.js';
@@ -62,6 +63,8 @@ export class DaemonClient {
   }
 
   static async connect(opts: ConnectOptions): Promise<DaemonClient> {
+    const tooLong = socketPathProblem(opts.paths);
+    if (tooLong) throw new ClauderonError('config', tooLong);
     const version = opts.version ?? VERSION;
     const autoSpawn = opts.autoSpawn ?? true;
     let socket = await tryConnect(opts.paths.socket);
@@ -72,7 +75,7 @@ export class DaemonClient {
       opts.onStatus?.(`replacing clauderon daemon ${info.version} with ${version}…`);
       await client.call('daemon.stop', {}).catch(() => undefined);
       client.close();
-      await waitFor(async () => !(await canConnectNow(opts.paths.socket)) && !pidAlive(info.pid), 10_000);
+      await waitFor(async () => !(await canConnectNow(opts.paths.socket)) && !processAlive(info.pid), 10_000);
       socket = null;
     }
     if (!autoSpawn) {
@@ -182,15 +185,6 @@ async function canConnectNow(path: string): Promise<boolean> {
   return s !== null;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
@@ -223,7 +217,7 @@ async function acquireLock(lockPath: string, timeoutMs: number): Promise<() => v
     try {
       const pid = Number(readFileSync(lockPath, 'utf8').trim());
       const age = Date.now() - statSync(lockPath).mtimeMs;
-      if (!Number.isInteger(pid) || pid <= 0 || !pidAlive(pid) || age > 30_000) rmSync(lockPath, { force: true });
+      if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid) || age > 30_000) rmSync(lockPath, { force: true });
     } catch {
       // raced with its owner; try again
     }

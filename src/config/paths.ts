@@ -49,6 +49,17 @@ export function getPaths(home: string = resolveHome()): Paths {
   };
 }
 
+/** Unix socket paths are limited (sun_path): 107 bytes plus the terminating NUL on Linux. */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
+/** An actionable message when the socket path is too long to bind or connect, else null. */
+export function socketPathProblem(p: Paths): string | null {
+  const n = Buffer.byteLength(p.socket);
+  return n > MAX_SOCKET_PATH_BYTES
+    ? `the daemon socket path ${p.socket} is ${n} bytes; Unix sockets allow ${MAX_SOCKET_PATH_BYTES} — set CLAUDERON_HOME to a shorter directory`
+    : null;
+}
+
 /** Create the home and its directories with the modes DESIGN.md gives. Idempotent. */
 export function ensureHome(p: Paths): void {
   mkdirSync(p.home, { recursive: true, mode: 0o700 });

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { loadConfig } from '../config/config.js';
-import { ensureHome, ensurePrivateFile, type Paths } from '../config/paths.js';
+import { ensureHome, ensurePrivateFile, socketPathProblem, type Paths } from '../config/paths.js';
 import { scrubbedEnv } from '../core/env.js';
 import { ClauderonError, errorMessage, isClauderonError } from '../core/errors.js';
 import type { DaemonEvent } from '../core/events.js';
@@ -81,6 +81,7 @@ export class Daemon {
         : {}),
     });
     await this.listen();
+    ensurePrivateFile(paths.daemonInfo); // 0600 even if an older daemon left a looser file
     writeFileSync(paths.daemonInfo, JSON.stringify(this.info()), { mode: 0o600 });
     this.log.info('daemon listening', { socket: paths.socket });
     this.startupReconcile = this.manager.reconcile().catch((e: unknown) => {
@@ -91,6 +92,8 @@ export class Daemon {
 
   private async listen(): Promise<void> {
     const { socket } = this.opts.paths;
+    const tooLong = socketPathProblem(this.opts.paths);
+    if (tooLong) throw new ClauderonError('config', tooLong);
     if (existsSync(socket)) {
       if (await canConnect(socket)) {
         const pid = readInfoPid(this.opts.paths.daemonInfo);

@@ -1,0 +1,211 @@
+// Whole-binary test harness: a temp CLAUDERON_HOME, temp git repositories, the built
+// dist/clauderon.js run as a real process, and cleanup of every daemon and tmux server it made.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = join(ROOT, 'dist', 'clauderon.js');
+export const FAKE_AGENT = join(ROOT, 'fixtures', 'fake-agent.sh');
+export const FIXTURE_BIN = join(ROOT, 'fixtures', 'bin');
+
+if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build first (npm test does)`);
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: 'Test',
+  GIT_AUTHOR_EMAIL: 'test@example.invalid',
+  GIT_COMMITTER_NAME: 'Test',
+  GIT_COMMITTER_EMAIL: 'test@example.invalid',
+  GIT_CONFIG_NOSYSTEM: '1',
+};
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...GIT_ENV, GIT_CONFIG_GLOBAL: '/dev/null' } }).trim();
+}
+
+/** A git repository with one commit (a.txt, sub/b.txt). */
+export function makeRepo(parent: string, name = 'repo'): string {
+  const dir = join(parent, name);
+  mkdirSync(join(dir, 'sub'), { recursive: true });
+  git(dir, 'init', '-q', '-b', 'main');
+  writeFileSync(join(dir, 'a.txt'), 'a\n');
+  writeFileSync(join(dir, 'sub', 'b.txt'), 'b\n');
+  git(dir, 'add', '.');
+  git(dir, 'commit', '-qm', 'init');
+  return dir;
+}
+
+export interface Env {
+  root: string;
+  home: string;
+  repo: string;
+  zellijSocket: string;
+  /** Environment the binary runs with (PATH without fixtures unless asked). */
+  env: NodeJS.ProcessEnv;
+  run(args: string[], opts?: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number }): RunResult;
+  runAsync(args: string[], opts?: { env?: NodeJS.ProcessEnv }): Promise<RunResult>;
+  json<T = unknown>(args: string[], opts?: { env?: NodeJS.ProcessEnv }): T;
+  writeConfig(toml: string): void;
+  daemonPid(): number | null;
+  tmux(...args: string[]): { code: number; stdout: string };
+  cleanup(): void;
+}
+
+export interface EnvOptions {
+  /** Put the zellij double (fixtures/bin) on PATH. */
+  zellij?: boolean;
+  /** Extra config.toml text (the fake agent override is always there). */
+  config?: string;
+}
+
+export function makeEnv(opts: EnvOptions = {}): Env {
+  const root = mkdtempSync(join(tmpdir(), 'clrn-'));
+  const home = join(root, 'home');
+  const repo = makeRepo(root);
+  const zellijSocket = join(root, 'zellij-tmux.sock');
+  const basePath = process.env.PATH ?? '/usr/bin:/bin';
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...GIT_ENV,
+    CLAUDERON_HOME: home,
+    ZELLIJ_DOUBLE_SOCKET: zellijSocket,
+    PATH: opts.zellij ? `${FIXTURE_BIN}:${basePath}` : withoutDir(basePath, FIXTURE_BIN),
+  };
+  delete env.TMUX;
+  delete env.CI_SECRET;
+  mkdirSync(home, { recursive: true });
+  const fakeAgentConfig = `[agents.claude]\ncommand = "${FAKE_AGENT}"\n[agents.codex]\ncommand = "${FAKE_AGENT}"\n[agents.gemini]\ncommand = "${FAKE_AGENT}"\n`;
+  const writeConfig = (toml: string) => writeFileSync(join(home, 'config.toml'), toml);
+  writeConfig(`${opts.config ?? ''}\n${fakeAgentConfig}`);
+
+  const e: Env = {
+    root,
+    home,
+    repo,
+    zellijSocket,
+    env,
+    run(args, o = {}) {
+      const r = spawnSync(process.execPath, [BIN, ...args], {
+        env: { ...env, ...o.env },
+        input: o.input ?? '',
+        encoding: 'utf8',
+        timeout: o.timeoutMs ?? 30_000,
+        cwd: root,
+      });
+      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    },
+    runAsync(args, o = {}) {
+      return new Promise((res) => {
+        const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, ...o.env }, cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
+      });
+    },
+    json<T>(args: string[], o: { env?: NodeJS.ProcessEnv } = {}): T {
+      const r = e.run([...args, '--json'], o);
+      if (r.code !== 0) throw new Error(`clauderon ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+      return JSON.parse(r.stdout) as T;
+    },
+    writeConfig: (toml: string) => writeConfig(`${toml}\n${fakeAgentConfig}`),
+    daemonPid() {
+      try {
+        return (JSON.parse(readFileSync(join(home, 'daemon.info'), 'utf8')) as { pid: number }).pid;
+      } catch {
+        return null;
+      }
+    },
+    tmux(...args: string[]) {
+      const r = spawnSync('tmux', ['-S', join(home, 'tmux.sock'), ...args], { encoding: 'utf8' });
+      return { code: r.status ?? -1, stdout: r.stdout };
+    },
+    cleanup() {
+      for (const pid of daemonPidsFor(home)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+      spawnSync('tmux', ['-S', join(home, 'tmux.sock'), 'kill-server']);
+      spawnSync('tmux', ['-S', zellijSocket, 'kill-server']);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  return e;
+}
+
+function withoutDir(pathEnv: string, dir: string): string {
+  return pathEnv.split(':').filter((d) => d && resolve(d) !== dir).join(':');
+}
+
+/** A PATH holding only the named tools (symlinked), e.g. to hide tmux from the daemon. */
+export function pathWith(root: string, tools: string[]): string {
+  const dir = join(root, `bin-${tools.join('-') || 'none'}`);
+  mkdirSync(dir, { recursive: true });
+  for (const t of tools) {
+    const found = spawnSync('sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).stdout.trim();
+    if (!found) throw new Error(`${t} not found`);
+    if (!existsSync(join(dir, t))) symlinkSync(found, join(dir, t));
+  }
+  return dir;
+}
+
+/** Every live clauderon daemon process whose CLAUDERON_HOME is `home` (read from /proc). */
+export function daemonPidsFor(home: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (!cmdline.includes('daemon') || !cmdline.some((a) => a.endsWith('clauderon.js'))) continue;
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      if (environ.includes(`CLAUDERON_HOME=${home}`)) pids.push(Number(entry));
+    } catch {
+      // exited, or not ours
+    }
+  }
+  return pids;
+}
+
+/** Poll until `fn` returns a truthy value (bounded); no fixed sleeps. */
+export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}${last !== undefined ? ` (last: ${JSON.stringify(last)})` : ''}`);
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when `pid` has exited: no such process, or a zombie nobody has reaped yet (Linux /proc). */
+export function processGone(pid: number): boolean {
+  if (!pidAlive(pid)) return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
