@@ -6,6 +6,7 @@ import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from '
 import { createConnection, type Socket } from 'node:net';
 import { ensureHome, ensurePrivateFile, socketPathProblem, type Paths } from '../config/paths.js';
 import { ClauderonError, type ErrorCode } from '../core/errors.js';
+import { LineSplitter } from '../core/lines.js';
 import { processAlive } from '../core/process.js';
 import type { DaemonEvent, ProgressEvent } from '../core/events.js';
 import type { DaemonInfo, Method, Params, WireError } from '../daemon/protocol.js';
@@ -41,17 +42,11 @@ export class DaemonClient {
   spawned = false;
 
   private constructor(private readonly socket: Socket) {
-    let buf = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line) this.onMessage(line);
-      }
+    const lines = new LineSplitter((line) => {
+      if (line) this.onMessage(line);
     });
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => lines.push(chunk));
     socket.on('error', () => undefined);
     socket.on('close', () => {
       this.closed = true;

@@ -9,19 +9,38 @@ import { scrubbedEnv } from '../core/env.js';
 import { ClauderonError, errorMessage, isClauderonError } from '../core/errors.js';
 import type { DaemonEvent } from '../core/events.js';
 import { SessionManager, type ReconcileItem } from '../core/manager.js';
-import type { BackendName, CreateStep } from '../core/types.js';
+import type { BackendName, CreateStep, Session } from '../core/types.js';
 import { TmuxBackend } from '../backends/tmux.js';
 import type { Backend } from '../backends/types.js';
 import { ZellijBackend } from '../backends/zellij.js';
 import { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 import { FileLogger } from './log.js';
+import { LineSplitter } from '../core/lines.js';
 import { MAX_LINE_BYTES, methodSchemas, requestSchema, type DaemonInfo, type Method } from './protocol.js';
 
 export interface DaemonOptions {
   paths: Paths;
   /** Echo log lines to stderr (foreground `clauderon daemon`). */
   echoLog: boolean;
+}
+
+/** A result already encoded as JSON (so large lists are joined, not re-encoded). */
+export class RawJson {
+  constructor(readonly json: string) {}
+}
+
+/** Sessions from the store are frozen and replaced on change: their JSON can be memoized. */
+const sessionJson = new WeakMap<Session, string>();
+export function encodeSessions(list: readonly Session[]): RawJson {
+  const parts = new Array<string>(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i]!;
+    let j = sessionJson.get(s);
+    if (j === undefined) sessionJson.set(s, (j = JSON.stringify(s)));
+    parts[i] = j;
+  }
+  return new RawJson(`[${parts.join(',')}]`);
 }
 
 interface Conn {
@@ -120,20 +139,15 @@ export class Daemon {
   private onConnection(socket: Socket): void {
     const conn: Conn = { socket, subscribed: false };
     this.conns.add(conn);
-    let buf = '';
+    const lines = new LineSplitter((line) => {
+      if (line.trim()) void this.onLine(conn, line);
+    });
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
-      buf += chunk;
-      if (buf.length > MAX_LINE_BYTES && !buf.includes('\n')) {
+      lines.push(chunk);
+      if (lines.pending > MAX_LINE_BYTES) {
         this.send(conn, { id: null, error: { code: 'invalid_input', message: 'request too large' } });
         socket.destroy();
-        return;
-      }
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line.trim()) void this.onLine(conn, line);
       }
     });
     socket.on('error', () => undefined);
@@ -142,6 +156,12 @@ export class Daemon {
 
   private send(conn: Conn, msg: unknown): void {
     if (!conn.socket.destroyed) conn.socket.write(`${JSON.stringify(msg)}\n`);
+  }
+
+  private reply(conn: Conn, id: number, result: unknown): void {
+    if (conn.socket.destroyed) return;
+    if (result instanceof RawJson) conn.socket.write(`{"id":${id},"result":${result.json}}\n`);
+    else conn.socket.write(`${JSON.stringify({ id, result })}\n`);
   }
 
   private broadcast(e: DaemonEvent): void {
@@ -171,7 +191,7 @@ export class Daemon {
       this.inflight++;
       try {
         const result = await this.dispatch(conn, id, method as Method, params.data);
-        this.send(conn, { id, result });
+        this.reply(conn, id, result);
       } finally {
         this.inflight--;
       }
@@ -196,7 +216,7 @@ export class Daemon {
         return { subscribed: true };
       case 'sessions.list': {
         const { filter } = p as { filter: 'active' | 'archived' | 'all' };
-        return m.list(filter);
+        return encodeSessions(m.list(filter));
       }
       case 'sessions.get':
         return m.get((p as { name: string }).name);

@@ -72,10 +72,7 @@ const SESSION_COLUMNS =
 
 const SQL = {
   insertSession: `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  getSession: `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ?`,
-  getSessionByName: `SELECT ${SESSION_COLUMNS} FROM sessions WHERE name = ?`,
   listSessions: `SELECT ${SESSION_COLUMNS} FROM sessions ORDER BY created_at, name`,
-  countSessions: 'SELECT count(*) FROM sessions',
   deleteSession: 'DELETE FROM sessions WHERE id = ?',
   updateSession:
     'UPDATE sessions SET name = ?, repo_path = ?, subdirectory = ?, worktree_path = ?, branch_name = ?, backend = ?, ' +
@@ -94,7 +91,7 @@ const SQL = {
 type SqlKey = keyof typeof SQL;
 
 /** Statements read in raw (array) mode, see SessionRow. */
-const RAW = new Set<SqlKey>(['getSession', 'getSessionByName', 'listSessions']);
+const RAW = new Set<SqlKey>(['listSessions']);
 
 /** The keys updateSession accepts (everything but id, createdAt, status). */
 const PATCHABLE = new Set<string>([
@@ -213,8 +210,21 @@ function chmodIfExists(path: string): void {
   }
 }
 
+interface Mirror {
+  byId: Map<string, Session>;
+  byName: Map<string, string>;
+  /** listSessions' order, rebuilt lazily after a change. */
+  sorted: Session[] | null;
+}
+
+/**
+ * The store. Sessions are also mirrored in memory (loaded on first read, kept current by every
+ * write through this object): the daemon is the only writer while it runs, so reads cost no
+ * query and a list of 1,000 sessions is a copy of an array. Mirrored sessions are frozen.
+ */
 export class Store {
   private readonly stmts = new Map<SqlKey, Stmt>();
+  private mirror: Mirror | null = null;
 
   private constructor(
     private readonly db: Database.Database,
@@ -315,7 +325,6 @@ export class Store {
     if (s === undefined) {
       s = this.db.prepare(SQL[key]);
       if (RAW.has(key)) s.raw(true);
-      else if (key === 'countSessions') s.pluck(true);
       this.stmts.set(key, s);
     }
     return s as Stmt<R>;
@@ -340,33 +349,67 @@ export class Store {
     } catch (e) {
       throw translateWriteError(e, s);
     }
+    this.remember(s);
+  }
+
+  private loadMirror(): Mirror {
+    if (this.mirror) return this.mirror;
+    const rows = this.stmt<SessionRow>('listSessions').all();
+    const m: Mirror = { byId: new Map(), byName: new Map(), sorted: null };
+    for (const r of rows) {
+      const s = Object.freeze(rowToSession(r));
+      m.byId.set(s.id, s);
+      m.byName.set(s.name, s.id);
+    }
+    return (this.mirror = m);
+  }
+
+  /** Record a committed write in the mirror (if it is loaded). */
+  private remember(s: Session): Session {
+    const frozen = Object.freeze({ ...s });
+    const m = this.mirror;
+    if (!m) return frozen;
+    const old = m.byId.get(s.id);
+    if (old && old.name !== s.name) m.byName.delete(old.name);
+    m.byId.set(s.id, frozen);
+    m.byName.set(s.name, s.id);
+    m.sorted = null;
+    return frozen;
   }
 
   getSession(id: string): Session | undefined {
-    const r = this.stmt<SessionRow>('getSession').get(id);
-    return r === undefined ? undefined : rowToSession(r);
+    return this.loadMirror().byId.get(id);
   }
 
   getSessionByName(name: string): Session | undefined {
-    const r = this.stmt<SessionRow>('getSessionByName').get(name);
-    return r === undefined ? undefined : rowToSession(r);
+    const m = this.loadMirror();
+    const id = m.byName.get(name);
+    return id === undefined ? undefined : m.byId.get(id);
   }
 
-  /** All sessions, oldest first (ties broken by name). */
+  /** All sessions, oldest first (ties broken by name). The objects are frozen. */
   listSessions(): Session[] {
-    const rows = this.stmt<SessionRow>('listSessions').all();
-    const out = new Array<Session>(rows.length);
-    for (let i = 0; i < rows.length; i++) out[i] = rowToSession(rows[i]!);
-    return out;
+    const m = this.loadMirror();
+    m.sorted ??= [...m.byId.values()].sort((a, b) =>
+      a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
+    return [...m.sorted];
   }
 
   countSessions(): number {
-    return this.stmt<number>('countSessions').get() ?? 0;
+    return this.loadMirror().byId.size;
   }
 
   /** Delete a session and (by cascade) its events. Deleting an unknown id is a no-op. */
   deleteSession(id: string): void {
     this.stmt('deleteSession').run(id);
+    const m = this.mirror;
+    const old = m?.byId.get(id);
+    if (m && old) {
+      m.byId.delete(id);
+      m.byName.delete(old.name);
+      m.sorted = null;
+    }
   }
 
   private mustGet(id: string): Session {
@@ -406,7 +449,7 @@ export class Store {
     } catch (e) {
       throw translateWriteError(e, { id, name: patch.name ?? '' });
     }
-    return next!;
+    return this.remember(next!);
   }
 
   /**
@@ -418,15 +461,18 @@ export class Store {
     checkOneOf('status', to, SESSION_STATUSES);
     const update = this.stmt('setStatus');
     const event = this.stmt('insertEvent');
-    return this.db.transaction((): Session => {
+    let changed = false;
+    const next = this.db.transaction((): Session => {
       const cur = this.mustGet(id);
       const error = opts.error === undefined ? cur.error : opts.error;
       if (cur.status === to && error === cur.error) return cur;
       const at = now();
       update.run(to, error, at, id);
       if (cur.status !== to) event.run(id, at, 'status', cur.status, to, opts.detail ?? null);
+      changed = true;
       return { ...cur, status: to, error, updatedAt: at };
     })();
+    return changed ? this.remember(next) : next;
   }
 
   // ---- events ----
