@@ -18,7 +18,9 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   // Native addon: loaded from node_modules at run time.
   external: ['better-sqlite3', 'typescript'],
-  define: { __CLAUDERON_VERSION__: JSON.stringify(pkg.version) },
+  alias: { 'react-devtools-core': './scripts/stubs/react-devtools-core.js' },
+  jsx: 'automatic',
+  define: { __CLAUDERON_VERSION__: JSON.stringify(pkg.version), 'process.env.NODE_ENV': '"production"' },
   banner: {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },

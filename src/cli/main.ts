@@ -2,7 +2,7 @@
 // prints for people (tables, one-line errors) or for scripts (--json). Heavy modules are loaded
 // only by the commands that need them; the daemon code is a separate lazily loaded chunk.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
@@ -93,7 +93,18 @@ program
       program.error(`error: unknown command '${unknown}' (see clauderon --help)`, { exitCode: 2, code: 'commander.unknownCommand' });
     }
     if (opts.daemon) return runDaemonForeground();
-    program.outputHelp();
+    if (!process.stdout.isTTY || !process.stdin.isTTY) {
+      program.outputHelp();
+      process.stderr.write('\n(the full-screen UI needs a terminal: run clauderon in one)\n');
+      return;
+    }
+    const { runTui } = await import('../tui/run.js');
+    // Benchmark aid: the time the first full list frame was drawn is written to this file.
+    const frameFile = process.env.CLAUDERON_BENCH_FRAME_FILE;
+    process.exitCode = await runTui({
+      paths: paths(),
+      ...(frameFile ? { onFirstFrame: () => writeFileSync(frameFile, String(Date.now())) } : {}),
+    });
   });
 
 program

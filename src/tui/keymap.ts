@@ -13,6 +13,7 @@ export type CommandId =
   | 'filter.apply' | 'filter.clear'
   | 'confirm.yes' | 'confirm.no'
   | 'create.nextField' | 'create.prevField' | 'create.next' | 'create.prev' | 'create.toggle' | 'create.submit' | 'create.cancel' | 'create.editor'
+  | 'create.suggestNext' | 'create.suggestPrev' | 'create.acceptSuggestion'
   | 'dialog.close';
 
 export interface CommandDef {
@@ -61,6 +62,9 @@ export const COMMANDS: readonly CommandDef[] = [
   { id: 'create.prev', context: 'create', keys: ['left'], description: 'Previous choice' },
   { id: 'create.toggle', context: 'create', keys: ['space'], description: 'Toggle / next choice' },
   { id: 'create.editor', context: 'create', keys: ['ctrl+e'], description: 'Edit the prompt in $VISUAL / $EDITOR', footer: 'editor' },
+  { id: 'create.suggestNext', context: 'create', keys: ['ctrl+n'], description: 'Repository: highlight the next suggestion (in the open list Tab/↓ too)' },
+  { id: 'create.suggestPrev', context: 'create', keys: ['ctrl+p'], description: 'Repository: highlight the previous suggestion (in the open list Shift-Tab/↑ too)' },
+  { id: 'create.acceptSuggestion', context: 'create', keys: ['ctrl+y'], description: 'Repository: take the highlighted (or first) suggestion (in the open list Enter/→ too; Esc closes the list)' },
   { id: 'create.submit', context: 'create', keys: ['enter'], description: 'Create (on the Create button; in the prompt it adds a line)', footer: 'create' },
   { id: 'create.cancel', context: 'create', keys: ['esc'], description: 'Cancel', footer: 'cancel' },
 

@@ -1,0 +1,227 @@
+// `clauderon` with no arguments: the full-screen TUI. Builds the store and the services, connects
+// to the daemon (starting it when absent, reconnecting when it dies), and owns the terminal.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { render, type Instance } from 'ink';
+import { createElement } from 'react';
+import { DaemonClient } from '../client/client.js';
+import type { Paths } from '../config/paths.js';
+import { ClauderonError, errorMessage } from '../core/errors.js';
+import { App } from './app.js';
+import type { CreateFormValues, TuiServices } from './services.js';
+import { actions, createTuiStore, type TuiStore } from './store.js';
+import { TerminalScreen } from './terminal.js';
+
+export interface RunTuiOptions {
+  paths: Paths;
+  /** Called once the first full list frame is on screen (for the start-up benchmark). */
+  onFirstFrame?: () => void;
+}
+
+function expandPath(p: string): string {
+  if (p === '~' || p === '~/') return homedir();
+  if (p.startsWith('~/')) return join(homedir(), p.slice(2));
+  return resolve(p);
+}
+
+/** Run a program with the terminal handed over; resolves with its exit code. */
+function runInherited(argv: string[]): Promise<number> {
+  const [cmd, ...args] = argv;
+  const env = { ...process.env };
+  delete env.TMUX;
+  delete env.ZELLIJ;
+  return new Promise((res, rej) => {
+    const child = spawn(cmd ?? '', args, { stdio: 'inherit', env });
+    child.on('error', (e) => rej(new ClauderonError('backend', `could not run ${cmd}: ${e.message}`)));
+    child.on('exit', (code, sig) => res(code ?? (sig ? 1 : 0)));
+  });
+}
+
+export async function runTui(opts: RunTuiOptions): Promise<number> {
+  const store = createTuiStore({ columns: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
+  const act = actions(store);
+  const screen = new TerminalScreen();
+  let client: DaemonClient | null = null;
+  let instance: Instance | null = null;
+  let quitting = false;
+  let resolveDone: (code: number) => void = () => undefined;
+  const done = new Promise<number>((r) => (resolveDone = r));
+
+  const needClient = (): DaemonClient => {
+    if (!client) throw new ClauderonError('daemon', 'not connected to the clauderon daemon — reconnecting');
+    return client;
+  };
+
+  const mount = () => {
+    screen.enter();
+    instance = render(createElement(App, { store, services }), { exitOnCtrlC: false, patchConsole: false });
+  };
+  const unmount = async () => {
+    const inst = instance;
+    instance = null;
+    if (!inst) return;
+    inst.unmount();
+    await inst.waitUntilExit().catch(() => undefined);
+  };
+
+  /** Give the terminal to another program and take it back, the list as it was. */
+  const handOver = async <T>(fn: () => Promise<T>): Promise<T> => {
+    await unmount();
+    screen.restore();
+    process.stdin.pause();
+    const ignoreInt = () => undefined;
+    process.on('SIGINT', ignoreInt);
+    try {
+      return await fn();
+    } finally {
+      process.off('SIGINT', ignoreInt);
+      if (!quitting) mount();
+    }
+  };
+
+  const quit = (code = 0) => {
+    if (quitting) return;
+    quitting = true;
+    void unmount().finally(() => {
+      screen.restore();
+      client?.close();
+      resolveDone(code);
+    });
+  };
+
+  const services: TuiServices = {
+    async createSession(v: CreateFormValues, onProgress) {
+      return needClient().call(
+        'sessions.create',
+        {
+          repoPath: expandPath(v.repoPath),
+          prompt: v.prompt,
+          ...(v.name ? { name: v.name } : {}),
+          ...(v.backend !== 'default' ? { backend: v.backend } : {}),
+          agent: v.agent,
+          accessMode: v.accessMode,
+          skipChecks: v.skipChecks,
+          planMode: v.planMode,
+        },
+        onProgress,
+      );
+    },
+    archive: (id) => needClient().call('sessions.archive', { name: id }),
+    async unarchive(id) {
+      return (await needClient().call('sessions.unarchive', { name: id })).session;
+    },
+    async deleteSession(id, force) {
+      return { notes: (await needClient().call('sessions.delete', { name: id, force })).notes };
+    },
+    reconcile: () => needClient().call('reconcile', {}),
+    async reload() {
+      act.setSessions(await needClient().call('sessions.list', { filter: 'all' }));
+    },
+    async attach(id) {
+      const { argv } = await needClient().call('sessions.attach', { name: id });
+      const code = await handOver(() => runInherited(argv));
+      if (code !== 0) act.setStatus(`${argv[0] ?? 'attach'} exited with status ${code}`, 'error');
+    },
+    async recentRepos() {
+      return (await needClient().call('repos.recent', { limit: 20 })).map((r) => r.path);
+    },
+    completePath(prefix) {
+      // Complete the last path component among directories, keeping what was typed before it.
+      const slash = prefix.lastIndexOf('/');
+      const typedDir = slash >= 0 ? prefix.slice(0, slash + 1) : '';
+      const start = prefix.slice(slash + 1);
+      try {
+        return Promise.resolve(
+          readdirSync(typedDir ? expandPath(typedDir) : process.cwd(), { withFileTypes: true })
+            .filter((e) => e.isDirectory() && e.name.startsWith(start) && (start.startsWith('.') || !e.name.startsWith('.')))
+            .map((e) => `${typedDir}${e.name}/`)
+            .sort()
+            .slice(0, 20),
+        );
+      } catch {
+        return Promise.resolve([]);
+      }
+    },
+    async editText(initial) {
+      const dir = mkdtempSync(join(tmpdir(), 'clauderon-prompt-'));
+      const file = join(dir, 'PROMPT.md');
+      try {
+        writeFileSync(file, initial, { mode: 0o600 });
+        const editor = process.env.VISUAL || process.env.EDITOR || 'vi';
+        const code = await handOver(() => runInherited(['sh', '-c', `${editor} "$1"`, 'editor', file]));
+        if (code !== 0) throw new ClauderonError('invalid_input', `${editor} exited with status ${code}; the prompt is unchanged`);
+        return readFileSync(file, 'utf8').replace(/\n+$/, '');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    quit: () => quit(0),
+  };
+
+  // Connect (and reconnect) to the daemon; the list arrives pushed, not polled.
+  let firstFrameSent = false;
+  const connect = async (): Promise<void> => {
+    for (let attempt = 0; !quitting; attempt++) {
+      try {
+        const c = await DaemonClient.connect({ paths: opts.paths });
+        await c.subscribe((e) => act.applyEvent(e));
+        act.setSessions(await c.call('sessions.list', { filter: 'all' }));
+        client = c;
+        act.setConnection('connected');
+        c.onClose(() => {
+          if (quitting || client !== c) return;
+          client = null;
+          act.setConnection('disconnected', 'Lost the daemon — reconnecting…');
+          void connect();
+        });
+        if (!firstFrameSent) {
+          firstFrameSent = true;
+          // Ink renders synchronously on state change; the next tick has the list on screen.
+          setImmediate(() => opts.onFirstFrame?.());
+        }
+        return;
+      } catch (e) {
+        act.setConnection('disconnected', `${errorMessage(e)} — retrying…`);
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** attempt)));
+      }
+    }
+  };
+
+  // Restore the terminal on every way out.
+  const onSignal = (sig: NodeJS.Signals) => {
+    quitting = true;
+    instance?.unmount();
+    screen.restore();
+    process.exit(sig === 'SIGINT' ? 130 : sig === 'SIGHUP' ? 129 : 143);
+  };
+  const onCrash = (e: unknown) => {
+    quitting = true;
+    try {
+      instance?.unmount();
+    } catch {
+      // already broken
+    }
+    screen.restore();
+    process.stderr.write(`clauderon: the TUI crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  process.on('exit', () => screen.restore());
+  process.stdout.on('resize', () => act.setSize(process.stdout.columns || 80, process.stdout.rows || 24));
+
+  mount();
+  void connect();
+  const code = await done;
+  process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onSignal);
+  process.off('SIGINT', onSignal);
+  return code;
+}
+
+export type { TuiStore };

@@ -1,0 +1,62 @@
+// Sessions and recording services for TUI component tests. Components take their side effects
+// as services by design (CONVENTIONS.md); the whole-binary tests use the real daemon.
+import type { Session } from '../../src/core/types.js';
+import type { TuiServices } from '../../src/tui/services.js';
+
+let n = 0;
+export function session(over: Partial<Session> & { name: string }): Session {
+  n++;
+  const created = new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString();
+  return {
+    id: `id-${over.name}`,
+    repoPath: '/home/dev/project',
+    subdirectory: '',
+    worktreePath: `/home/dev/.clauderon/worktrees/${over.name}`,
+    branchName: `clauderon/${over.name}`,
+    backend: 'tmux',
+    backendId: over.name,
+    agent: 'claude',
+    model: null,
+    prompt: `prompt for ${over.name}`,
+    accessMode: 'read-write',
+    skipChecks: false,
+    planMode: true,
+    proxyPort: null,
+    status: 'running',
+    agentStatus: 'unknown',
+    error: null,
+    createdAt: created,
+    updatedAt: created,
+    ...over,
+  };
+}
+
+export interface Recorder {
+  calls: [string, ...unknown[]][];
+  services: TuiServices;
+}
+
+export function recordingServices(over: Partial<TuiServices> = {}): Recorder {
+  const calls: Recorder['calls'] = [];
+  const rec =
+    <A extends unknown[], R>(name: string, result: (...a: A) => R) =>
+    (...a: A): R => {
+      calls.push([name, ...a]);
+      return result(...a);
+    };
+  const services: TuiServices = {
+    createSession: rec('createSession', () => Promise.reject(new Error('not in this test'))),
+    archive: rec('archive', (id: string) => Promise.resolve(session({ name: id.replace(/^id-/, ''), status: 'archived' }))),
+    unarchive: rec('unarchive', (id: string) => Promise.resolve(session({ name: id.replace(/^id-/, '') }))),
+    deleteSession: rec('deleteSession', () => Promise.resolve({ notes: [] })),
+    reconcile: rec('reconcile', () => Promise.resolve([])),
+    reload: rec('reload', () => Promise.resolve()),
+    attach: rec('attach', () => Promise.resolve()),
+    recentRepos: rec('recentRepos', () => Promise.resolve([])),
+    completePath: rec('completePath', () => Promise.resolve([])),
+    editText: rec('editText', (t: string) => Promise.resolve(t)),
+    quit: rec('quit', () => undefined),
+    ...over,
+  };
+  return { calls, services };
+}
