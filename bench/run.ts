@@ -16,6 +16,8 @@ import type { ProgressEvent } from '../src/core/events.js';
 import type { CreateStep, Session } from '../src/core/types.js';
 import { encodeSessions } from '../src/daemon/server.js';
 import { Store } from '../src/store/store.js';
+import { daemonPidsFor } from '../test/helpers/procs.js';
+import { benchTui } from './tui.js';
 
 // This file runs bundled from .bench-tmp/run.mjs (or bench/run.ts): either way the root is one up.
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -113,23 +115,6 @@ function pidAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/** Live clauderon daemons whose CLAUDERON_HOME is `home` (only ever ones this run started). */
-function daemonPidsFor(home: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (!cmdline.includes('daemon') || !cmdline.some((a) => a.endsWith('clauderon.js'))) continue;
-      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      if (environ.includes(`CLAUDERON_HOME=${home}`)) pids.push(Number(entry));
-    } catch {
-      // exited, or not ours
-    }
-  }
-  return pids;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -564,6 +549,24 @@ async function main(): Promise<void> {
   await benchWorktree(client);
   await stopDaemon(paths, client); // figure 3 runs alone
   await benchList();
+  await benchTui({
+    root,
+    bin: BIN,
+    log,
+    row,
+    addRow: (r) => rows.push(r),
+    p50,
+    p95,
+    fmtMs,
+    describe,
+    homes,
+    tmuxSockets,
+    writeConfig,
+    makeSmallRepo,
+    startDaemon,
+    stopDaemon,
+    aborting: () => aborting,
+  });
 
   printTable();
   log(`\n(total ${((performance.now() - started) / 1000).toFixed(1)} s; timings never fail the run)`);

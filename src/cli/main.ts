@@ -98,7 +98,7 @@ program
       process.stderr.write('\n(the full-screen UI needs a terminal: run clauderon in one)\n');
       return;
     }
-    const { runTui } = await import('../tui/run.js');
+    const { runTui } = await importWithoutFetch(() => import('../tui/run.js'));
     // Benchmark aid: the time the first full list frame was drawn is written to this file.
     const frameFile = process.env.CLAUDERON_BENCH_FRAME_FILE;
     process.exitCode = await runTui({
@@ -329,6 +329,22 @@ configCmd
     if (o.json) return printJson(p);
     for (const [k, v] of Object.entries(p)) process.stdout.write(`${k.padEnd(12)} ${v}\n`);
   });
+
+/**
+ * Import a module while `globalThis.fetch` is hidden. Ink's layout engine (yoga, wasm) decodes its
+ * embedded binary synchronously when there is no fetch, and otherwise fetch()es a data: URL —
+ * which makes Node load its whole HTTP client (undici) on the TUI's start path.
+ */
+async function importWithoutFetch<T>(load: () => Promise<T>): Promise<T> {
+  const original = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  if (!original?.configurable) return load();
+  Object.defineProperty(globalThis, 'fetch', { value: undefined, configurable: true, writable: true });
+  try {
+    return await load();
+  } finally {
+    Object.defineProperty(globalThis, 'fetch', original);
+  }
+}
 
 async function runDaemonForeground(): Promise<void> {
   const { runDaemon } = await import('../daemon/server.js');

@@ -3,10 +3,11 @@
 // never start two daemons; replaces a daemon of another version. Imports nothing heavy.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
-import { createConnection, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { ensureHome, ensurePrivateFile, socketPathProblem, type Paths } from '../config/paths.js';
 import { ClauderonError, type ErrorCode } from '../core/errors.js';
 import { LineSplitter } from '../core/lines.js';
+import { canConnect, tryConnect } from '../core/socket.js';
 import { processAlive } from '../core/process.js';
 import type { DaemonEvent, ProgressEvent } from '../core/events.js';
 import type { DaemonInfo, Method, Params, WireError } from '../daemon/protocol.js';
@@ -70,7 +71,7 @@ export class DaemonClient {
       opts.onStatus?.(`replacing clauderon daemon ${info.version} with ${version}…`);
       await client.call('daemon.stop', {}).catch(() => undefined);
       client.close();
-      await waitFor(async () => !(await canConnectNow(opts.paths.socket)) && !processAlive(info.pid), 10_000);
+      await waitFor(async () => !(await canConnect(opts.paths.socket, 300)) && !processAlive(info.pid), 10_000);
       socket = null;
     }
     if (!autoSpawn) {
@@ -154,31 +155,6 @@ interface Results {
 export type Result<M extends Method> = Results[M];
 
 // ---------------------------------------------------------------- connecting and spawning
-
-function tryConnect(path: string, timeoutMs = 1000): Promise<Socket | null> {
-  return new Promise((resolve) => {
-    const s = createConnection(path);
-    const t = setTimeout(() => {
-      s.destroy();
-      resolve(null);
-    }, timeoutMs);
-    s.once('connect', () => {
-      clearTimeout(t);
-      s.removeAllListeners('error');
-      resolve(s);
-    });
-    s.once('error', () => {
-      clearTimeout(t);
-      resolve(null);
-    });
-  });
-}
-
-async function canConnectNow(path: string): Promise<boolean> {
-  const s = await tryConnect(path, 300);
-  s?.destroy();
-  return s !== null;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -2,7 +2,7 @@
 // proxies and HTTP API; serves clients over a Unix socket (newline-delimited JSON).
 // Stopping the daemon never stops a session.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { loadConfig } from '../config/config.js';
 import { ensureHome, ensurePrivateFile, socketPathProblem, type Paths } from '../config/paths.js';
 import { scrubbedEnv } from '../core/env.js';
@@ -17,6 +17,7 @@ import { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 import { FileLogger } from './log.js';
 import { LineSplitter } from '../core/lines.js';
+import { canConnect } from '../core/socket.js';
 import { MAX_LINE_BYTES, methodSchemas, requestSchema, type DaemonInfo, type Method } from './protocol.js';
 
 export interface DaemonOptions {
@@ -292,25 +293,6 @@ function readInfoPid(file: string): number | null {
   } catch {
     return null;
   }
-}
-
-export function canConnect(socketPath: string, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createConnection(socketPath);
-    const t = setTimeout(() => {
-      s.destroy();
-      resolve(false);
-    }, timeoutMs);
-    s.once('connect', () => {
-      clearTimeout(t);
-      s.end();
-      resolve(true);
-    });
-    s.once('error', () => {
-      clearTimeout(t);
-      resolve(false);
-    });
-  });
 }
 
 /** `clauderon daemon`: run in the foreground until SIGTERM/SIGINT/SIGHUP or daemon.stop. */

@@ -178,7 +178,7 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
         });
         if (!firstFrameSent) {
           firstFrameSent = true;
-          // Ink renders synchronously on state change; the next tick has the list on screen.
+          // The list is drawn by the first render after this (at once if mounted, else at mount).
           setImmediate(() => opts.onFirstFrame?.());
         }
         return;
@@ -215,8 +215,11 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
   process.on('exit', () => screen.restore());
   process.stdout.on('resize', () => act.setSize(process.stdout.columns || 80, process.stdout.rows || 24));
 
-  mount();
-  void connect();
+  // Ask the daemon first: when it is running, the first frame drawn is the full list (no
+  // "connecting" frame to lay out first); when it is slow (being started), draw within 150 ms.
+  const connecting = connect();
+  await Promise.race([connecting, new Promise((r) => setTimeout(r, 150))]);
+  if (!quitting) mount();
   const code = await done;
   process.off('SIGTERM', onSignal);
   process.off('SIGHUP', onSignal);

@@ -1,10 +1,13 @@
 // Whole-binary test harness: a temp CLAUDERON_HOME, temp git repositories, the built
 // dist/clauderon.js run as a real process, and cleanup of every daemon and tmux server it made.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { daemonPidsFor } from './procs.js';
+
+export { daemonPidsFor };
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = join(ROOT, 'dist', 'clauderon.js');
@@ -159,23 +162,6 @@ export function pathWith(root: string, tools: string[]): string {
     if (!existsSync(join(dir, t))) symlinkSync(found, join(dir, t));
   }
   return dir;
-}
-
-/** Every live clauderon daemon process whose CLAUDERON_HOME is `home` (read from /proc). */
-export function daemonPidsFor(home: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (!cmdline.includes('daemon') || !cmdline.some((a) => a.endsWith('clauderon.js'))) continue;
-      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      if (environ.includes(`CLAUDERON_HOME=${home}`)) pids.push(Number(entry));
-    } catch {
-      // exited, or not ours
-    }
-  }
-  return pids;
 }
 
 /** Poll until `fn` returns a truthy value (bounded); no fixed sleeps. */

@@ -26,12 +26,13 @@ export function layoutColumns(width: number): Columns {
   const gap = 1;
   // marker (2) + agent mark (2) + gaps between the visible columns
   let rest = width - 2 - 2 - status - agent - ageW - (backend ? backend + gap : 0) - 5 * gap;
+  // The branch is "clauderon/<name>": worth its room only on wide terminals.
   let branch = 0;
-  if (width >= 90) {
-    branch = Math.min(28, Math.floor(rest * 0.3));
+  if (width >= 130) {
+    branch = Math.min(40, Math.floor(rest * 0.3));
     rest -= branch + gap;
   }
-  const name = Math.max(8, Math.min(32, Math.floor(rest * 0.45)));
+  const name = Math.max(8, Math.min(30, Math.floor(rest * 0.5)));
   const repo = Math.max(6, rest - name);
   return { name, repo, status, backend, agent, branch, age: ageW };
 }
