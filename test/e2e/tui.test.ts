@@ -63,6 +63,10 @@ function openTerm(e: Env, size: { cols: number; rows: number } = { cols: 100, ro
     type: (text) => void tmux('send-keys', '-t', 'term', '-l', text),
     keys: (...keys) => void tmux('send-keys', '-t', 'term', ...keys),
     launch(vars = {}) {
+      // Type only once the shell has drawn its prompt (a loaded machine can be slow to start it).
+      const deadline = Date.now() + 15_000;
+      const pause = new Int32Array(new SharedArrayBuffer(4));
+      while (screen().trim() === '' && Date.now() < deadline) Atomics.wait(pause, 0, 0, 25);
       // The shell's startup files may reset PATH: everything the TUI needs is on the command line.
       const assigns = Object.entries({ CLAUDERON_HOME: e.home, PATH: e.env.PATH ?? '', ...vars })
         .map(([k, v]) => `${k}=${sq(v)}`)
@@ -70,7 +74,7 @@ function openTerm(e: Env, size: { cols: number; rows: number } = { cols: 100, ro
       tmux('send-keys', '-t', 'term', '-l', `${assigns} ${process.execPath} ${BIN}; echo TUI-EXIT=$?`);
       tmux('send-keys', '-t', 'term', 'Enter');
     },
-    async waitScreen(test, what, timeoutMs = 10_000) {
+    async waitScreen(test, what, timeoutMs = 20_000) {
       const ok = typeof test === 'string' ? (s: string) => s.includes(test) : test instanceof RegExp ? (s: string) => test.test(s) : test;
       try {
         return await waitFor(() => {

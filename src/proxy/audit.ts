@@ -1,0 +1,56 @@
+// audit.jsonl (0600): one JSON line per proxied request — allowed, blocked or failed. It never
+// holds a token, cookie or proxy credential: only the credential's NAME, a path whose query
+// values are redacted, and, as a second line of defence, any known secret value is scrubbed.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { ensurePrivateFile } from '../config/paths.js';
+
+export interface AuditRecord {
+  ts: string;
+  session: string;
+  host: string;
+  method: string;
+  path: string;
+  /** The credential injected (its name), or null. */
+  credential: string | null;
+  status: number | null;
+  durationMs: number;
+  /** Why the proxy refused the request, or null. */
+  blocked: string | null;
+  error?: string | null;
+}
+
+/** Keep the path and the query's parameter names; drop every value. */
+export function redactPath(path: string): string {
+  const q = path.indexOf('?');
+  if (q < 0) return path;
+  const names = path
+    .slice(q + 1)
+    .split('&')
+    .filter(Boolean)
+    .map((p) => `${p.split('=')[0] ?? ''}=…`);
+  return `${path.slice(0, q)}?${names.join('&')}`;
+}
+
+export class AuditLog {
+  private readonly out: WriteStream;
+
+  /** `secrets()` returns the real values to scrub (read at each write: rotation-safe). */
+  constructor(
+    file: string,
+    private readonly secrets: () => readonly string[],
+  ) {
+    ensurePrivateFile(file);
+    this.out = createWriteStream(file, { flags: 'a', mode: 0o600 });
+    this.out.on('error', () => undefined);
+  }
+
+  write(rec: AuditRecord): void {
+    let line = JSON.stringify({ ...rec, path: redactPath(rec.path) });
+    for (const s of this.secrets()) if (s.length >= 4 && line.includes(s)) line = line.split(s).join('[secret]');
+    this.out.write(`${line}\n`);
+  }
+
+  close(): Promise<void> {
+    return new Promise((r) => this.out.end(r));
+  }
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { accessDecision, graphqlIsReadOnly, graphqlOperationKinds } from '../../src/proxy/access.js';
+import { defaultRules, injectionFor } from '../../src/proxy/rules.js';
+import { parseConnectTarget } from '../../src/proxy/target.js';
+
+const creds: Record<string, string> = {
+  github_token: 'ghp_REAL',
+  anthropic_oauth_token: 'sk-ant-oat-REAL',
+  openai_api_key: 'sk-REAL',
+  pagerduty_token: 'pd-REAL',
+};
+const lookup = (c: string) => creds[c];
+const rules = defaultRules({ grafanaHost: 'grafana.example.com' });
+const target = (t: string) => {
+  const r = parseConnectTarget(t);
+  if (!r.ok) throw new Error(r.reason);
+  return r;
+};
+
+describe('injection rules', () => {
+  it('injects each credential in its host’s form', () => {
+    expect(injectionFor(rules, target('api.github.com:443'), true, '/user', lookup)).toEqual({ credential: 'github_token', headers: { authorization: 'Bearer ghp_REAL' } });
+    expect(injectionFor(rules, target('github.com:443'), true, '/owner/repo.git/git-upload-pack', lookup)).toEqual({
+      credential: 'github_token',
+      headers: { authorization: `Basic ${Buffer.from('x-access-token:ghp_REAL').toString('base64')}` },
+    });
+    expect(injectionFor(rules, target('api.anthropic.com:443'), true, '/v1/messages', lookup)).toEqual({ credential: 'anthropic_oauth_token', headers: { authorization: 'Bearer sk-ant-oat-REAL' } });
+    expect(injectionFor(rules, target('api.anthropic.com:443'), true, '/v1/messages', (c) => (c === 'anthropic_api_key' ? 'sk-ant-api-REAL' : creds[c]))).toEqual({
+      credential: 'anthropic_api_key',
+      headers: { 'x-api-key': 'sk-ant-api-REAL' },
+    });
+    expect(injectionFor(rules, target('api.pagerduty.com:443'), true, '/incidents', lookup)?.headers).toEqual({ authorization: 'Token token=pd-REAL' });
+    expect(injectionFor(rules, target('api.openai.com:443'), true, '/v1/responses', lookup)?.credential).toBe('openai_api_key');
+  });
+
+  it('never injects for IP literals, other ports, plaintext, other hosts, or non-git paths on github.com', () => {
+    expect(injectionFor(rules, target('140.82.112.6:443'), true, '/user', lookup)).toBeNull();
+    expect(injectionFor(rules, target('127.1:443'), true, '/user', lookup)).toBeNull();
+    expect(injectionFor(rules, target('api.github.com:8443'), true, '/user', lookup)).toBeNull();
+    expect(injectionFor(rules, target('api.github.com:443'), false, '/user', lookup)).toBeNull();
+    expect(injectionFor(rules, target('api.github.com.evil.example:443'), true, '/user', lookup)).toBeNull();
+    expect(injectionFor(rules, target('evil.example:443'), true, '/user', lookup)).toBeNull();
+    expect(injectionFor(rules, target('github.com:443'), true, '/login/oauth/access_token', lookup)).toBeNull();
+    expect(injectionFor(rules, target('sentry.io:443'), true, '/api/0/', lookup)).toBeNull(); // credential not set
+  });
+
+  it('matches the trailing-dot and upper-case spellings of a host (one canonical form)', () => {
+    expect(injectionFor(rules, target('API.GITHUB.COM.:443'), true, '/user', lookup)?.credential).toBe('github_token');
+  });
+});
+
+describe('read-only access', () => {
+  const req = (method: string, host: string, path: string, headers: Record<string, string> = {}) => accessDecision('read-only', { method, host, path, headers });
+
+  it('lets reads, model calls and git fetch through', () => {
+    expect(req('GET', 'api.github.com', '/repos/o/r')).toEqual({ allow: true });
+    expect(req('HEAD', 'example.com', '/')).toEqual({ allow: true });
+    expect(req('POST', 'api.anthropic.com', '/v1/messages?beta=true')).toEqual({ allow: true });
+    expect(req('POST', 'api.openai.com', '/v1/responses')).toEqual({ allow: true });
+    expect(req('GET', 'github.com', '/o/r.git/info/refs?service=git-upload-pack')).toEqual({ allow: true });
+    expect(req('POST', 'github.com', '/o/r.git/git-upload-pack')).toEqual({ allow: true });
+    expect(req('POST', 'api.github.com', '/graphql')).toEqual({ allow: 'inspect-graphql' });
+  });
+
+  it('blocks writes, pushes and method-override tricks with a reason', () => {
+    expect(req('POST', 'api.github.com', '/repos/o/r/issues')).toEqual({ allow: false, reason: 'read-only session: POST api.github.com/repos/o/r/issues is a write' });
+    expect(req('DELETE', 'api.github.com', '/repos/o/r')).toMatchObject({ allow: false });
+    expect(req('PATCH', 'api.github.com', '/user')).toMatchObject({ allow: false });
+    expect(JSON.stringify(req('GET', 'github.com', '/o/r.git/info/refs?service=git-receive-pack'))).toContain('"allow":false,"reason":"read-only session: git push');
+    expect(req('POST', 'github.com', '/o/r.git/git-receive-pack')).toMatchObject({ allow: false });
+    expect(JSON.stringify(req('GET', 'api.github.com', '/repos/o/r', { 'x-http-method-override': 'DELETE' }))).toContain('"allow":false,"reason":"read-only session: a method override (DELETE)');
+    expect(req('POST', 'api.anthropic.com', '/v1/messages', { 'x-http-method': 'PUT' })).toMatchObject({ allow: false });
+    expect(req('POST', 'api.anthropic.com', '/v1/files')).toMatchObject({ allow: false });
+  });
+
+  it('read-write allows everything', () => {
+    expect(accessDecision('read-write', { method: 'DELETE', host: 'api.github.com', path: '/repos/o/r', headers: {} })).toEqual({ allow: true });
+  });
+});
+
+describe('GraphQL read-only check', () => {
+  it('allows queries, refuses mutations and subscriptions anywhere in the document or batch', () => {
+    expect(graphqlIsReadOnly(JSON.stringify({ query: '{ viewer { login } }' }))).toBe(true);
+    expect(graphqlIsReadOnly(JSON.stringify({ query: 'query Q($n: Int) { repository(name: "mutation") { issues(first: $n) { nodes { title } } } }' }))).toBe(true);
+    expect(graphqlIsReadOnly(JSON.stringify({ query: '# mutation in a comment\nquery { viewer { login } }' }))).toBe(true);
+    expect(graphqlIsReadOnly(JSON.stringify({ query: 'mutation { addStar(input: {starrableId: "x"}) { clientMutationId } }' }))).toBe(false);
+    expect(graphqlIsReadOnly(JSON.stringify({ query: 'query A { a } mutation B { b }', operationName: 'A' }))).toBe(false);
+    expect(graphqlIsReadOnly(JSON.stringify({ query: 'subscription { x }' }))).toBe(false);
+    expect(graphqlIsReadOnly(JSON.stringify([{ query: '{ a }' }, { query: 'mutation { b }' }]))).toBe(false);
+    expect(graphqlIsReadOnly(JSON.stringify({ query: 'fragment F on User { login } query { viewer { ...F } }' }))).toBe(true);
+    expect(graphqlIsReadOnly('not json')).toBe(false);
+    expect(graphqlIsReadOnly(JSON.stringify({ nope: 1 }))).toBe(false);
+  });
+
+  it('lists operation kinds', () => {
+    expect(graphqlOperationKinds('query A { a { b } } mutation B($x: ID!) @dir { c }')).toEqual(['query', 'mutation']);
+  });
+});
