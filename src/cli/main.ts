@@ -321,6 +321,34 @@ configCmd
     process.stdout.write(`# ${p.config}\n${stringify(config)}\n`);
   });
 configCmd
+  .command('credentials')
+  .description('show which credentials the daemon holds and where each came from (never a value)')
+  .option('--json', 'print JSON')
+  .action(async (o: { json?: boolean }) => {
+    const r = await withClient((c) => c.call('credentials.describe', {}));
+    if (o.json) return printJson(r);
+    if (r.error) process.stderr.write(`clauderon: ${r.error}\n`);
+    const color = useColor(process.stdout);
+    process.stdout.write(`${'NAME'.padEnd(22)} ${'SET'.padEnd(4)} ${'SOURCE'.padEnd(10)} DETAIL\n`);
+    for (const c of r.credentials) {
+      const set = c.set ? (color ? '\u001b[32myes\u001b[0m ' : 'yes ') : 'no  ';
+      process.stdout.write(`${c.name.padEnd(22)} ${set} ${(c.source ?? '-').padEnd(10)} ${c.detail}\n`);
+    }
+    process.stdout.write('Values never leave the daemon; sources: environment, 1Password (proxy.toml), secrets/<name>.\n');
+    if (r.error) process.exitCode = 1;
+  });
+configCmd
+  .command('ca')
+  .description('show the proxy CA (its certificate is what agents trust); --rotate makes a new one')
+  .option('--rotate', 'replace the CA with a new one (sessions started before must be restarted)')
+  .option('--json', 'print JSON')
+  .action(async (o: { rotate?: boolean; json?: boolean }) => {
+    const r = await withClient((c) => c.call(o.rotate ? 'ca.rotate' : 'ca.show', {}));
+    if (o.json) return printJson(r);
+    process.stdout.write(`certificate  ${r.certPath}\nkey          ${r.keyPath} (never leaves this host)\nSHA-256      ${r.fingerprint256}\n`);
+    if (r.rotated) process.stdout.write('Rotated. Sessions started before trust the old CA: restart them (archive, then unarchive).\n');
+  });
+configCmd
   .command('paths')
   .description('print where clauderon keeps its files')
   .option('--json', 'print JSON')

@@ -135,6 +135,7 @@ export class DaemonClient {
 import type { CreateResult, DeleteResult, ReconcileItem } from '../core/manager.js';
 import type { RecentRepo, Session, SessionEvent } from '../core/types.js';
 import type { Config } from '../config/config.js';
+import type { CredentialInfo } from '../proxy/credentials.js';
 interface Results {
   'daemon.info': DaemonInfo;
   'daemon.stop': { stopping: boolean };
@@ -151,8 +152,17 @@ interface Results {
   reconcile: ReconcileItem[];
   'config.show': { path: string; config: Config };
   'repos.recent': RecentRepo[];
+  'credentials.describe': { credentials: CredentialInfo[]; error: string | null };
+  'ca.show': CaInfo;
+  'ca.rotate': CaInfo;
 }
 export type Result<M extends Method> = Results[M];
+export interface CaInfo {
+  certPath: string;
+  keyPath: string;
+  fingerprint256: string;
+  rotated: boolean;
+}
 
 // ---------------------------------------------------------------- connecting and spawning
 

@@ -38,6 +38,9 @@ export const methodSchemas = {
   'sessions.events': name,
   reconcile: z.object({}).strict(),
   'config.show': z.object({}).strict(),
+  'credentials.describe': z.object({}).strict(),
+  'ca.show': z.object({}).strict(),
+  'ca.rotate': z.object({}).strict(),
   'repos.recent': z.object({ limit: z.number().int().min(1).max(200).default(20) }).strict(),
 } as const;
 

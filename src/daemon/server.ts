@@ -13,6 +13,8 @@ import type { BackendName, CreateStep, Session } from '../core/types.js';
 import { TmuxBackend } from '../backends/tmux.js';
 import type { Backend } from '../backends/types.js';
 import { ZellijBackend } from '../backends/zellij.js';
+import { loadOrCreateCa, rotateCa, type Ca } from '../proxy/ca.js';
+import { loadCredentials, type CredentialStore } from '../proxy/credentials.js';
 import { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 import { FileLogger } from './log.js';
@@ -57,6 +59,10 @@ export class Daemon {
   private readonly log: FileLogger;
   private readonly startedAt = new Date().toISOString();
   private startupReconcile: Promise<ReconcileItem[]> = Promise.resolve([]);
+  /** The interception CA (created on first start; proxy-ca.pem 0644, proxy-ca-key.pem 0600). */
+  private ca: Promise<Ca> | null = null;
+  /** Real credentials: only ever in this process's memory. */
+  private credentials: Promise<{ store: CredentialStore | null; error: string | null }> = Promise.resolve({ store: null, error: null });
   private stopping: Promise<void> | null = null;
   private inflight = 0;
   private resolveStopped: () => void = () => undefined;
@@ -101,6 +107,20 @@ export class Daemon {
         : {}),
     });
     await this.listen();
+    // Credentials are read once at start (1Password lookups may take a moment; nothing waits on
+    // them but the commands that need them). A broken proxy.toml is reported, not fatal.
+    this.credentials = loadCredentials({ env: process.env, paths, log: this.log }).then(
+      (store) => {
+        this.log.info('credentials loaded', { set: store.describe().filter((c) => c.set).map((c) => `${c.name} (${c.source ?? ''})`) });
+        return { store, error: null };
+      },
+      (e: unknown) => {
+        this.log.error('credentials not loaded', { error: errorMessage(e) });
+        return { store: null, error: errorMessage(e) };
+      },
+    );
+    this.ca = loadOrCreateCa(paths);
+    this.ca.catch((e: unknown) => this.log.error('proxy CA unusable', { error: errorMessage(e) }));
     ensurePrivateFile(paths.daemonInfo); // 0600 even if an older daemon left a looser file
     writeFileSync(paths.daemonInfo, JSON.stringify(this.info()), { mode: 0o600 });
     this.log.info('daemon listening', { socket: paths.socket });
@@ -245,6 +265,22 @@ export class Daemon {
         return m.reconcile();
       case 'config.show':
         return { path: this.opts.paths.config, config: await loadConfig(this.opts.paths.config) };
+      case 'ca.show':
+      case 'ca.rotate': {
+        if (!this.ca) throw new ClauderonError('internal', 'the daemon has not started');
+        if (method === 'ca.rotate') {
+          const rotated = rotateCa(this.opts.paths);
+          this.ca = rotated;
+          await rotated;
+          this.log.warn('proxy CA rotated; sessions started before must be restarted (archive + unarchive)');
+        }
+        const ca = await this.ca;
+        return { certPath: this.opts.paths.caCert, keyPath: this.opts.paths.caKey, fingerprint256: ca.fingerprint256(), rotated: method === 'ca.rotate' };
+      }
+      case 'credentials.describe': {
+        const { store, error } = await this.credentials;
+        return { credentials: store?.describe() ?? [], error };
+      }
       case 'repos.recent':
         return this.store.listRecentRepos((p as { limit: number }).limit);
     }
