@@ -48,6 +48,8 @@ function useNow(): number {
   return now;
 }
 
+const crashKey = process.env.CLAUDERON_TEST_TUI_CRASH_KEY;
+
 export function App({ store, services }: AppProps) {
   const state = useStore(store);
   const act = actions(store);
@@ -159,6 +161,8 @@ export function App({ store, services }: AppProps) {
   };
 
   const onKey = (input: string, key: KeyFlags) => {
+    // Testing aid: a key that makes the TUI crash, to prove the terminal is restored on a crash.
+    if (crashKey && input === crashKey) throw new Error(`test crash on key "${crashKey}"`);
     // Ctrl-C quits from anywhere, dialogs included (the keymap lists it under Quit).
     if (keyName(input, key) === 'ctrl+c') return services.quit();
     const st = store.getState();

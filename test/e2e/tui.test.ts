@@ -109,7 +109,7 @@ function rowOf(screen: string, namePrefix: string): string | undefined {
 }
 
 /** The TUI exited with `code`, the main screen is back with the shell's prompt and the terminal is restored. */
-async function expectRestored(t: Term, code: number): Promise<void> {
+async function expectRestored(t: Term, code: number): Promise<string> {
   const s = await t.waitScreen(new RegExp(`^TUI-EXIT=${code}$`, 'm'), `TUI-EXIT=${code}`);
   const after = s.split('\n').slice(s.split('\n').findIndex((l) => l === `TUI-EXIT=${code}`) + 1);
   expect(after.find((l) => l.trim() !== '')).toMatch(/^[$#]$/); // the shell's prompt (sh: "$ " or "# "), nothing drawn after it
@@ -126,6 +126,7 @@ async function expectRestored(t: Term, code: number): Promise<void> {
   expect(flags).toContain('echo');
   expect(flags).not.toContain('-icanon');
   expect(flags).not.toContain('-echo');
+  return s;
 }
 
 /** Pids whose parent is `pid` (Linux /proc). */
@@ -325,6 +326,17 @@ describe('TUI in a real terminal', () => {
     process.kill(tui ?? -1, 'SIGTERM');
     await expectRestored(term, 143);
     expect(processGone(tui ?? -1)).toBe(true);
+  });
+
+  it('a crash restores the terminal first, then shows a readable error', async () => {
+    env = makeEnv();
+    term = openTerm(env);
+    // Testing aid: this key makes the TUI's key handler throw.
+    term.launch({ CLAUDERON_TEST_TUI_CRASH_KEY: 'Z' });
+    await listShows(term, 'No sessions yet');
+    term.type('Z');
+    const s = await expectRestored(term, 1);
+    expect(s).toContain('clauderon: the TUI crashed: Error: test crash on key "Z"');
   });
 
   it('NO_COLOR=1 draws without colours; without it the status column is coloured', async () => {
