@@ -98,7 +98,7 @@ program
       process.stderr.write('\n(the full-screen UI needs a terminal: run clauderon in one)\n');
       return;
     }
-    const { runTui } = await importWithoutFetch(() => import('../tui/run.js'));
+    const { runTui } = await importInteractive(() => import('../tui/run.js'));
     // Benchmark aid: the time the first full list frame was drawn is written to this file.
     const frameFile = process.env.CLAUDERON_BENCH_FRAME_FILE;
     process.exitCode = await runTui({
@@ -357,6 +357,22 @@ configCmd
     if (o.json) return printJson(p);
     for (const [k, v] of Object.entries(p)) process.stdout.write(`${k.padEnd(12)} ${v}\n`);
   });
+
+/**
+ * Import the TUI as for a person at a terminal. Ink decides once, when it loads, whether it runs
+ * in CI (the CI or CONTINUOUS_INTEGRATION variables) and then draws nothing until it exits; the
+ * TUI only starts on a TTY, so those variables are hidden while it loads.
+ */
+async function importInteractive<T>(load: () => Promise<T>): Promise<T> {
+  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  try {
+    return await importWithoutFetch(load);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
+  }
+}
 
 /**
  * Import a module while `globalThis.fetch` is hidden. Ink's layout engine (yoga, wasm) decodes its

@@ -68,7 +68,8 @@ function openTerm(e: Env, size: { cols: number; rows: number } = { cols: 100, ro
       const pause = new Int32Array(new SharedArrayBuffer(4));
       while (screen().trim() === '' && Date.now() < deadline) Atomics.wait(pause, 0, 0, 25);
       // The shell's startup files may reset PATH: everything the TUI needs is on the command line.
-      const assigns = Object.entries({ CLAUDERON_HOME: e.home, PATH: e.env.PATH ?? '', ...vars })
+      // CI=true always: a TUI on a terminal must draw live even where CI is set (Ink would not).
+      const assigns = Object.entries({ CLAUDERON_HOME: e.home, PATH: e.env.PATH ?? '', CI: 'true', ...vars })
         .map(([k, v]) => `${k}=${sq(v)}`)
         .join(' ');
       tmux('send-keys', '-t', 'term', '-l', `${assigns} ${process.execPath} ${BIN}; echo TUI-EXIT=$?`);
