@@ -243,6 +243,32 @@ program
   });
 
 program
+  .command('env')
+  .description("print what a session's agent gets in its environment (placeholders — never a real credential)")
+  .argument('<name>', 'session name or id')
+  .option('--json', 'print JSON')
+  .action(async (name: string, o: { json?: boolean }) => {
+    const env = await withClient((c) => c.call('sessions.env', { name }));
+    if (o.json) return printJson(env);
+    for (const [k, v] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) process.stdout.write(`${k}=${v}\n`);
+  });
+
+program
+  .command('set-access-mode')
+  .description("change what a session's agent may do through its proxy, effective at once")
+  .argument('<name>', 'session name or id')
+  .argument('<mode>', 'read-only or read-write')
+  .option('--json', 'print the session as JSON')
+  .action(async (name: string, mode: string, o: { json?: boolean }) => {
+    if (!(ACCESS_MODES as readonly string[]).includes(mode)) {
+      throw new ClauderonError('invalid_input', `unknown access mode "${mode}" — use read-only or read-write`);
+    }
+    const s = await withClient((c) => c.call('sessions.setAccessMode', { name, mode: mode as (typeof ACCESS_MODES)[number] }));
+    if (o.json) return printJson(publicSession(s));
+    process.stdout.write(`${s.name} is now ${s.accessMode}\n`);
+  });
+
+program
   .command('output')
   .description("print the last lines of a session's agent screen")
   .argument('<name>', 'session name or id')

@@ -149,6 +149,8 @@ interface Results {
   'sessions.attach': { argv: string[]; detachHint: string; session: Session };
   'sessions.output': { output: string };
   'sessions.events': SessionEvent[];
+  'sessions.env': Record<string, string>;
+  'sessions.setAccessMode': Session;
   reconcile: ReconcileItem[];
   'config.show': { path: string; config: Config };
   'repos.recent': RecentRepo[];

@@ -39,6 +39,18 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    proxy: z
+      .object({
+        /** Give every new session a credential-injecting proxy (placeholders in the agent's env). */
+        enabled: z.boolean().default(true),
+        /** Ports the per-session proxies listen on (127.0.0.1). */
+        port_range: z
+          .tuple([z.number().int().min(1024).max(65535), z.number().int().min(1024).max(65535)])
+          .refine(([a, b]) => a <= b, 'the first port must not be above the second')
+          .default([41000, 41999]),
+      })
+      .strict()
+      .prefault({}),
     zellij: z
       .object({
         /** Extra environment for the agent, as "KEY=VALUE" strings. */

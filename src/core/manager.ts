@@ -55,6 +55,12 @@ export interface ManagerDeps {
   emit: (e: DaemonEvent) => void;
   /** Remember that the user has been told something (returns true the first time). */
   firstNotice: (key: string) => boolean;
+  /** The per-session credential proxies (absent: sessions get none). */
+  proxies?: {
+    start(s: Session, opts: { skipChecks: boolean }): Promise<{ port: number; env: Record<string, string> }>;
+    stop(id: string): Promise<void>;
+    envFor(s: Session, port: number, skipChecks: boolean): Promise<Record<string, string>>;
+  };
   /** Testing aid: called before each create step (CLAUDERON_TEST_HOLD_STEP). */
   beforeStep?: (step: CreateStep, name: string) => Promise<void>;
 }
@@ -194,6 +200,16 @@ export class SessionManager {
       await git.addWorktree(repo.root, worktreePath, branchName);
       this.stepDone(session, step, t0, done);
 
+      let proxyEnv: Record<string, string> = {};
+      if (config.proxy.enabled && this.d.proxies) {
+        step = 'proxy';
+        t0 = await this.stepStart(session, step);
+        const started = await this.d.proxies.start(session, { skipChecks: req.skipChecks });
+        session = this.d.store.updateSession(session.id, { proxyPort: started.port });
+        proxyEnv = started.env;
+        this.stepDone(session, step, t0, done);
+      }
+
       step = 'backend';
       t0 = await this.stepStart(session, step);
       const cmd = buildAgentCommand(agent, config, {
@@ -209,7 +225,7 @@ export class SessionManager {
         name,
         cwd: repo.subdirectory ? join(worktreePath, repo.subdirectory) : worktreePath,
         argv: cmd.argv,
-        env: this.agentEnv(session),
+        env: { ...proxyEnv, ...this.agentEnv(session) },
       });
       session = this.d.store.updateSession(session.id, { backendId });
       this.stepDone(session, step, t0, done);
@@ -300,6 +316,7 @@ export class SessionManager {
     const backendId = session.backendId ?? backend.idFor(session.name);
     // The backend step may have half-run: always ask it to clean up by its deterministic id.
     await undo('backend', () => backend.delete(backendId));
+    if (done.includes('proxy') && this.d.proxies) await undo('proxy', () => this.d.proxies?.stop(session.id) ?? Promise.resolve());
     if (done.includes('worktree')) {
       await undo('worktree', async () => {
         await git.removeWorktree(session.repoPath, session.worktreePath, { force: true });
@@ -324,6 +341,7 @@ export class SessionManager {
       if (!LIVE_STATUSES.has(s.status)) throw new ClauderonError('conflict', `session ${s.name} is ${s.status} — try again when it is done`);
       const backend = this.d.backends(await this.d.loadConfig())[s.backend];
       if (s.backendId) await backend.delete(s.backendId);
+      await this.d.proxies?.stop(s.id);
       const next = this.d.store.setStatus(s.id, 'archived', { detail: 'archived by user' });
       this.d.emit({ type: 'session.updated', session: next });
       return next;
@@ -349,11 +367,17 @@ export class SessionManager {
         sessionId: s.id,
         resume: true,
       });
+      let env = this.agentEnv(s);
+      if (config.proxy.enabled && this.d.proxies) {
+        const started = await this.d.proxies.start(s, { skipChecks: s.skipChecks });
+        this.d.store.updateSession(s.id, { proxyPort: started.port });
+        env = { ...started.env, ...env };
+      }
       const backendId = await backend.create({
         name: s.name,
         cwd: s.subdirectory ? join(s.worktreePath, s.subdirectory) : s.worktreePath,
         argv: cmd.argv,
-        env: this.agentEnv(s),
+        env,
       });
       this.d.store.updateSession(s.id, { backendId, error: null });
       const next = this.d.store.setStatus(s.id, 'running', { detail: 'unarchived by user' });
@@ -394,6 +418,7 @@ export class SessionManager {
     const notes: string[] = [];
     const backend = this.d.backends(await this.d.loadConfig())[s.backend];
     await backend.delete(s.backendId ?? backend.idFor(s.name));
+    await this.d.proxies?.stop(s.id);
     if (existsSync(s.repoPath)) {
       await git.removeWorktree(s.repoPath, s.worktreePath, { force: true });
       const r = (await git.branchExists(s.repoPath, s.branchName))
@@ -424,6 +449,24 @@ export class SessionManager {
       throw new ClauderonError('backend', `the ${s.backend} session of ${s.name} is gone — run clauderon reconcile`);
     }
     return { argv: backend.attachCommand(id), detachHint: backend.detachHint, session: s };
+  }
+
+  /** What the agent's environment holds beyond the backend's base: placeholders, never a secret. */
+  async agentEnvironment(nameOrId: string): Promise<Record<string, string>> {
+    const s = this.get(nameOrId);
+    const proxy = s.proxyPort && this.d.proxies ? await this.d.proxies.envFor(s, s.proxyPort, s.skipChecks) : {};
+    return { ...proxy, ...this.agentEnv(s) };
+  }
+
+  /** Change a session's access mode; its live proxy applies it to the very next request. */
+  setAccessMode(nameOrId: string, mode: AccessMode): Session {
+    const s = this.get(nameOrId);
+    if (s.accessMode === mode) return s;
+    const next = this.d.store.updateSession(s.id, { accessMode: mode });
+    this.d.store.addEvent({ sessionId: s.id, kind: 'note', detail: `access mode ${s.accessMode} → ${mode}` });
+    this.d.emit({ type: 'session.updated', session: next });
+    this.d.log.info('access mode changed', { name: s.name, mode });
+    return next;
   }
 
   async output(nameOrId: string, lines: number): Promise<string> {

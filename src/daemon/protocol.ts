@@ -36,6 +36,8 @@ export const methodSchemas = {
   'sessions.attach': name,
   'sessions.output': z.object({ name: z.string().min(1).max(200), lines: z.number().int().min(1).max(10_000).default(50) }).strict(),
   'sessions.events': name,
+  'sessions.env': name,
+  'sessions.setAccessMode': z.object({ name: z.string().min(1).max(200), mode: z.enum(ACCESS_MODES) }).strict(),
   reconcile: z.object({}).strict(),
   'config.show': z.object({}).strict(),
   'credentials.describe': z.object({}).strict(),

@@ -15,6 +15,7 @@ import type { Backend } from '../backends/types.js';
 import { ZellijBackend } from '../backends/zellij.js';
 import { loadOrCreateCa, rotateCa, type Ca } from '../proxy/ca.js';
 import { loadCredentials, type CredentialStore } from '../proxy/credentials.js';
+import { ProxyService } from '../proxy/service.js';
 import { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 import { FileLogger } from './log.js';
@@ -61,6 +62,7 @@ export class Daemon {
   private startupReconcile: Promise<ReconcileItem[]> = Promise.resolve([]);
   /** The interception CA (created on first start; proxy-ca.pem 0644, proxy-ca-key.pem 0600). */
   private ca: Promise<Ca> | null = null;
+  private proxies: ProxyService | null = null;
   /** Real credentials: only ever in this process's memory. */
   private credentials: Promise<{ store: CredentialStore | null; error: string | null }> = Promise.resolve({ store: null, error: null });
   private stopping: Promise<void> | null = null;
@@ -83,6 +85,30 @@ export class Daemon {
     this.log.info('daemon starting', { pid: process.pid, version: VERSION, home: paths.home });
     this.store = Store.open(paths.db);
     const childEnv = scrubbedEnv(process.env);
+    // The CA and the credentials load in the background; proxies wait for them when they start.
+    this.ca = loadOrCreateCa(paths);
+    this.ca.catch((e: unknown) => this.log.error('proxy CA unusable', { error: errorMessage(e) }));
+    this.credentials = loadCredentials({ env: process.env, paths, log: this.log }).then(
+      (store) => {
+        this.log.info('credentials loaded', { set: store.describe().filter((c) => c.set).map((c) => `${c.name} (${c.source ?? ''})`) });
+        return { store, error: null };
+      },
+      (e: unknown) => {
+        this.log.error('credentials not loaded', { error: errorMessage(e) });
+        return { store: null, error: errorMessage(e) };
+      },
+    );
+    const initialConfig = await loadConfig(paths.config).catch(() => null);
+    this.proxies = new ProxyService({
+      paths,
+      ca: () => this.ca ?? Promise.reject(new ClauderonError('internal', 'no CA')),
+      credentials: async () => (await this.credentials).store,
+      session: (id) => this.store.getSession(id),
+      portRange: initialConfig?.proxy.port_range ?? [41000, 41999],
+      env: process.env,
+      log: this.log,
+    });
+    const proxies = this.proxies;
     const holdStep = process.env.CLAUDERON_TEST_HOLD_STEP;
     this.manager = new SessionManager({
       store: this.store,
@@ -95,6 +121,7 @@ export class Daemon {
       pathEnv: process.env.PATH,
       log: this.log,
       emit: (e) => this.broadcast(e),
+      proxies,
       firstNotice: (key) => this.firstNotice(key),
       ...(holdStep
         ? {
@@ -107,26 +134,19 @@ export class Daemon {
         : {}),
     });
     await this.listen();
-    // Credentials are read once at start (1Password lookups may take a moment; nothing waits on
-    // them but the commands that need them). A broken proxy.toml is reported, not fatal.
-    this.credentials = loadCredentials({ env: process.env, paths, log: this.log }).then(
-      (store) => {
-        this.log.info('credentials loaded', { set: store.describe().filter((c) => c.set).map((c) => `${c.name} (${c.source ?? ''})`) });
-        return { store, error: null };
-      },
-      (e: unknown) => {
-        this.log.error('credentials not loaded', { error: errorMessage(e) });
-        return { store: null, error: errorMessage(e) };
-      },
-    );
-    this.ca = loadOrCreateCa(paths);
-    this.ca.catch((e: unknown) => this.log.error('proxy CA unusable', { error: errorMessage(e) }));
     ensurePrivateFile(paths.daemonInfo); // 0600 even if an older daemon left a looser file
     writeFileSync(paths.daemonInfo, JSON.stringify(this.info()), { mode: 0o600 });
     this.log.info('daemon listening', { socket: paths.socket });
     this.startupReconcile = this.manager.reconcile().catch((e: unknown) => {
       this.log.error('startup reconcile failed', { error: errorMessage(e) });
       return [];
+    });
+    // Live sessions get their proxies back on the same ports (their agents still point there).
+    void this.startupReconcile.then(async () => {
+      for (const s of this.store.listSessions()) {
+        if (s.proxyPort === null || s.status === 'archived' || s.status === 'creating' || s.status === 'deleting') continue;
+        await proxies.start(s, { skipChecks: s.skipChecks, keepPort: true }).catch((e: unknown) => this.log.error('proxy not restored', { name: s.name, error: errorMessage(e) }));
+      }
     });
   }
 
@@ -272,10 +292,17 @@ export class Daemon {
           const rotated = rotateCa(this.opts.paths);
           this.ca = rotated;
           await rotated;
+          await this.proxies?.writeBundle();
           this.log.warn('proxy CA rotated; sessions started before must be restarted (archive + unarchive)');
         }
         const ca = await this.ca;
         return { certPath: this.opts.paths.caCert, keyPath: this.opts.paths.caKey, fingerprint256: ca.fingerprint256(), rotated: method === 'ca.rotate' };
+      }
+      case 'sessions.env':
+        return m.agentEnvironment((p as { name: string }).name);
+      case 'sessions.setAccessMode': {
+        const { name, mode } = p as { name: string; mode: 'read-only' | 'read-write' };
+        return m.setAccessMode(name, mode);
       }
       case 'credentials.describe': {
         const { store, error } = await this.credentials;
@@ -308,6 +335,7 @@ export class Daemon {
       const deadline = Date.now() + 10_000;
       while (this.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       for (const c of this.conns) c.socket.end();
+      await this.proxies?.closeAll().catch(() => undefined);
       rmSync(this.opts.paths.socket, { force: true });
       if (readInfoPid(this.opts.paths.daemonInfo) === process.pid) rmSync(this.opts.paths.daemonInfo, { force: true });
       try {

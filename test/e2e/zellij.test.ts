@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PLACEHOLDERS } from '../../src/agents/proxy-env.js';
 import type { Session } from '../../src/core/types.js';
 import { BIN, makeEnv, waitFor, type Env } from '../helpers/e2e.js';
 
@@ -90,7 +91,8 @@ describe('agent environment', () => {
       expect(r.code).toBe(0);
       const out = () => env.run(['output', 'sec']).stdout;
       const screen = await waitFor(() => (out().includes('FAKE-AGENT secret-env') ? out() : ''), 'agent output');
-      expect(screen).toContain('FAKE-AGENT secret-env: none');
+      // the agent sees only the proxy's placeholder
+      expect(screen).toContain(`FAKE-AGENT secret-env: ${PLACEHOLDERS.github}`);
       expect(screen).not.toContain(secret);
       // nor does the backend server's environment hold it
       const sock = backend === 'tmux' ? join(env.home, 'tmux.sock') : env.zellijSocket;

@@ -1,0 +1,159 @@
+// The daemon's proxies: one SessionProxy per live session. The session's proxy password is
+// derived (HMAC) from a home-local key, so it is never stored in the database and survives
+// restarts; the port is kept in the session row so agents' HTTPS_PROXY stays valid.
+import { createHmac, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { proxyEnv } from '../agents/proxy-env.js';
+import type { Paths } from '../config/paths.js';
+import { ClauderonError, errorMessage } from '../core/errors.js';
+import type { Session } from '../core/types.js';
+import { AuditLog } from './audit.js';
+import { bundleWithSystemRoots, type Ca } from './ca.js';
+import { isCredentialName, type CredentialStore } from './credentials.js';
+import { SessionProxy, upstreamOverrideFromEnv, type UpstreamOverride } from './proxy.js';
+import { defaultRules } from './rules.js';
+
+export interface ProxyServiceDeps {
+  paths: Paths;
+  ca: () => Promise<Ca>;
+  credentials: () => Promise<CredentialStore | null>;
+  /** The live session (its access mode is read at every request). */
+  session: (id: string) => Session | undefined;
+  portRange: readonly [number, number];
+  env: NodeJS.ProcessEnv;
+  log: { info(m: string, d?: Record<string, unknown>): void; warn(m: string, d?: Record<string, unknown>): void };
+}
+
+export interface StartedProxy {
+  port: number;
+  env: Record<string, string>;
+}
+
+export class ProxyService {
+  private readonly running = new Map<string, SessionProxy>();
+  private readonly authKey: Buffer;
+  private readonly audit: AuditLog;
+  private readonly override: UpstreamOverride | undefined;
+  private secrets: readonly string[] = [];
+  private closed = false;
+
+  constructor(private readonly d: ProxyServiceDeps) {
+    this.authKey = loadOrCreateKey(join(d.paths.home, 'proxy-auth.key'));
+    this.audit = new AuditLog(d.paths.audit, () => this.secrets);
+    this.override = upstreamOverrideFromEnv(d.env, (p) => readFileSync(p, 'utf8'));
+    if (this.override) d.log.warn('testing aid active: CLAUDERON_UPSTREAM_OVERRIDES', { hosts: Object.keys(this.override.hosts) });
+  }
+
+  get bundlePath(): string {
+    return join(this.d.paths.home, 'proxy-ca-bundle.pem');
+  }
+
+  /** System roots + our CA, for the clients whose CA variables replace the trust store. */
+  async writeBundle(): Promise<void> {
+    writeFileSync(this.bundlePath, bundleWithSystemRoots((await this.d.ca()).certPem), { mode: 0o644 });
+  }
+
+  private password(s: Session): string {
+    return createHmac('sha256', this.authKey).update(s.id).digest('hex').slice(0, 40);
+  }
+
+  /** Start (or restore) the proxy of a session; returns its port and the agent's environment. */
+  async start(s: Session, opts: { skipChecks: boolean; keepPort?: boolean }): Promise<StartedProxy> {
+    const existing = this.running.get(s.id);
+    if (existing) return { port: existing.port, env: await this.envFor(s, existing.port, opts.skipChecks) };
+    const [ca, creds] = await Promise.all([this.d.ca(), this.d.credentials()]);
+    if (this.closed) throw new ClauderonError('daemon', 'the daemon is stopping');
+    if (!existsSync(this.bundlePath)) await this.writeBundle();
+    this.secrets = creds?.values() ?? [];
+    const taken = new Set([...this.running.values()].map((p) => p.port));
+    // A running agent holds HTTPS_PROXY with its port: a restore must keep it. A new or restarted
+    // agent gets a fresh environment, so its old port is only a preference.
+    const free = range(this.d.portRange).filter((p) => !taken.has(p) && p !== s.proxyPort);
+    const candidates = s.proxyPort ? (opts.keepPort ? [s.proxyPort] : [s.proxyPort, ...free]) : free;
+    let lastError: unknown = null;
+    for (const port of candidates) {
+      const proxy = new SessionProxy({
+        session: s.name,
+        user: s.name,
+        password: this.password(s),
+        bind: ['127.0.0.1'],
+        port,
+        ca: () => ca,
+        credential: (name) => (isCredentialName(name) ? creds?.get(name) : undefined),
+        rules: defaultRules(),
+        accessMode: () => this.d.session(s.id)?.accessMode ?? 'read-only',
+        audit: this.audit,
+        ...(this.override ? { override: this.override } : {}),
+      });
+      try {
+        await proxy.start();
+        if (this.closed) {
+          await proxy.close();
+          throw new ClauderonError('daemon', 'the daemon is stopping');
+        }
+        this.running.set(s.id, proxy);
+        this.d.log.info('proxy started', { session: s.name, port });
+        return { port, env: await this.envFor(s, port, opts.skipChecks) };
+      } catch (e) {
+        lastError = e;
+        await proxy.close().catch(() => undefined);
+        if (this.closed) throw e;
+      }
+    }
+    throw new ClauderonError(
+      'backend',
+      s.proxyPort && opts.keepPort
+        ? `cannot restore the proxy of ${s.name} on port ${s.proxyPort}: ${errorMessage(lastError)}`
+        : `no free proxy port in ${this.d.portRange[0]}–${this.d.portRange[1]} — set [proxy] port_range in config.toml`,
+    );
+  }
+
+  async envFor(s: Session, port: number, skipChecks: boolean): Promise<Record<string, string>> {
+    const creds = await this.d.credentials();
+    return proxyEnv({
+      proxyUrl: `http://${s.name}:${this.password(s)}@127.0.0.1:${port}`,
+      caCertPath: this.d.paths.caCert,
+      caBundlePath: this.bundlePath,
+      anthropic: creds?.has('anthropic_api_key') ? 'api_key' : 'oauth',
+      sandbox: skipChecks && process.getuid?.() === 0,
+    });
+  }
+
+  async stop(id: string): Promise<void> {
+    const p = this.running.get(id);
+    if (!p) return;
+    this.running.delete(id);
+    await p.close();
+  }
+
+  isRunning(id: string): boolean {
+    return this.running.has(id);
+  }
+
+  async closeAll(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.running.keys()].map((id) => this.stop(id)));
+    await this.audit.close();
+  }
+}
+
+function range([a, b]: readonly [number, number]): number[] {
+  const out: number[] = [];
+  for (let p = a; p <= b; p++) out.push(p);
+  return out;
+}
+
+/** A 32-byte key, created exclusively with mode 0600. */
+function loadOrCreateKey(file: string): Buffer {
+  try {
+    const fd = openSync(file, 'wx', 0o600);
+    const key = randomBytes(32);
+    writeSync(fd, key.toString('hex'));
+    closeSync(fd);
+    return key;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+  }
+}
