@@ -1,0 +1,89 @@
+// The real Claude Code CLI (from npm) as a clauderon agent: `claude -p` runs in a tmux session
+// created through the CLI, talks to api.anthropic.com through the session's proxy, which sends
+// it to a local fake Anthropic upstream (the test-only override) with the real API key; the
+// agent only ever holds the placeholder.
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeTestPki, startFakeAnthropic, type FakeAnthropic } from '../../fixtures/upstreams/index.js';
+import { PLACEHOLDERS } from '../../src/agents/proxy-env.js';
+import type { Session } from '../../src/core/types.js';
+import { makeEnv, waitFor, type Env } from '../helpers/e2e.js';
+
+const require = createRequire(import.meta.url);
+
+/** The self-contained claude binary from the npm platform package. */
+function claudeBinary(): string | null {
+  for (const pkg of ['@anthropic-ai/claude-code-linux-x64', '@anthropic-ai/claude-code-linux-arm64', '@anthropic-ai/claude-code-darwin-arm64', '@anthropic-ai/claude-code-darwin-x64']) {
+    try {
+      const bin = join(dirname(require.resolve(`${pkg}/package.json`)), 'claude');
+      if (existsSync(bin)) return bin;
+    } catch {
+      // not this platform
+    }
+  }
+  return null;
+}
+
+let env: Env | undefined;
+let upstream: FakeAnthropic | undefined;
+afterEach(async () => {
+  env?.cleanup();
+  await upstream?.close();
+  env = undefined;
+  upstream = undefined;
+});
+
+const REAL = 'sk-ant-api03-REAL-claude-e2e-0123456789abcdefghij';
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? (e.name === 'worktrees' ? [] : filesUnder(join(dir, e.name))) : e.isFile() ? [join(dir, e.name)] : [],
+  );
+}
+
+describe('Claude Code through the proxy', () => {
+  const bin = claudeBinary();
+  it.skipIf(!bin && process.env.CI !== 'true')('claude -p gets its answer while only the upstream sees the real key', async () => {
+    if (!bin) throw new Error('the claude binary from @anthropic-ai/claude-code is missing (npm ci installs it)');
+    env = makeEnv();
+    const pki = makeTestPki(['api.anthropic.com']);
+    upstream = await startFakeAnthropic(pki, { text: 'Hello from the fake upstream' });
+    const upstreamCa = join(env.root, 'upstream-ca.pem');
+    writeFileSync(upstreamCa, pki.caPem);
+    const agentHome = join(env.root, 'agent-home');
+    mkdirSync(agentHome, { recursive: true });
+    writeFileSync(join(env.home, 'config.toml'), `[agents.claude]\ncommand = "${bin}"\nargs = ["-p"]\n`);
+
+    const created = env.run(['create', '--backend', 'tmux', '--repo', env.repo, '--prompt', 'Say hello', '--name', 'cc', '--no-plan-mode', '--json'], {
+      env: {
+        ANTHROPIC_API_KEY: REAL,
+        HOME: agentHome,
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        DISABLE_AUTOUPDATER: '1',
+        CLAUDERON_UPSTREAM_OVERRIDES: JSON.stringify({ 'api.anthropic.com': `127.0.0.1:${upstream.port}` }),
+        CLAUDERON_UPSTREAM_CA: upstreamCa,
+      },
+    });
+    expect(created.code, created.stderr).toBe(0);
+    expect((JSON.parse(created.stdout) as Session).proxyPort).not.toBeNull();
+
+    const screen = await waitFor(() => {
+      const out = env?.run(['output', 'cc', '--lines', '100']).stdout ?? '';
+      return out.includes('Hello from the fake upstream') ? out : '';
+    }, 'claude -p to print the answer', 30_000);
+    expect(screen).not.toContain(REAL);
+
+    const messages = upstream.received.filter((r) => r.path.startsWith('/v1/messages'));
+    expect(messages.length).toBeGreaterThan(0);
+    for (const m of messages) expect(m.headers['x-api-key']).toBe(REAL);
+    expect(upstream.allText()).not.toContain(PLACEHOLDERS.anthropicApiKey);
+
+    const agentEnv = env.json<Record<string, string>>(['env', 'cc']);
+    expect(agentEnv.ANTHROPIC_API_KEY).toBe(PLACEHOLDERS.anthropicApiKey);
+    const audit = readFileSync(join(env.home, 'audit.jsonl'), 'utf8');
+    expect(audit).toMatch(/"host":"api\.anthropic\.com","method":"POST","path":"\/v1\/messages[^"]*","credential":"anthropic_api_key","status":200/);
+    for (const f of filesUnder(env.home)) expect(readFileSync(f, 'latin1'), f).not.toContain(REAL);
+  });
+});
