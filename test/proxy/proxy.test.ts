@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ProxyAgent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBareRepo, isolatedGitEnv, makeTestPki, startFakeAnthropic, startFakeEcho, startFakeGitServer, type FakeAnthropic, type FakeGitServer, type FakeUpstream } from '../../fixtures/upstreams/index.js';
 import { AuditLog } from '../../src/proxy/audit.js';
@@ -149,6 +150,30 @@ describe('session proxy', () => {
     const push = await gw('push', '-q', 'origin', 'HEAD:main');
     expect(push.status, push.stderr).toBe(0);
     expect(git.basicCredentials().some((c) => c.password === SECRETS.github_token)).toBe(true);
+  });
+
+  it('Node fetch (undici ProxyAgent) through the proxy, in both access modes', async () => {
+    const dispatcher = new ProxyAgent({
+      uri: `http://127.0.0.1:${PORT}`,
+      token: `Basic ${Buffer.from('test-session:proxy-pass-123').toString('base64')}`,
+      requestTls: { ca: readFileSync(join(dir, 'ca.pem'), 'utf8') },
+    });
+    try {
+      const get = await undiciFetch('https://api.github.com/repos/o/r?via=fetch', { dispatcher, headers: { authorization: `Bearer ${PLACEHOLDER}` } });
+      expect(get.status).toBe(200);
+      await get.text();
+      expect(echo.received.at(-1)?.headers.authorization).toBe(`Bearer ${SECRETS.github_token}`);
+      mode = 'read-only';
+      const post = await undiciFetch('https://api.github.com/repos/o/r/issues', { dispatcher, method: 'POST', body: '{}' });
+      expect(post.status).toBe(403);
+      expect(await post.text()).toContain('read-only session');
+      const model = await undiciFetch('https://api.anthropic.com/v1/messages', { dispatcher, method: 'POST', body: '{"stream":false,"messages":[]}', headers: { 'content-type': 'application/json' } });
+      expect(model.status).toBe(200);
+      await model.text();
+    } finally {
+      mode = 'read-write';
+      await dispatcher.close();
+    }
   });
 
   it('never gives a credential to an IP literal or over plaintext', async () => {
