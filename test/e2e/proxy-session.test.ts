@@ -23,9 +23,9 @@ afterEach(async () => {
 
 const REAL = 'ghp_REAL_e2e_token_0123456789abcdefXYZ';
 
-function filesUnder(dir: string): string[] {
+function filesUnder(dir: string, all = false): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? (e.name === 'worktrees' ? [] : filesUnder(join(dir, e.name))) : e.isFile() ? [join(dir, e.name)] : [],
+    e.isDirectory() ? (e.name === 'worktrees' && !all ? [] : filesUnder(join(dir, e.name), all)) : e.isFile() ? [join(dir, e.name)] : [],
   );
 }
 
@@ -76,6 +76,15 @@ describe('a session behind its proxy', () => {
     // the upstream got the real token, never the placeholder
     expect(echo.received.map((r) => r.headers.authorization)).toEqual([`Bearer ${REAL}`]);
     expect(echo.allText()).not.toContain(PLACEHOLDERS.github);
+
+    // the running agent's own environment (/proc/<pid>/environ) and the worktree hold no secret
+    const panePid = Number(env.tmux('display-message', '-p', '-t', '=proxied:', '#{pane_pid}').stdout.trim());
+    expect(panePid).toBeGreaterThan(0);
+    const environ = readFileSync(`/proc/${panePid}/environ`, 'latin1');
+    expect(environ).toContain(`GITHUB_TOKEN=${PLACEHOLDERS.github}`);
+    expect(environ).toContain('HTTPS_PROXY=http://proxied:');
+    expect(environ).not.toContain(REAL);
+    for (const f of filesUnder(s.worktreePath, true)) expect(readFileSync(f, 'latin1'), f).not.toContain(REAL);
 
     // what the agent gets, as the user can check it
     const agentEnv = env.json<Record<string, string>>(['env', 'proxied']);
