@@ -1,9 +1,7 @@
 // User configuration: CLAUDERON_HOME/config.toml, read with cosmiconfig and a TOML loader,
 // validated once with zod. Unknown keys are errors (a typo should not be silently ignored).
-import { cosmiconfig } from 'cosmiconfig';
-import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
-import { ClauderonError } from '../core/errors.js';
+import { loadTomlFile, parseWith } from './toml-file.js';
 import { AGENTS, BACKENDS } from '../core/types.js';
 
 const agentOverride = z
@@ -69,47 +67,10 @@ export function defaultConfig(): Config {
 
 /** Validate a parsed object; errors name the file and the first bad key. */
 export function parseConfig(raw: unknown, file: string): Config {
-  const r = configSchema.safeParse(raw ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-  const what = issue ? issue.message : 'invalid';
-  throw new ClauderonError('config', `${file}: ${where}: ${what} — fix the file or move it aside`);
+  return parseWith(configSchema, raw, file);
 }
 
-/** Load config.toml from the home directory (absent file → defaults). */
-export async function loadConfig(file: string): Promise<Config> {
-  const explorer = cosmiconfig('clauderon', {
-    searchPlaces: [],
-    cache: false,
-    loaders: {
-      '.toml': (_path: string, content: string) => {
-        try {
-          return parse(content);
-        } catch (e) {
-          if (e instanceof TomlError) {
-            throw new ClauderonError('config', `${file}: line ${e.line}, column ${e.column}: ${firstLine(e.message)} — fix the file or move it aside`);
-          }
-          throw e;
-        }
-      },
-    },
-  });
-  let result: { config: unknown } | null;
-  try {
-    result = await explorer.load(file);
-  } catch (e) {
-    if (e instanceof ClauderonError) throw e;
-    if (isErrno(e, 'ENOENT')) return defaultConfig();
-    throw new ClauderonError('config', `cannot read ${file}: ${firstLine(e instanceof Error ? e.message : String(e))}`);
-  }
-  return parseConfig(result?.config ?? {}, file);
-}
-
-function firstLine(s: string): string {
-  return s.split('\n')[0] ?? s;
-}
-
-function isErrno(e: unknown, code: string): boolean {
-  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
+/** Load config.toml (an absent file gives the defaults). */
+export function loadConfig(file: string): Promise<Config> {
+  return loadTomlFile(configSchema, file);
 }

@@ -8,10 +8,8 @@
 //
 //   [onepassword.credentials]
 //   github_token = "op://Production/GitHub/token"
-import { cosmiconfig } from 'cosmiconfig';
-import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
-import { ClauderonError } from '../core/errors.js';
+import { loadTomlFile, parseWith } from './toml-file.js';
 
 /** Every credential clauderon knows, by the name used in secrets/<name> and proxy.toml. */
 export const CREDENTIAL_NAMES = [
@@ -73,47 +71,10 @@ export function defaultProxyConfig(): ProxyConfig {
 
 /** Validate a parsed object; errors name the file and the first bad key. */
 export function parseProxyConfig(raw: unknown, file: string): ProxyConfig {
-  const r = proxyConfigSchema.safeParse(raw ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-  const what = issue ? issue.message : 'invalid';
-  throw new ClauderonError('config', `${file}: ${where}: ${what} — fix the file or move it aside`);
+  return parseWith(proxyConfigSchema, raw, file);
 }
 
-/** Load proxy.toml (absent file → defaults: 1Password disabled, no references). */
-export async function loadProxyConfig(file: string): Promise<ProxyConfig> {
-  const explorer = cosmiconfig('clauderon-proxy', {
-    searchPlaces: [],
-    cache: false,
-    loaders: {
-      '.toml': (_path: string, content: string) => {
-        try {
-          return parse(content);
-        } catch (e) {
-          if (e instanceof TomlError) {
-            throw new ClauderonError('config', `${file}: line ${e.line}, column ${e.column}: ${firstLine(e.message)} — fix the file or move it aside`);
-          }
-          throw e;
-        }
-      },
-    },
-  });
-  let result: { config: unknown } | null;
-  try {
-    result = await explorer.load(file);
-  } catch (e) {
-    if (e instanceof ClauderonError) throw e;
-    if (isErrno(e, 'ENOENT')) return defaultProxyConfig();
-    throw new ClauderonError('config', `cannot read ${file}: ${firstLine(e instanceof Error ? e.message : String(e))}`);
-  }
-  return parseProxyConfig(result?.config ?? {}, file);
-}
-
-function firstLine(s: string): string {
-  return s.split('\n')[0] ?? s;
-}
-
-function isErrno(e: unknown, code: string): boolean {
-  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
+/** Load proxy.toml (an absent file gives the defaults). */
+export function loadProxyConfig(file: string): Promise<ProxyConfig> {
+  return loadTomlFile(proxyConfigSchema, file);
 }
