@@ -50,8 +50,45 @@ const credentialRefs = z.strictObject(
   },
 );
 
+const HOST_RE = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const hostName = z
+  .string()
+  .transform((h) => h.toLowerCase().replace(/\.$/, ''))
+  .refine((h) => HOST_RE.test(h), 'expected a host name like "api.example.com" (no scheme, port or IP address)');
+
+/** An extra injection rule: the credential goes to exactly this host, on 443, over TLS. */
+const ruleSchema = z.strictObject({
+  host: hostName,
+  credential: z.enum(CREDENTIAL_NAMES),
+  /** The header to set (lower-cased); default authorization. */
+  header: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, 'expected a header name')
+    .transform((h) => h.toLowerCase())
+    .default('authorization'),
+  /** The header's value; {token} is replaced by the credential. */
+  format: z.string().includes('{token}', { message: 'must contain {token}' }).default('Bearer {token}'),
+  /** Only for paths matching this regular expression. */
+  paths: z
+    .string()
+    .refine((r) => {
+      try {
+        new RegExp(r);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not a valid regular expression')
+    .optional(),
+});
+export type RuleConfig = z.infer<typeof ruleSchema>;
+
 export const proxyConfigSchema = z
   .object({
+    /** The Grafana host grafana_api_key is injected for. */
+    grafana_host: hostName.optional(),
+    /** Extra injection rules, checked after the built-in ones. */
+    rules: z.array(ruleSchema).default([]),
     onepassword: z
       .object({
         enabled: z.boolean().default(false),

@@ -16,6 +16,8 @@ import { ZellijBackend } from '../backends/zellij.js';
 import { loadOrCreateCa, rotateCa, type Ca } from '../proxy/ca.js';
 import { loadCredentials, type CredentialStore } from '../proxy/credentials.js';
 import { ProxyService } from '../proxy/service.js';
+import { rulesFromConfig } from '../proxy/rules.js';
+import { loadProxyConfig } from '../config/proxy-config.js';
 import { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 import { FileLogger } from './log.js';
@@ -103,6 +105,7 @@ export class Daemon {
       paths,
       ca: () => this.ca ?? Promise.reject(new ClauderonError('internal', 'no CA')),
       credentials: async () => (await this.credentials).store,
+      rules: async () => rulesFromConfig(await loadProxyConfig(paths.proxyConfig)),
       session: (id) => this.store.getSession(id),
       portRange: initialConfig?.proxy.port_range ?? [41000, 41999],
       env: process.env,

@@ -41,6 +41,24 @@ export function defaultRules(opts: { grafanaHost?: string | undefined } = {}): I
   return rules;
 }
 
+/** The built-in rules plus proxy.toml's ([[rules]], grafana_host). A built-in host keeps its rule. */
+export function rulesFromConfig(cfg: {
+  grafana_host?: string | undefined;
+  rules: readonly { host: string; credential: string; header: string; format: string; paths?: string | undefined }[];
+}): InjectionRule[] {
+  const rules = defaultRules({ grafanaHost: cfg.grafana_host });
+  for (const r of cfg.rules) {
+    if (rules.some((x) => x.host === r.host)) continue;
+    rules.push({
+      host: r.host,
+      credentials: [r.credential],
+      ...(r.paths ? { paths: new RegExp(r.paths) } : {}),
+      headers: (_c, token) => ({ [r.header]: r.format.split('{token}').join(token) }),
+    });
+  }
+  return rules;
+}
+
 /** Headers a client may use to carry credentials; all are removed before ours are set. */
 export const AUTH_HEADERS = ['authorization', 'x-api-key', 'proxy-authorization'] as const;
 

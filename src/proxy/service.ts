@@ -12,12 +12,14 @@ import { AuditLog } from './audit.js';
 import { bundleWithSystemRoots, type Ca } from './ca.js';
 import { isCredentialName, type CredentialStore } from './credentials.js';
 import { SessionProxy, upstreamOverrideFromEnv, type UpstreamOverride } from './proxy.js';
-import { defaultRules } from './rules.js';
+import type { InjectionRule } from './rules.js';
 
 export interface ProxyServiceDeps {
   paths: Paths;
   ca: () => Promise<Ca>;
   credentials: () => Promise<CredentialStore | null>;
+  /** Injection rules (built-in + proxy.toml). */
+  rules: () => Promise<InjectionRule[]>;
   /** The live session (its access mode is read at every request). */
   session: (id: string) => Session | undefined;
   portRange: readonly [number, number];
@@ -62,7 +64,7 @@ export class ProxyService {
   async start(s: Session, opts: { skipChecks: boolean; keepPort?: boolean }): Promise<StartedProxy> {
     const existing = this.running.get(s.id);
     if (existing) return { port: existing.port, env: await this.envFor(s, existing.port, opts.skipChecks) };
-    const [ca, creds] = await Promise.all([this.d.ca(), this.d.credentials()]);
+    const [ca, creds, rules] = await Promise.all([this.d.ca(), this.d.credentials(), this.d.rules()]);
     if (this.closed) throw new ClauderonError('daemon', 'the daemon is stopping');
     if (!existsSync(this.bundlePath)) await this.writeBundle();
     this.secrets = creds?.values() ?? [];
@@ -81,7 +83,7 @@ export class ProxyService {
         port,
         ca: () => ca,
         credential: (name) => (isCredentialName(name) ? creds?.get(name) : undefined),
-        rules: defaultRules(),
+        rules,
         accessMode: () => this.d.session(s.id)?.accessMode ?? 'read-only',
         audit: this.audit,
         ...(this.override ? { override: this.override } : {}),

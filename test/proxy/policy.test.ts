@@ -96,3 +96,39 @@ describe('GraphQL read-only check', () => {
     expect(graphqlOperationKinds('query A { a { b } } mutation B($x: ID!) @dir { c }')).toEqual(['query', 'mutation']);
   });
 });
+
+describe('rules from proxy.toml', () => {
+  it('adds a Grafana host and custom rules; built-in hosts keep their rule', async () => {
+    const { parseProxyConfig } = await import('../../src/config/proxy-config.js');
+    const { rulesFromConfig } = await import('../../src/proxy/rules.js');
+    const cfg = parseProxyConfig(
+      {
+        grafana_host: 'Grafana.Example.com.',
+        rules: [
+          { host: 'k8s.example.com', credential: 'k8s_token', header: 'X-Auth', format: 'Token {token}', paths: '^/api/' },
+          { host: 'api.github.com', credential: 'npm_token' }, // cannot take over a built-in host
+        ],
+      },
+      'proxy.toml',
+    );
+    const rules = rulesFromConfig(cfg);
+    const look = (c: string) => ({ grafana_api_key: 'glsa_REAL', k8s_token: 'k8s-REAL', github_token: 'ghp_REAL', npm_token: 'npm_REAL' })[c];
+    expect(injectionFor(rules, target('grafana.example.com:443'), true, '/api/dashboards', look)).toEqual({ credential: 'grafana_api_key', headers: { authorization: 'Bearer glsa_REAL' } });
+    expect(injectionFor(rules, target('k8s.example.com:443'), true, '/api/v1/pods', look)).toEqual({ credential: 'k8s_token', headers: { 'x-auth': 'Token k8s-REAL' } });
+    expect(injectionFor(rules, target('k8s.example.com:443'), true, '/healthz', look)).toBeNull();
+    expect(injectionFor(rules, target('api.github.com:443'), true, '/user', look)?.credential).toBe('github_token');
+  });
+
+  it('rejects rules that could leak: IP hosts, schemes, unknown credentials, formats without {token}', async () => {
+    const { parseProxyConfig } = await import('../../src/config/proxy-config.js');
+    const bad: [unknown, RegExp][] = [
+      [{ rules: [{ host: '10.0.0.1', credential: 'k8s_token' }] }, /rules\.0\.host: expected a host name/],
+      [{ rules: [{ host: 'https://k8s.example.com', credential: 'k8s_token' }] }, /rules\.0\.host/],
+      [{ rules: [{ host: 'k8s.example.com', credential: 'aws_key' }] }, /rules\.0\.credential/],
+      [{ rules: [{ host: 'k8s.example.com', credential: 'k8s_token', format: 'Bearer x' }] }, /rules\.0\.format: must contain \{token\}/],
+      [{ rules: [{ host: 'k8s.example.com', credential: 'k8s_token', paths: '(' }] }, /rules\.0\.paths: not a valid regular expression/],
+      [{ grafana_host: 'grafana:3000' }, /grafana_host/],
+    ];
+    for (const [raw, msg] of bad) expect(() => parseProxyConfig(raw, 'proxy.toml')).toThrow(msg);
+  });
+});
