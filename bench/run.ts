@@ -17,6 +17,7 @@ import type { CreateStep, Session } from '../src/core/types.js';
 import { encodeSessions } from '../src/daemon/server.js';
 import { Store } from '../src/store/store.js';
 import { daemonPidsFor } from '../test/helpers/procs.js';
+import { benchProxy } from './proxy.js';
 import { benchTui } from './tui.js';
 
 // This file runs bundled from .bench-tmp/run.mjs (or bench/run.ts): either way the root is one up.
@@ -567,6 +568,7 @@ async function main(): Promise<void> {
     stopDaemon,
     aborting: () => aborting,
   });
+  await benchProxy({ root, log, row, addRow: (r) => rows.push(r), fmtMs, describe, aborting: () => aborting });
 
   printTable();
   log(`\n(total ${((performance.now() - started) / 1000).toFixed(1)} s; timings never fail the run)`);
