@@ -15,6 +15,7 @@ import type * as Esbuild from 'esbuild';
 import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
 import { loadOrCreateCa } from '../src/proxy/ca.js';
 import type { TuiRow } from './tui.js';
+import { quantile } from './stats.js';
 
 export interface ProxyBenchContext {
   /** The run's temp root (removed by the caller's cleanup). */
@@ -86,15 +87,6 @@ interface Started {
   child: ChildProcess;
   port: number;
   caPem: string;
-}
-
-function quantile(xs: readonly number[], q: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
 }
 
 async function bundleServer(outfile: string): Promise<void> {

@@ -19,6 +19,7 @@ import { Store } from '../src/store/store.js';
 import { daemonPidsFor } from '../test/helpers/procs.js';
 import { benchProxy } from './proxy.js';
 import { benchTui } from './tui.js';
+import { quantile } from './stats.js';
 
 // This file runs bundled from .bench-tmp/run.mjs (or bench/run.ts): either way the root is one up.
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -52,15 +53,6 @@ const GIT_ENV: NodeJS.ProcessEnv = {
 
 // ---------------------------------------------------------------- small helpers
 
-/** Linear-interpolated quantile (q in 0..1) of a sample. */
-function quantile(xs: readonly number[], q: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
-}
 const p50 = (xs: readonly number[]) => quantile(xs, 0.5);
 const p95 = (xs: readonly number[]) => quantile(xs, 0.95);
 const fmtMs = (ms: number) => (Number.isFinite(ms) ? `${ms < 10 ? ms.toFixed(2) : ms.toFixed(1)} ms` : 'n/a');
