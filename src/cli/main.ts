@@ -1,12 +1,10 @@
 // The `clauderon` bin. Parses argv (commander), talks to the daemon through DaemonClient, and
 // prints for people (tables, one-line errors) or for scripts (--json). Heavy modules are loaded
 // only by the commands that need them; the daemon code is a separate lazily loaded chunk.
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { DaemonClient } from '../client/client.js';
+import { expandPath, runWithTerminal } from '../client/handoff.js';
 import { getPaths, resolveHome, type Paths } from '../config/paths.js';
 import { ClauderonError, errorMessage, isClauderonError } from '../core/errors.js';
 import { processAlive } from '../core/process.js';
@@ -48,12 +46,6 @@ function publicSession(s: Session): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const f of SESSION_FIELDS) out[f] = s[f];
   return out;
-}
-
-function expandPath(p: string): string {
-  if (p === '~') return homedir();
-  if (p.startsWith('~/')) return resolve(homedir(), p.slice(2));
-  return resolve(p);
 }
 
 function readPrompt(opt: string | undefined, file: string | undefined): string {
@@ -195,19 +187,7 @@ program
   .action(async (name: string) => {
     const { argv, detachHint, session } = await withClient((c) => c.call('sessions.attach', { name }));
     process.stderr.write(`Attaching to ${session.name} — ${detachHint}\n`);
-    const [cmd, ...args] = argv;
-    const env = { ...process.env };
-    delete env.TMUX; // our tmux server is not the one we may be running inside
-    delete env.ZELLIJ;
-    const code = await new Promise<number>((res) => {
-      const child = spawn(cmd ?? '', args, { stdio: 'inherit', env });
-      child.on('error', (e) => {
-        process.stderr.write(`clauderon: could not run ${cmd}: ${e.message}\n`);
-        res(1);
-      });
-      child.on('exit', (c, sig) => res(c ?? (sig ? 1 : 0)));
-    });
-    process.exitCode = code;
+    process.exitCode = await runWithTerminal(argv);
   });
 
 for (const [cmd, method, desc] of [

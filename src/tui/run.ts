@@ -1,12 +1,12 @@
 // `clauderon` with no arguments: the full-screen TUI. Builds the store and the services, connects
 // to the daemon (starting it when absent, reconnecting when it dies), and owns the terminal.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { render, type Instance } from 'ink';
 import { createElement } from 'react';
 import { DaemonClient } from '../client/client.js';
+import { expandPath, runWithTerminal } from '../client/handoff.js';
 import type { Paths } from '../config/paths.js';
 import { ClauderonError, errorMessage } from '../core/errors.js';
 import { App } from './app.js';
@@ -18,25 +18,6 @@ export interface RunTuiOptions {
   paths: Paths;
   /** Called once the first full list frame is on screen (for the start-up benchmark). */
   onFirstFrame?: () => void;
-}
-
-function expandPath(p: string): string {
-  if (p === '~' || p === '~/') return homedir();
-  if (p.startsWith('~/')) return join(homedir(), p.slice(2));
-  return resolve(p);
-}
-
-/** Run a program with the terminal handed over; resolves with its exit code. */
-function runInherited(argv: string[]): Promise<number> {
-  const [cmd, ...args] = argv;
-  const env = { ...process.env };
-  delete env.TMUX;
-  delete env.ZELLIJ;
-  return new Promise((res, rej) => {
-    const child = spawn(cmd ?? '', args, { stdio: 'inherit', env });
-    child.on('error', (e) => rej(new ClauderonError('backend', `could not run ${cmd}: ${e.message}`)));
-    child.on('exit', (code, sig) => res(code ?? (sig ? 1 : 0)));
-  });
 }
 
 export async function runTui(opts: RunTuiOptions): Promise<number> {
@@ -121,7 +102,7 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
     },
     async attach(id) {
       const { argv } = await needClient().call('sessions.attach', { name: id });
-      const code = await handOver(() => runInherited(argv));
+      const code = await handOver(() => runWithTerminal(argv));
       if (code !== 0) act.setStatus(`${argv[0] ?? 'attach'} exited with status ${code}`, 'error');
     },
     async recentRepos() {
@@ -150,7 +131,7 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
       try {
         writeFileSync(file, initial, { mode: 0o600 });
         const editor = process.env.VISUAL || process.env.EDITOR || 'vi';
-        const code = await handOver(() => runInherited(['sh', '-c', `${editor} "$1"`, 'editor', file]));
+        const code = await handOver(() => runWithTerminal(['sh', '-c', `${editor} "$1"`, 'editor', file]));
         if (code !== 0) throw new ClauderonError('invalid_input', `${editor} exited with status ${code}; the prompt is unchanged`);
         return readFileSync(file, 'utf8').replace(/\n+$/, '');
       } finally {

@@ -2,14 +2,14 @@
 // created through the CLI, talks to api.anthropic.com through the session's proxy, which sends
 // it to a local fake Anthropic upstream (the test-only override) with the real API key; the
 // agent only ever holds the placeholder.
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestPki, startFakeAnthropic, type FakeAnthropic } from '../../fixtures/upstreams/index.js';
 import { PLACEHOLDERS } from '../../src/agents/proxy-env.js';
 import type { Session } from '../../src/core/types.js';
-import { makeEnv, waitFor, type Env } from '../helpers/e2e.js';
+import { filesUnder, makeEnv, waitFor, type Env } from '../helpers/e2e.js';
 
 const require = createRequire(import.meta.url);
 
@@ -37,11 +37,6 @@ afterEach(async () => {
 
 const REAL = 'sk-ant-api03-REAL-claude-e2e-0123456789abcdefghij';
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? (e.name === 'worktrees' ? [] : filesUnder(join(dir, e.name))) : e.isFile() ? [join(dir, e.name)] : [],
-  );
-}
 
 describe('Claude Code through the proxy', () => {
   const bin = claudeBinary();
@@ -84,6 +79,6 @@ describe('Claude Code through the proxy', () => {
     expect(agentEnv.ANTHROPIC_API_KEY).toBe(PLACEHOLDERS.anthropicApiKey);
     const audit = readFileSync(join(env.home, 'audit.jsonl'), 'utf8');
     expect(audit).toMatch(/"host":"api\.anthropic\.com","method":"POST","path":"\/v1\/messages[^"]*","credential":"anthropic_api_key","status":200/);
-    for (const f of filesUnder(env.home)) expect(readFileSync(f, 'latin1'), f).not.toContain(REAL);
+    for (const f of filesUnder(env.home, ['worktrees'])) expect(readFileSync(f, 'latin1'), f).not.toContain(REAL);
   });
 });

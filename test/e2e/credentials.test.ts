@@ -1,23 +1,14 @@
 // `clauderon config credentials` through the built binary: the daemon reads the environment,
 // 1Password (through fixtures/bin/op, a double of the `op` CLI) and secrets/ files; the user
 // sees each name, whether it is set and where from — and no value anywhere.
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIXTURE_BIN, makeEnv, type Env } from '../helpers/e2e.js';
+import { filesUnder, FIXTURE_BIN, makeEnv, type Env } from '../helpers/e2e.js';
 
 let env: Env;
 afterEach(() => env?.cleanup());
 
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...filesUnder(p));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
 
 describe('config credentials', () => {
   it('lists every credential with its source and never shows a value', () => {

@@ -4,13 +4,13 @@
 // receives the real token, while the agent, `clauderon env`, the audit log, the daemon's log and
 // the database hold only placeholders.
 import { execFile } from 'node:child_process';
-import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestPki, startFakeEcho, type FakeUpstream } from '../../fixtures/upstreams/index.js';
 import { PLACEHOLDERS } from '../../src/agents/proxy-env.js';
 import type { Session } from '../../src/core/types.js';
-import { makeEnv, waitFor, type Env } from '../helpers/e2e.js';
+import { filesUnder, makeEnv, waitFor, type Env } from '../helpers/e2e.js';
 
 let env: Env | undefined;
 let echo: FakeUpstream | undefined;
@@ -23,11 +23,6 @@ afterEach(async () => {
 
 const REAL = 'ghp_REAL_e2e_token_0123456789abcdefXYZ';
 
-function filesUnder(dir: string, all = false): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? (e.name === 'worktrees' && !all ? [] : filesUnder(join(dir, e.name), all)) : e.isFile() ? [join(dir, e.name)] : [],
-  );
-}
 
 function curlVia(proxyEnv: Record<string, string>, args: string[]): Promise<string> {
   return new Promise((resolve) => {
@@ -84,7 +79,7 @@ describe('a session behind its proxy', () => {
     expect(environ).toContain(`GITHUB_TOKEN=${PLACEHOLDERS.github}`);
     expect(environ).toContain('HTTPS_PROXY=http://proxied:');
     expect(environ).not.toContain(REAL);
-    for (const f of filesUnder(s.worktreePath, true)) expect(readFileSync(f, 'latin1'), f).not.toContain(REAL);
+    for (const f of filesUnder(s.worktreePath)) expect(readFileSync(f, 'latin1'), f).not.toContain(REAL);
 
     // what the agent gets, as the user can check it
     const agentEnv = env.json<Record<string, string>>(['env', 'proxied']);
@@ -104,7 +99,7 @@ describe('a session behind its proxy', () => {
     const audit = readFileSync(join(env.home, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { credential: string | null; status: number; blocked: string | null });
     expect(audit.filter((a) => a.credential === 'github_token').length).toBeGreaterThanOrEqual(3);
     expect(audit.some((a) => a.status === 403 && a.blocked?.startsWith('read-only session') === true)).toBe(true);
-    for (const f of filesUnder(env.home)) expect(readFileSync(f, 'latin1'), f).not.toContain(REAL);
+    for (const f of filesUnder(env.home, ['worktrees'])) expect(readFileSync(f, 'latin1'), f).not.toContain(REAL);
 
     // a daemon restart brings the proxy back on the same port: the running agent's HTTPS_PROXY stays valid
     expect(env.run(['daemon', 'stop']).code).toBe(0);

@@ -1,10 +1,11 @@
 // Whole-binary test harness: a temp CLAUDERON_HOME, temp git repositories, the built
 // dist/clauderon.js run as a real process, and cleanup of every daemon and tmux server it made.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processAlive } from '../../src/core/process.js';
 import { daemonPidsFor } from './procs.js';
 
 export { daemonPidsFor };
@@ -185,13 +186,14 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** True when `pid` has exited: no such process, or a zombie nobody has reaped yet (Linux /proc). */
+/** True when `pid` has exited: no such process, or a zombie nobody has reaped yet. */
 export function processGone(pid: number): boolean {
-  if (!pidAlive(pid)) return true;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
+  return !processAlive(pid);
+}
+
+/** Every file under `dir` (recursively), leaving out directories named in `skip`. */
+export function filesUnder(dir: string, skip: readonly string[] = []): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? (skip.includes(e.name) ? [] : filesUnder(join(dir, e.name), skip)) : e.isFile() ? [join(dir, e.name)] : [],
+  );
 }
