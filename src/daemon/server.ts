@@ -38,6 +38,8 @@ export class RawJson {
 
 /** Sessions from the store are frozen and replaced on change: their JSON can be memoized. */
 const sessionJson = new WeakMap<Session, string>();
+/** Start of Session.error when a live session's proxy could not come back after a restart. */
+const PROXY_LOST = 'proxy not restored';
 export function encodeSessions(list: readonly Session[]): RawJson {
   const parts = new Array<string>(list.length);
   for (let i = 0; i < list.length; i++) {
@@ -148,7 +150,16 @@ export class Daemon {
     void this.startupReconcile.then(async () => {
       for (const s of this.store.listSessions()) {
         if (s.proxyPort === null || s.status === 'archived' || s.status === 'creating' || s.status === 'deleting') continue;
-        await proxies.start(s, { skipChecks: s.skipChecks, keepPort: true }).catch((e: unknown) => this.log.error('proxy not restored', { name: s.name, error: errorMessage(e) }));
+        try {
+          await proxies.start(s, { skipChecks: s.skipChecks, keepPort: true });
+          if (s.error?.startsWith(PROXY_LOST)) this.broadcast({ type: 'session.updated', session: this.store.updateSession(s.id, { error: null }) });
+        } catch (e) {
+          if (this.stopping) return;
+          // The agent still points at that port: say so on the session, where the list and TUI show it.
+          this.log.error('proxy not restored', { name: s.name, error: errorMessage(e) });
+          const error = `${PROXY_LOST}: ${errorMessage(e)} — archive and unarchive the session to restart its agent with a new proxy`;
+          this.broadcast({ type: 'session.updated', session: this.store.updateSession(s.id, { error }) });
+        }
       }
     });
   }

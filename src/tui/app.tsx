@@ -55,6 +55,7 @@ export function App({ store, services }: AppProps) {
   const act = actions(store);
   const visible = visibleSessions(state);
   const selIndex = selectedIndex(state);
+  const current = selectedSession(state);
   const animating = state.sessions.some((s) => s.status === 'creating' || s.agentStatus === 'working');
   const frame = useFrame(animating);
   const now = useNow();
@@ -249,6 +250,7 @@ export function App({ store, services }: AppProps) {
         }
         status={state.status}
         connectionError={state.connectionError}
+        sessionError={current?.error ? `${current.name}: ${current.error}` : null}
         view={state.view}
         shown={visible.length}
         total={state.sessions.length}

@@ -4,6 +4,7 @@
 // receives the real token, while the agent, `clauderon env`, the audit log, the daemon's log and
 // the database hold only placeholders.
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -50,8 +51,7 @@ describe('a session behind its proxy', () => {
       ].join('\n'),
     );
     chmodSync(agent, 0o755);
-    env.writeConfig('');
-    writeFileSync(join(env.home, 'config.toml'), `[agents.claude]\ncommand = "${agent}"\n`);
+    writeFileSync(join(env.home, 'config.toml'), `${env.portConfig}[agents.claude]\ncommand = "${agent}"\n`);
 
     // The first client starts the daemon: it inherits the real token and the test-only override.
     const created = env.run(['create', '--backend', 'tmux', '--repo', env.repo, '--prompt', 'p', '--name', 'proxied', '--json'], {
@@ -59,7 +59,7 @@ describe('a session behind its proxy', () => {
     });
     expect(created.code, created.stderr).toBe(0);
     const s = JSON.parse(created.stdout) as Session;
-    expect(s.proxyPort).toBeGreaterThanOrEqual(41000);
+    expect(env.portConfig).toContain(`[${s.proxyPort}, `); // the first port of its own range
 
     const screen = await waitFor(() => {
       const out = env?.run(['output', 'proxied']).stdout ?? '';
@@ -114,5 +114,33 @@ describe('a session behind its proxy', () => {
     expect(back.proxyPort).not.toBeNull();
     const newEnv = env.json<Record<string, string>>(['env', 'proxied']);
     await waitFor(async () => (await curlVia({ HTTPS_PROXY: newEnv.HTTPS_PROXY ?? '', CURL_CA_BUNDLE: newEnv.CURL_CA_BUNDLE ?? '' }, ['https://api.github.com/repos/o/r'])) === '200', 'the restarted proxy');
+  });
+});
+
+describe('a proxy that cannot come back', () => {
+  it('marks the session with the reason when its port is taken across a daemon restart; unarchive gives a new proxy', async () => {
+    env = makeEnv();
+    const s = env.json<Session>(['create', '--backend', 'tmux', '--repo', env.repo, '--prompt', 'p', '--name', 'lost']);
+    expect(s.proxyPort).not.toBeNull();
+    expect(env.run(['daemon', 'stop']).code).toBe(0);
+    // something else takes the port while the daemon is down
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(s.proxyPort ?? 0, '127.0.0.1', r));
+    try {
+      const marked = await waitFor(() => {
+        const now = env?.json<Session>(['show', 'lost']);
+        return now?.error?.startsWith('proxy not restored') ? now : null;
+      }, 'the session to say its proxy was not restored');
+      expect(marked.error).toContain(String(s.proxyPort));
+      expect(marked.error).toContain('archive and unarchive');
+      const listed = env.json<Session[]>(['list']).find((x) => x.name === 'lost');
+      expect(listed?.error).toBe(marked.error);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+    expect(env.run(['archive', 'lost']).code).toBe(0);
+    const back = env.json<Session>(['unarchive', 'lost']);
+    expect(back.error).toBeNull();
+    expect(back.proxyPort).not.toBeNull();
   });
 });

@@ -58,6 +58,8 @@ export interface Env {
   runAsync(args: string[], opts?: { env?: NodeJS.ProcessEnv }): Promise<RunResult>;
   json<T = unknown>(args: string[], opts?: { env?: NodeJS.ProcessEnv }): T;
   writeConfig(toml: string): void;
+  /** The `[proxy]` table giving this env its own port range (part of every writeConfig). */
+  portConfig: string;
   daemonPid(): number | null;
   tmux(...args: string[]): { code: number; stdout: string };
   cleanup(): void;
@@ -86,7 +88,9 @@ export function makeEnv(opts: EnvOptions = {}): Env {
   delete env.TMUX;
   delete env.CI_SECRET;
   mkdirSync(home, { recursive: true });
-  const fakeAgentConfig = `[agents.claude]\ncommand = "${FAKE_AGENT}"\n[agents.codex]\ncommand = "${FAKE_AGENT}"\n[agents.gemini]\ncommand = "${FAKE_AGENT}"\n`;
+  const ports = claimPortBlock();
+  const portConfig = `[proxy]\nport_range = [${ports.first}, ${ports.last}]\n`;
+  const fakeAgentConfig = `${portConfig}[agents.claude]\ncommand = "${FAKE_AGENT}"\n[agents.codex]\ncommand = "${FAKE_AGENT}"\n[agents.gemini]\ncommand = "${FAKE_AGENT}"\n`;
   const writeConfig = (toml: string) => writeFileSync(join(home, 'config.toml'), toml);
   writeConfig(`${opts.config ?? ''}\n${fakeAgentConfig}`);
 
@@ -96,6 +100,7 @@ export function makeEnv(opts: EnvOptions = {}): Env {
     repo,
     zellijSocket,
     env,
+    portConfig,
     run(args, o = {}) {
       const r = spawnSync(process.execPath, [BIN, ...args], {
         env: { ...env, ...o.env },
@@ -144,9 +149,45 @@ export function makeEnv(opts: EnvOptions = {}): Env {
       spawnSync('tmux', ['-S', join(home, 'tmux.sock'), 'kill-server']);
       spawnSync('tmux', ['-S', zellijSocket, 'kill-server']);
       rmSync(root, { recursive: true, force: true });
+      ports.release();
     },
   };
   return e;
+}
+
+const PORT_LOCKS = join(tmpdir(), 'clauderon-test-ports');
+const PORT_BASE = 42_000;
+const PORT_BLOCK = 20;
+const PORT_BLOCKS = 150;
+
+/**
+ * A block of proxy ports of this env's own. Test files run in parallel workers, each with its own
+ * daemons; a daemon restart frees its proxy port for a moment, and with one shared range another
+ * worker's daemon could take it. A lock file per block (holding the owner's pid, taken over once
+ * that process is gone) keeps every env's ports apart.
+ */
+function claimPortBlock(): { first: number; last: number; release(): void } {
+  mkdirSync(PORT_LOCKS, { recursive: true });
+  const start = Math.floor(Math.random() * PORT_BLOCKS);
+  for (let i = 0; i < PORT_BLOCKS; i++) {
+    const block = (start + i) % PORT_BLOCKS;
+    const lock = join(PORT_LOCKS, String(block));
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+    } catch {
+      const owner = Number(readFileSync(lock, 'utf8') || 0);
+      if (owner === process.pid || (owner > 0 && processAlive(owner))) continue;
+      rmSync(lock, { force: true }); // its test process is gone
+      try {
+        writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      } catch {
+        continue;
+      }
+    }
+    const first = PORT_BASE + block * PORT_BLOCK;
+    return { first, last: first + PORT_BLOCK - 1, release: () => rmSync(lock, { force: true }) };
+  }
+  throw new Error(`no free test port block under ${PORT_LOCKS}`);
 }
 
 function withoutDir(pathEnv: string, dir: string): string {

@@ -124,6 +124,17 @@ describe('TUI app', () => {
     await waitForFrame(frame, (f) => f.includes('the tmux session of one is gone'));
   });
 
+  it("shows the selected session's own problem in the status bar, only while it is selected", async () => {
+    const { frame, press, act } = setup(['ok', 'broken']);
+    act.applyEvent({ type: 'session.updated', session: session({ name: 'broken', error: 'proxy not restored: port 41000 is in use' }) });
+    await waitForFrame(frame, (f) => selectedLine(f).includes('ok'));
+    expect(frame()).not.toContain('proxy not restored');
+    press('j');
+    await waitForFrame(frame, (f) => f.includes('broken: proxy not restored: port 41000 is in use'));
+    press('k');
+    await waitForFrame(frame, (f) => selectedLine(f).includes('ok') && !f.includes('proxy not restored'));
+  });
+
   it('r shows the reconcile report in a dialog; Esc closes it', async () => {
     const rec = recordingServices({
       reconcile: () => Promise.resolve([{ session: 'x', kind: 'missing_backend' as const, action: 'reported' as const, detail: 'tmux session x is gone; marked failed' }]),

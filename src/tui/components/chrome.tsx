@@ -48,12 +48,14 @@ export function StatusBar(props: {
   input: React.ReactNode;
   status: { text: string; tone: 'info' | 'error' | 'ok' } | null;
   connectionError: string | null;
+  /** The selected session's own problem (Session.error), shown when nothing else is. */
+  sessionError: string | null;
   view: View;
   shown: number;
   total: number;
   width: number;
 }) {
-  const { textEditing, input, status, connectionError, view, shown, total, width, text } = props;
+  const { textEditing, input, status, connectionError, sessionError, view, shown, total, width, text } = props;
   if (textEditing) {
     return (
       <Box width={width}>
@@ -62,8 +64,8 @@ export function StatusBar(props: {
       </Box>
     );
   }
-  const msg = connectionError ?? status?.text ?? '';
-  const tone = connectionError ? 'error' : (status?.tone ?? 'info');
+  const msg = connectionError ?? status?.text ?? sessionError ?? '';
+  const tone = connectionError ? 'error' : (status?.tone ?? (sessionError ? 'error' : 'info'));
   const left = `${VIEW_LABELS[view]} ${shown}/${total}${text ? `  filter: "${text}"` : ''}`;
   return (
     <Box width={width}>
