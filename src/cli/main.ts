@@ -352,7 +352,9 @@ configCmd
     const r = await withClient((c) => c.call(o.rotate ? 'ca.rotate' : 'ca.show', {}));
     if (o.json) return printJson(r);
     process.stdout.write(`certificate  ${r.certPath}\nkey          ${r.keyPath} (never leaves this host)\nSHA-256      ${r.fingerprint256}\n`);
-    if (r.rotated) process.stdout.write('Rotated. Sessions started before trust the old CA: restart them (archive, then unarchive).\n');
+    if (!r.rotated) return;
+    if (r.restart.length === 0) process.stdout.write('Rotated. No session was running; new sessions trust the new CA.\n');
+    else process.stdout.write(`Rotated. These sessions still trust the old CA — restart each (clauderon archive NAME, then clauderon unarchive NAME):\n${r.restart.map((n) => `  ${n}\n`).join('')}`);
   });
 configCmd
   .command('paths')

@@ -164,6 +164,8 @@ export interface CaInfo {
   keyPath: string;
   fingerprint256: string;
   rotated: boolean;
+  /** After a rotation: the live sessions whose agents still trust the old CA (marked in Session.error). */
+  restart: string[];
 }
 
 // ---------------------------------------------------------------- connecting and spawning

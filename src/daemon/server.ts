@@ -9,7 +9,7 @@ import { scrubbedEnv } from '../core/env.js';
 import { ClauderonError, errorMessage, isClauderonError } from '../core/errors.js';
 import type { DaemonEvent } from '../core/events.js';
 import { SessionManager, type ReconcileItem } from '../core/manager.js';
-import type { BackendName, CreateStep, Session } from '../core/types.js';
+import type { BackendName, CreateStep, Session, SessionStatus } from '../core/types.js';
 import { TmuxBackend } from '../backends/tmux.js';
 import type { Backend } from '../backends/types.js';
 import { ZellijBackend } from '../backends/zellij.js';
@@ -40,6 +40,10 @@ export class RawJson {
 const sessionJson = new WeakMap<Session, string>();
 /** Start of Session.error when a live session's proxy could not come back after a restart. */
 const PROXY_LOST = 'proxy not restored';
+/** Session.error of a session started before `config ca --rotate`. */
+const CA_ROTATED = 'the proxy CA was rotated after this agent started';
+/** Statuses whose sessions have a live proxy. */
+const PROXIED_LIVE: ReadonlySet<SessionStatus> = new Set(['running', 'idle', 'completed', 'failed']);
 export function encodeSessions(list: readonly Session[]): RawJson {
   const parts = new Array<string>(list.length);
   for (let i = 0; i < list.length; i++) {
@@ -149,7 +153,7 @@ export class Daemon {
     // Live sessions get their proxies back on the same ports (their agents still point there).
     void this.startupReconcile.then(async () => {
       for (const s of this.store.listSessions()) {
-        if (s.proxyPort === null || s.status === 'archived' || s.status === 'creating' || s.status === 'deleting') continue;
+        if (s.proxyPort === null || !PROXIED_LIVE.has(s.status)) continue;
         try {
           await proxies.start(s, { skipChecks: s.skipChecks, keepPort: true });
           if (s.error?.startsWith(PROXY_LOST)) this.broadcast({ type: 'session.updated', session: this.store.updateSession(s.id, { error: null }) });
@@ -302,15 +306,24 @@ export class Daemon {
       case 'ca.show':
       case 'ca.rotate': {
         if (!this.ca) throw new ClauderonError('internal', 'the daemon has not started');
+        const restart: string[] = [];
         if (method === 'ca.rotate') {
           const rotated = rotateCa(this.opts.paths);
           this.ca = rotated;
           await rotated;
           await this.proxies?.writeBundle();
-          this.log.warn('proxy CA rotated; sessions started before must be restarted (archive + unarchive)');
+          // Running agents loaded the old CA when they started (and their proxies keep minting with
+          // it, so they go on working): each is marked until it is restarted.
+          for (const s of this.store.listSessions()) {
+            if (s.proxyPort === null || !PROXIED_LIVE.has(s.status)) continue;
+            const error = `${CA_ROTATED} — archive and unarchive the session so its agent trusts the new one`;
+            this.broadcast({ type: 'session.updated', session: this.store.updateSession(s.id, { error }) });
+            restart.push(s.name);
+          }
+          this.log.warn('proxy CA rotated; sessions started before must be restarted (archive + unarchive)', { sessions: restart.length });
         }
         const ca = await this.ca;
-        return { certPath: this.opts.paths.caCert, keyPath: this.opts.paths.caKey, fingerprint256: ca.fingerprint256(), rotated: method === 'ca.rotate' };
+        return { certPath: this.opts.paths.caCert, keyPath: this.opts.paths.caKey, fingerprint256: ca.fingerprint256(), rotated: method === 'ca.rotate', restart };
       }
       case 'sessions.env':
         return m.agentEnvironment((p as { name: string }).name);

@@ -5,6 +5,7 @@ import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { filesUnder, FIXTURE_BIN, makeEnv, type Env } from '../helpers/e2e.js';
+import type { Session } from '../../src/core/types.js';
 
 let env: Env;
 afterEach(() => env?.cleanup());
@@ -63,9 +64,24 @@ describe('config ca', () => {
     expect(statSync(first.keyPath).mode & 0o777).toBe(0o600);
     expect(first.fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     expect(env.json<{ fingerprint256: string }>(['config', 'ca']).fingerprint256).toBe(first.fingerprint256);
+    // one live session (its agent trusts the old CA) and one archived (restarts with the new one anyway)
+    expect(env.run(['create', '--backend', 'tmux', '--repo', env.repo, '--prompt', 'p', '--name', 'live']).code).toBe(0);
+    expect(env.run(['create', '--backend', 'tmux', '--repo', env.repo, '--prompt', 'p', '--name', 'shelved']).code).toBe(0);
+    expect(env.run(['archive', 'shelved']).code).toBe(0);
+    const bundleBefore = readFileSync(join(env.home, 'proxy-ca-bundle.pem'), 'utf8');
     const rotated = env.run(['config', 'ca', '--rotate']);
     expect(rotated.code).toBe(0);
     expect(rotated.stdout).toContain('Rotated.');
+    expect(rotated.stdout).toMatch(/still trust the old CA[^\n]*\n {2}live\n$/);
+    expect(rotated.stdout).not.toContain('shelved');
+    expect(env.json<Session>(['show', 'live']).error).toMatch(/^the proxy CA was rotated .* archive and unarchive/);
+    expect(env.json<Session>(['show', 'shelved']).error).toBeNull();
+    // the bundle agents read now holds the new CA; a restart clears the mark
+    expect(readFileSync(join(env.home, 'proxy-ca-bundle.pem'), 'utf8')).not.toBe(bundleBefore);
+    expect(readFileSync(join(env.home, 'proxy-ca-bundle.pem'), 'utf8')).toContain(readFileSync(first.certPath, 'utf8').trim());
+    expect(env.run(['archive', 'live']).code).toBe(0);
+    expect(env.json<Session>(['unarchive', 'live']).error).toBeNull();
+    expect(env.json<{ restart: string[] }>(['config', 'ca', '--rotate']).restart).toEqual(['live']);
     const after = env.json<{ fingerprint256: string }>(['config', 'ca']);
     expect(after.fingerprint256).not.toBe(first.fingerprint256);
     expect(statSync(first.keyPath).mode & 0o777).toBe(0o600);
