@@ -520,6 +520,18 @@ function printTable(): void {
   }
 }
 
+const GROUPS = ['create', 'list', 'tui', 'proxy'] as const;
+
+/** `npm run bench -- --only proxy[,tui]`: just those groups (all by default). */
+function only(): Set<string> {
+  const i = process.argv.indexOf('--only');
+  if (i < 0) return new Set(GROUPS);
+  const picked = (process.argv[i + 1] ?? '').split(',').filter(Boolean);
+  const unknown = picked.filter((g) => !(GROUPS as readonly string[]).includes(g));
+  if (picked.length === 0 || unknown.length > 0) throw new Error(`--only takes a comma-separated list of ${GROUPS.join(', ')}${unknown.length ? ` (not: ${unknown.join(', ')})` : ''}`);
+  return new Set(picked);
+}
+
 async function main(): Promise<void> {
   await snapshotDist();
   for (const tool of ['tmux', 'git']) {
@@ -538,11 +550,14 @@ async function main(): Promise<void> {
   log(`daemon started in ${fmtMs(startMs)}`);
   await client.call('reconcile', {});
 
-  await benchCreates(client, smallRepo);
-  await benchWorktree(client);
+  const groups = only();
+  if (groups.has('create')) {
+    await benchCreates(client, smallRepo);
+    await benchWorktree(client);
+  }
   await stopDaemon(paths, client); // figure 3 runs alone
-  await benchList();
-  await benchTui({
+  if (groups.has('list')) await benchList();
+  if (groups.has('tui')) await benchTui({
     root,
     bin: BIN,
     log,
@@ -560,7 +575,7 @@ async function main(): Promise<void> {
     stopDaemon,
     aborting: () => aborting,
   });
-  await benchProxy({ root, log, row, addRow: (r) => rows.push(r), fmtMs, describe, aborting: () => aborting });
+  if (groups.has('proxy')) await benchProxy({ root, log, row, addRow: (r) => rows.push(r), fmtMs, describe, aborting: () => aborting });
 
   printTable();
   log(`\n(total ${((performance.now() - started) / 1000).toFixed(1)} s; timings never fail the run)`);
