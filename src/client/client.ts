@@ -2,7 +2,7 @@
 // its own session, stdio to the log) when none answers, guarded by a lock file so two clients
 // never start two daemons; replaces a daemon of another version. Imports nothing heavy.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { ensureHome, ensurePrivateFile, socketPathProblem, type Paths } from '../config/paths.js';
 import { ClauderonError, type ErrorCode } from '../core/errors.js';
@@ -185,10 +185,20 @@ async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs: number
 async function acquireLock(lockPath: string, timeoutMs: number): Promise<() => void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    // The lock appears with its pid already in it (written aside, then hard-linked into place, which
+    // fails if it exists): a client never sees an empty lock and takes it for a stale one.
+    const aside = `${lockPath}.${process.pid}`;
+    let taken = false;
     try {
-      const fd = openSync(lockPath, 'wx', 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
+      writeFileSync(aside, `${process.pid}\n`, { mode: 0o600 });
+      linkSync(aside, lockPath);
+      taken = true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      rmSync(aside, { force: true });
+    }
+    if (taken) {
       return () => {
         try {
           if (readFileSync(lockPath, 'utf8').trim() === String(process.pid)) rmSync(lockPath, { force: true });
@@ -196,8 +206,6 @@ async function acquireLock(lockPath: string, timeoutMs: number): Promise<() => v
           // gone already
         }
       };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     try {
       const pid = Number(readFileSync(lockPath, 'utf8').trim());

@@ -77,9 +77,7 @@ export class SessionProxy {
     // Requests that arrive inside intercepted tunnels are parsed by this server (never listening).
     this.inner = createHttpServer((req, res) => void this.onInner(req, res));
     this.inner.on('clientError', (_e, socket) => socket.destroy());
-    this.inner.on('upgrade', (_req, socket) => {
-      socket.end('HTTP/1.1 501 Not Implemented\r\ncontent-length: 0\r\n\r\n');
-    });
+    this.inner.on('upgrade', (req: IncomingMessage, socket: Socket) => this.refuseUpgrade(req, socket));
   }
 
   async start(): Promise<void> {
@@ -87,6 +85,7 @@ export class SessionProxy {
       const server = createHttpServer((req, res) => this.onPlain(req, res));
       server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onConnect(req, socket, head));
       server.on('clientError', (_e, socket) => socket.destroy());
+      server.on('upgrade', (req: IncomingMessage, socket: Socket) => this.refuseUpgrade(req, socket));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(this.o.port, addr, () => {
@@ -103,6 +102,15 @@ export class SessionProxy {
     this.agent.destroy();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.servers.length = 0;
+  }
+
+  /** WebSocket (and any other) upgrades: refused, audited, nothing sent upstream. */
+  private refuseUpgrade(req: IncomingMessage, socket: Socket): void {
+    const target = (req.socket as Socket & { clauderonTarget?: TunnelInfo }).clauderonTarget;
+    const reason = `${String(req.headers.upgrade ?? 'protocol')} upgrades are not supported through the clauderon proxy`;
+    this.o.audit.write({ ts: new Date().toISOString(), session: this.o.session, host: target?.host ?? '', method: req.method ?? '', path: req.url ?? '', credential: null, status: 501, durationMs: 0, blocked: reason });
+    socket.on('error', () => undefined);
+    socket.end(`HTTP/1.1 501 Not Implemented\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(reason)}\r\nconnection: close\r\n\r\n${reason}`);
   }
 
   // ------------------------------------------------------------ the gate

@@ -84,20 +84,22 @@ function theDaemon(e: Env): number {
 }
 
 describe('daemon process (whole binary)', () => {
-  it('four clients at once start exactly one daemon', async () => {
-    const e = newEnv();
-    expect(daemonPidsFor(e.home)).toEqual([]);
-    const results = await Promise.all([1, 2, 3, 4].map(() => e.runAsync(['list', '--json'])));
-    for (const r of results) {
-      expect(r.code, r.stderr).toBe(0);
-      expect(JSON.parse(r.stdout)).toEqual([]);
+  it('six clients at once start exactly one daemon (three fresh homes in a row)', async () => {
+    for (let round = 0; round < 3; round++) {
+      const e = newEnv();
+      expect(daemonPidsFor(e.home)).toEqual([]);
+      const results = await Promise.all([1, 2, 3, 4, 5, 6].map(() => e.runAsync(['list', '--json'])));
+      for (const r of results) {
+        expect(r.code, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout)).toEqual([]);
+      }
+      const pid = theDaemon(e);
+      expect(readInfo(e).version).toBe(VERSION);
+      expect(pidAlive(pid)).toBe(true);
+      expect(readdirSync(e.home).filter((f) => f.startsWith('daemon.lock'))).toEqual([]);
+      // Nothing was spawned twice: one "daemon starting" in the log.
+      expect(logText(e).match(/daemon starting/g)).toHaveLength(1);
     }
-    const pid = theDaemon(e);
-    expect(readInfo(e).version).toBe(VERSION);
-    expect(pidAlive(pid)).toBe(true);
-    expect(existsSync(join(e.home, 'daemon.lock'))).toBe(false);
-    // Nothing was spawned twice: one "daemon starting" in the log.
-    expect(logText(e).match(/daemon starting/g)).toHaveLength(1);
   });
 
   it('daemon stop and SIGTERM stop the daemon cleanly and leave sessions running', async () => {

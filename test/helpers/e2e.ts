@@ -156,7 +156,7 @@ export function makeEnv(opts: EnvOptions = {}): Env {
 }
 
 const PORT_LOCKS = join(tmpdir(), 'clauderon-test-ports');
-const PORT_BASE = 42_000;
+const PORT_BASE = 47_000; // clear of the in-process proxy tests (43000–46999)
 const PORT_BLOCK = 20;
 const PORT_BLOCKS = 150;
 

@@ -2,6 +2,10 @@
 // reached through the test-only upstream override. Every assertion about secrets searches
 // everything each fake received.
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { connect as netConnect } from 'node:net';
+import { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +17,7 @@ import { loadOrCreateCa, type Ca } from '../../src/proxy/ca.js';
 import { SessionProxy } from '../../src/proxy/proxy.js';
 import { defaultRules } from '../../src/proxy/rules.js';
 import type { AccessMode } from '../../src/proxy/access.js';
+import { waitFor } from '../helpers/e2e.js';
 
 const SECRETS = { github_token: 'ghp_REAL_github_0123456789abcdef', anthropic_api_key: 'sk-ant-api03-REAL-0123456789' };
 const PLACEHOLDER = 'ghp_placeholder_not_real';
@@ -192,6 +197,56 @@ describe('session proxy', () => {
     const r = await curl(['-H', 'Host: evil.example', 'https://api.github.com/user']);
     expect(r.status).toBe(421);
     expect(echo.received.length).toBe(before);
+  });
+
+  it('refuses a WebSocket upgrade inside a tunnel with 501 and says so; nothing goes upstream', async () => {
+    const before = echo.received.length;
+    const r = await curl(['-H', 'Connection: Upgrade', '-H', 'Upgrade: websocket', '-H', 'Sec-WebSocket-Version: 13', '-H', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'https://api.github.com/socket']);
+    expect(r.status).toBe(501);
+    expect(r.body).toContain('websocket upgrades are not supported');
+    expect(echo.received.length).toBe(before);
+    // the audit stream writes asynchronously
+    const line = await waitFor(() => readFileSync(auditFile, 'utf8').split('\n').find((l) => l.includes('"path":"/socket"')), 'the audit line of the upgrade');
+    expect(JSON.parse(line)).toMatchObject({ host: 'api.github.com', method: 'GET', status: 501, credential: null });
+  });
+
+  it('a TLS ClientHello sent in the same packet as the CONNECT is not lost', async () => {
+    const before = echo.received.length;
+    const raw = netConnect(PORT, '127.0.0.1');
+    await once(raw, 'connect');
+    raw.setNoDelay(true);
+    const connectHead = Buffer.from(`CONNECT api.github.com:443 HTTP/1.1\r\nHost: api.github.com:443\r\nProxy-Authorization: Basic ${Buffer.from('test-session:proxy-pass-123').toString('base64')}\r\n\r\n`);
+    let first = true;
+    let head = Buffer.alloc(0);
+    let status = '';
+    // The TLS client's first write (its ClientHello) goes out glued to the CONNECT request; the
+    // proxy's "200 Connection Established" is taken off before TLS sees the bytes.
+    const adapter = new Duplex({
+      write(chunk: Buffer, _enc, cb) {
+        raw.write(first ? Buffer.concat([connectHead, chunk]) : chunk, cb);
+        first = false;
+      },
+      read() {},
+    });
+    raw.on('data', (d: Buffer) => {
+      if (status) return void adapter.push(d);
+      head = Buffer.concat([head, d]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      status = head.subarray(0, end).toString('latin1').split('\r\n')[0] ?? '?';
+      if (head.length > end + 4) adapter.push(head.subarray(end + 4));
+    });
+    raw.on('close', () => adapter.push(null));
+    const tls = tlsConnect({ socket: adapter, servername: 'api.github.com', ca: ca.certPem });
+    tls.write(`GET /user HTTP/1.1\r\nHost: api.github.com\r\nAuthorization: Bearer ${PLACEHOLDER}\r\nConnection: close\r\n\r\n`);
+    let reply = '';
+    tls.setEncoding('utf8').on('data', (d: string) => (reply += d));
+    await once(tls, 'end');
+    raw.destroy();
+    expect(status).toBe('HTTP/1.1 200 Connection Established');
+    expect(reply.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    expect(echo.received.length).toBe(before + 1);
+    expect(echo.received.at(-1)?.headers.authorization).toBe(`Bearer ${SECRETS.github_token}`);
   });
 
   it('audits every request without a secret', () => {
