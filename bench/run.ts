@@ -279,7 +279,7 @@ interface CreateTiming {
   steps: Partial<Record<CreateStep, number>>;
 }
 
-async function timedCreate(client: DaemonClient, repoPath: string, name: string): Promise<CreateTiming> {
+async function timedCreate(client: DaemonClient, repoPath: string, name: string, backend: 'tmux' | 'docker' = 'tmux'): Promise<CreateTiming> {
   const steps: Partial<Record<CreateStep, number>> = {};
   const onProgress = (p: ProgressEvent) => {
     if (p.state === 'done' && p.ms !== null) steps[p.step] = p.ms;
@@ -287,7 +287,7 @@ async function timedCreate(client: DaemonClient, repoPath: string, name: string)
   const t0 = performance.now();
   const result = await client.call(
     'sessions.create',
-    { repoPath, prompt: `benchmark session ${name}`, name, backend: 'tmux', accessMode: 'read-write', skipChecks: false, planMode: true },
+    { repoPath, prompt: `benchmark session ${name}`, name, backend, accessMode: 'read-write', skipChecks: false, planMode: true },
     onProgress,
   );
   const roundTripMs = performance.now() - t0;
@@ -344,6 +344,53 @@ async function benchCreates(client: DaemonClient, smallRepo: string): Promise<vo
   row('tmux create p50 (worktree excluded)', p50(exWorktree), p50(bare), 60);
   row('tmux create p95 (worktree excluded)', p95(exWorktree), p95(bare));
   row('tmux create: backend step p50', p50(backendStep), p50(bare));
+}
+
+/**
+ * Docker session create (image present, worktree step excluded) beside a bare `docker run -d` of
+ * the same image, interleaved. Needs a Docker engine; the image is the tests' offline one.
+ */
+async function benchDocker(): Promise<void> {
+  const DOCKER_COUNT = 10;
+  log(`\n## docker: session create (${DOCKER_COUNT} after 1 warm-up) vs bare docker run -d`);
+  const { dockerAvailable, dockerBinary, ensureTestImages } = await import('../fixtures/docker/test-image.js');
+  if (!dockerAvailable()) {
+    log('  skipped: no Docker engine answers `docker info`');
+    return;
+  }
+  const images = await ensureTestImages({ log: (m) => log(`  ${m}`) });
+  const paths = getPaths(join(root, 'docker-home'));
+  homes.push(paths);
+  ensureHome(paths);
+  writeFileSync(paths.config, `[general]\nmax_sessions = 1000\n[docker]\nimage = "${images.full}"\nnetwork = "host"\n[agents.claude]\ncommand = ["bash", "-c", "exec cat", "agent"]\n`);
+  const repo = makeSmallRepo(join(root, 'docker-repo'));
+  const { client } = await startDaemon(paths);
+  const docker = dockerBinary();
+  const bareNames: string[] = [];
+  const ours: CreateTiming[] = [];
+  const bare: number[] = [];
+  try {
+    for (let i = 0; i < DOCKER_COUNT + 1; i++) {
+      if (aborting) throw new Error('the bench is stopping');
+      const o = await timedCreate(client, repo, `bench-d${i}`, 'docker');
+      const name = `clauderon-bench-bare-${process.pid}-${i}`;
+      bareNames.push(name);
+      const b = await timedExec(docker, ['run', '-d', '--name', name, '--network', 'host', '--label', `clauderon.home=${paths.home}`, images.full, 'sleep', '300']);
+      if (i > 0) {
+        ours.push(o);
+        bare.push(b.ms);
+      }
+    }
+    const exWorktree = ours.map((t) => t.roundTripMs - t.steps.worktree!);
+    log(`  round trip minus worktree step       ${describe(exWorktree)}`);
+    for (const s of ['validate', 'proxy', 'backend', 'finalize'] as const) log(`  step ${s.padEnd(31)} ${describe(ours.map((t) => t.steps[s] ?? 0))}`);
+    log(`  baseline: bare docker run -d         ${describe(bare)}`);
+    row('docker create p50 (worktree excluded)', p50(exWorktree), p50(bare), 500);
+  } finally {
+    for (let i = 0; i < DOCKER_COUNT + 1; i++) await client.call('sessions.delete', { name: `bench-d${i}`, force: true }).catch(() => undefined);
+    if (bareNames.length > 0) await timedExec(docker, ['rm', '-f', ...bareNames]).catch(() => undefined);
+    await stopDaemon(paths, client);
+  }
 }
 
 async function benchWorktree(client: DaemonClient): Promise<void> {
@@ -520,7 +567,7 @@ function printTable(): void {
   }
 }
 
-const GROUPS = ['create', 'list', 'tui', 'proxy'] as const;
+const GROUPS = ['create', 'list', 'tui', 'proxy', 'docker'] as const;
 
 /** `npm run bench -- --only proxy[,tui]`: just those groups (all by default). */
 function only(): Set<string> {
@@ -575,6 +622,7 @@ async function main(): Promise<void> {
     stopDaemon,
     aborting: () => aborting,
   });
+  if (groups.has('docker')) await benchDocker();
   if (groups.has('proxy')) await benchProxy({ root, log, row, addRow: (r) => rows.push(r), fmtMs, describe, aborting: () => aborting });
 
   printTable();

@@ -17,7 +17,7 @@ await build({
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
   // Native addon: loaded from node_modules at run time.
-  external: ['better-sqlite3', 'typescript'],
+  external: ['better-sqlite3', 'typescript', 'dockerode'],
   alias: { 'react-devtools-core': './scripts/stubs/react-devtools-core.js' },
   jsx: 'automatic',
   define: { __CLAUDERON_VERSION__: JSON.stringify(pkg.version), 'process.env.NODE_ENV': '"production"' },

@@ -95,6 +95,11 @@ function commandPrefix(agent: AgentName, config: Config): string[] {
   return [...prefix, ...(override?.args ?? [])];
 }
 
+/** The agent's executable as configured (resolved on the host, or inside a container). */
+export function agentExecutable(agent: AgentName, config: Config): string {
+  return commandPrefix(agent, config)[0] ?? AGENT_INFO[agent].executable;
+}
+
 /** Check the agent CLI is installed; throws an actionable error before anything is created. */
 export function resolveAgentExecutable(agent: AgentName, config: Config, pathEnv: string | undefined): string {
   const prefix = commandPrefix(agent, config);

@@ -10,6 +10,23 @@ export interface BackendCreateContext {
   argv: string[];
   /** Extra environment for the agent (placeholders, proxy settings, session ids). */
   env: Record<string, string>;
+  /** The session (container backends label and mount by these). */
+  sessionId: string;
+  worktreePath: string;
+  /** The repository's git common dir (a worktree's commits land there). */
+  gitCommonDir: string | null;
+  /** Permission checks skipped (`--dangerous-skip-checks`): agents' settings may follow it. */
+  skipChecks: boolean;
+  /** What `prepare` returned for this session (stored with it), for backends that have options. */
+  options: unknown;
+}
+
+/** What a create request asks of a backend with options (container image, limits). */
+export interface BackendRequest {
+  image?: string | undefined;
+  pullPolicy?: 'always' | 'if-not-present' | 'never' | undefined;
+  cpuLimit?: number | undefined;
+  memoryLimit?: string | undefined;
 }
 
 export type BackendState = 'running' | 'exited' | 'missing';
@@ -45,4 +62,27 @@ export interface Backend {
   health(backendId: string): Promise<BackendHealth>;
   /** Ids of the objects in this backend's namespace (for orphan detection). */
   listIds(): Promise<string[]>;
+
+  // Backends whose objects outlive a stop (containers) implement these; the others are deleted on
+  // archive and created again on unarchive.
+  /**
+   * Validate step: check (and fetch) what the session needs before anything is created; returns
+   * the options to store with the session. `agentCommand` is the agent's executable name.
+   */
+  prepare?(req: BackendRequest, agentCommand: string): Promise<unknown>;
+  /** Addresses the session's proxy must listen on besides 127.0.0.1. */
+  proxyBind?(options: unknown): string[];
+  /** The agent's environment as seen from inside (paths and the proxy's host rewritten). */
+  translateEnv?(env: Record<string, string>, options: unknown): Record<string, string>;
+  /** Stop without removing (archive). */
+  stop?(backendId: string): Promise<void>;
+  /**
+   * Bring an archived session back: restart its object when it still fits `ctx`, else re-create
+   * it; returns the id.
+   */
+  resume?(backendId: string, ctx: BackendCreateContext): Promise<string>;
+  /** Before attach: e.g. start a stopped container. */
+  prepareAttach?(backendId: string): Promise<void>;
+  /** Files the agent keeps in the worktree that are not the user's work (ignored by delete's dirty check). */
+  readonly agentFiles?: readonly string[];
 }

@@ -112,12 +112,25 @@ program
   .addOption(new Option('--access-mode <mode>', 'what the agent may do through the proxy').choices(ACCESS_MODES).default('read-write'))
   .option('--dangerous-skip-checks', "skip the agent's permission prompts (e.g. claude --dangerously-skip-permissions)", false)
   .option('--no-plan-mode', 'start the agent out of plan mode')
+  .option('--image <image>', 'docker: the image to run (default: [docker] image in config.toml)')
+  .addOption(new Option('--pull-policy <policy>', 'docker: when to pull the image (default: if-not-present)').choices(['always', 'if-not-present', 'never']))
+  .option('--cpu-limit <cpus>', 'docker: CPUs the container may use, e.g. 2 or 0.5')
+  .option('--memory-limit <size>', 'docker: memory the container may use, e.g. 4g or 512m')
   .option('--json', 'print the session as JSON')
   .action(async (o: {
     repo: string; prompt?: string; promptFile?: string; name?: string; backend?: (typeof BACKENDS)[number];
     agent?: (typeof AGENTS)[number]; model?: string; accessMode: (typeof ACCESS_MODES)[number];
     dangerousSkipChecks: boolean; planMode: boolean; json?: boolean;
+    image?: string; pullPolicy?: 'always' | 'if-not-present' | 'never'; cpuLimit?: string; memoryLimit?: string;
   }) => {
+    const cpuLimit = o.cpuLimit === undefined ? undefined : Number(o.cpuLimit);
+    if (cpuLimit !== undefined && !(Number.isFinite(cpuLimit) && cpuLimit > 0)) throw new ClauderonError('invalid_input', `invalid --cpu-limit "${o.cpuLimit}": expected a number of CPUs above 0, e.g. 2 or 0.5`);
+    const backendRequest = {
+      ...(o.image !== undefined ? { image: o.image } : {}),
+      ...(o.pullPolicy !== undefined ? { pullPolicy: o.pullPolicy } : {}),
+      ...(cpuLimit !== undefined ? { cpuLimit } : {}),
+      ...(o.memoryLimit !== undefined ? { memoryLimit: o.memoryLimit } : {}),
+    };
     const prompt = readPrompt(o.prompt, o.promptFile);
     const showProgress = !o.json && Boolean(process.stderr.isTTY || process.env.CLAUDERON_PROGRESS);
     const result = await withClient((c) =>
@@ -133,6 +146,7 @@ program
           accessMode: o.accessMode,
           skipChecks: o.dangerousSkipChecks,
           planMode: o.planMode,
+          ...(Object.keys(backendRequest).length > 0 ? { backendRequest } : {}),
         },
         progressPrinter(showProgress),
       ),
@@ -193,6 +207,7 @@ program
 for (const [cmd, method, desc] of [
   ['archive', 'sessions.archive', 'stop the agent and hide the session (the worktree is kept)'],
   ['unarchive', 'sessions.unarchive', 'bring an archived session back (the agent is restarted; Claude resumes its conversation)'],
+  ['refresh', 'sessions.refresh', 'docker: pull the image again and re-create the container (worktree and conversation kept)'],
 ] as const) {
   program
     .command(cmd)
@@ -204,7 +219,7 @@ for (const [cmd, method, desc] of [
       const s = 'session' in r ? r.session : r;
       if ('warnings' in r) warn(r.warnings);
       if (o.json) return printJson(publicSession(s));
-      process.stdout.write(`${cmd === 'archive' ? 'Archived' : 'Unarchived'} ${s.name}\n`);
+      process.stdout.write(`${{ archive: 'Archived', unarchive: 'Unarchived', refresh: 'Refreshed' }[cmd]} ${s.name}\n`);
     });
 }
 

@@ -144,6 +144,7 @@ interface Results {
   'sessions.get': Session;
   'sessions.create': CreateResult;
   'sessions.archive': Session;
+  'sessions.refresh': Session;
   'sessions.unarchive': CreateResult;
   'sessions.delete': DeleteResult;
   'sessions.attach': { argv: string[]; detachHint: string; session: Session };

@@ -49,6 +49,22 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    docker: z
+      .object({
+        /** The image agents run in (see examples/ for what it needs). */
+        image: z.string().min(1).default('ghcr.io/shepherdjerred/dotfiles'),
+        pull_policy: z.enum(['always', 'if-not-present', 'never']).default('if-not-present'),
+        /** "bridge": the proxy also listens on the bridge gateway; "host": the host's network. */
+        network: z.enum(['bridge', 'host']).default('bridge'),
+        cpu_limit: z.number().positive().optional(),
+        memory_limit: z.string().regex(/^\d+(\.\d+)?\s*[kmgt]?(i?b)?$/i, 'expected a size such as 512m or 4g').optional(),
+        /** Keys that detach from `docker attach`. */
+        /** Extra environment for every container, as "KEY=VALUE" strings (never put a secret here). */
+        env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*=/, 'expected "KEY=VALUE"')).default([]),
+        detach_keys: z.string().regex(/^[^,\s]+(,[^,\s]+)*$/, 'expected keys such as "ctrl-p,ctrl-q"').default('ctrl-p,ctrl-q'),
+      })
+      .strict()
+      .prefault({}),
     zellij: z
       .object({
         /** Extra environment for the agent, as "KEY=VALUE" strings. */

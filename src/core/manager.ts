@@ -4,10 +4,10 @@
 // Creation is a sequence of recorded steps — validate → worktree → backend → finalize (the proxy
 // and hooks steps slot in between) — and a failure rolls back whatever was done, in reverse.
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildAgentCommand, resolveAgentExecutable } from '../agents/agents.js';
-import type { Backend } from '../backends/types.js';
+import { agentExecutable, buildAgentCommand, resolveAgentExecutable } from '../agents/agents.js';
+import type { Backend, BackendCreateContext, BackendRequest } from '../backends/types.js';
 import type { Config } from '../config/config.js';
 import type { Paths } from '../config/paths.js';
 import * as git from '../git/git.js';
@@ -28,6 +28,8 @@ export interface CreateRequest {
   accessMode: AccessMode;
   skipChecks: boolean;
   planMode: boolean;
+  /** Container backends: image, pull policy, limits (defaults from config). */
+  backendRequest?: BackendRequest | undefined;
 }
 
 export interface CreateResult {
@@ -57,7 +59,7 @@ export interface ManagerDeps {
   firstNotice: (key: string) => boolean;
   /** The per-session credential proxies (absent: sessions get none). */
   proxies?: {
-    start(s: Session, opts: { skipChecks: boolean }): Promise<{ port: number; env: Record<string, string> }>;
+    start(s: Session, opts: { skipChecks: boolean; bind?: string[] }): Promise<{ port: number; env: Record<string, string> }>;
     stop(id: string): Promise<void>;
     envFor(s: Session, port: number, skipChecks: boolean): Promise<Record<string, string>>;
   };
@@ -139,7 +141,8 @@ export class SessionManager {
     const backendName = this.chooseBackend(req.backend, config, backends, warnings);
     const backend = backends[backendName];
     const agent = req.agent ?? config.general.default_agent;
-    resolveAgentExecutable(agent, config, this.d.pathEnv);
+    // A container runs its own agent CLI (checked in its image); the others run the host's.
+    if (!backend.prepare) resolveAgentExecutable(agent, config, this.d.pathEnv);
     const repo = await git.resolveRepo(req.repoPath);
 
     let name: string;
@@ -161,6 +164,11 @@ export class SessionManager {
     if (await git.branchExists(repo.root, branchName)) {
       throw new ClauderonError('conflict', `branch ${branchName} already exists in ${repo.root} — pick another --name or delete the branch`);
     }
+    if (req.backendRequest && !backend.prepare) {
+      const given = Object.entries(req.backendRequest).filter(([, v]) => v !== undefined).map(([k]) => k);
+      if (given.length > 0) throw new ClauderonError('invalid_input', `${given.join(', ')} only apply to --backend docker`);
+    }
+    const backendOptions = backend.prepare ? await backend.prepare(req.backendRequest ?? {}, agentExecutable(agent, config)) : null;
 
     this.busy.add(name);
     if (onProgress) this.progressSinks.set(name, onProgress);
@@ -192,6 +200,7 @@ export class SessionManager {
     let t0 = validateStart;
     try {
       this.d.store.insertSession(session);
+      if (backendOptions !== null) this.d.store.setBackendOptions(session.id, backendOptions);
       this.d.emit({ type: 'session.created', session });
       this.stepDone(session, 'validate', t0, done);
 
@@ -204,7 +213,7 @@ export class SessionManager {
       if (config.proxy.enabled && this.d.proxies) {
         step = 'proxy';
         t0 = await this.stepStart(session, step);
-        const started = await this.d.proxies.start(session, { skipChecks: req.skipChecks });
+        const started = await this.d.proxies.start(session, { skipChecks: req.skipChecks, bind: backend.proxyBind?.(backendOptions) ?? [] });
         session = this.d.store.updateSession(session.id, { proxyPort: started.port });
         proxyEnv = started.env;
         this.stepDone(session, step, t0, done);
@@ -226,6 +235,11 @@ export class SessionManager {
         cwd: repo.subdirectory ? join(worktreePath, repo.subdirectory) : worktreePath,
         argv: cmd.argv,
         env: { ...proxyEnv, ...this.agentEnv(session) },
+        sessionId: session.id,
+        worktreePath,
+        gitCommonDir: backend.prepare ? await git.gitCommonDir(worktreePath) : null,
+        skipChecks: req.skipChecks,
+        options: backendOptions,
       });
       session = this.d.store.updateSession(session.id, { backendId });
       this.stepDone(session, step, t0, done);
@@ -340,7 +354,8 @@ export class SessionManager {
       if (s.status === 'archived') throw new ClauderonError('conflict', `session ${s.name} is already archived`);
       if (!LIVE_STATUSES.has(s.status)) throw new ClauderonError('conflict', `session ${s.name} is ${s.status} — try again when it is done`);
       const backend = this.d.backends(await this.d.loadConfig())[s.backend];
-      if (s.backendId) await backend.delete(s.backendId);
+      // A container is stopped and kept (unarchive starts it again); a terminal session is ended.
+      if (s.backendId) await (backend.stop ? backend.stop(s.backendId) : backend.delete(s.backendId));
       await this.d.proxies?.stop(s.id);
       const next = this.d.store.setStatus(s.id, 'archived', { detail: 'archived by user' });
       this.d.emit({ type: 'session.updated', session: next });
@@ -358,7 +373,8 @@ export class SessionManager {
       const backend = this.d.backends(config)[s.backend];
       const reason = backend.unavailableReason();
       if (reason) throw new ClauderonError('backend_unavailable', reason);
-      resolveAgentExecutable(s.agent, config, this.d.pathEnv);
+      if (!backend.prepare) resolveAgentExecutable(s.agent, config, this.d.pathEnv);
+      const options = this.d.store.getBackendOptions(s.id);
       const cmd = buildAgentCommand(s.agent, config, {
         prompt: s.prompt,
         skipChecks: s.skipChecks,
@@ -369,16 +385,12 @@ export class SessionManager {
       });
       let env = this.agentEnv(s);
       if (config.proxy.enabled && this.d.proxies) {
-        const started = await this.d.proxies.start(s, { skipChecks: s.skipChecks });
+        const started = await this.d.proxies.start(s, { skipChecks: s.skipChecks, bind: backend.proxyBind?.(options) ?? [] });
         this.d.store.updateSession(s.id, { proxyPort: started.port });
         env = { ...started.env, ...env };
       }
-      const backendId = await backend.create({
-        name: s.name,
-        cwd: s.subdirectory ? join(s.worktreePath, s.subdirectory) : s.worktreePath,
-        argv: cmd.argv,
-        env,
-      });
+      const ctx = await this.contextFor(s, backend, cmd.argv, env, options);
+      const backendId = backend.resume ? await backend.resume(s.backendId ?? backend.idFor(s.name), ctx) : await backend.create(ctx);
       this.d.store.updateSession(s.id, { backendId, error: null });
       const next = this.d.store.setStatus(s.id, 'running', { detail: 'unarchived by user' });
       this.d.emit({ type: 'session.updated', session: next });
@@ -391,7 +403,8 @@ export class SessionManager {
   async delete(nameOrId: string, opts: { force: boolean }): Promise<DeleteResult> {
     return this.exclusive(nameOrId, async (s) => {
       if (s.status === 'creating') throw new ClauderonError('conflict', `session ${s.name} is still being created — wait, or run clauderon reconcile if its daemon died`);
-      if (!opts.force && existsSync(s.worktreePath) && (await git.isDirty(s.worktreePath))) {
+      const agentFiles = this.d.backends(await this.d.loadConfig())[s.backend].agentFiles ?? [];
+      if (!opts.force && existsSync(s.worktreePath) && (await git.isDirty(s.worktreePath, agentFiles))) {
         throw new ClauderonError(
           'conflict',
           `the worktree of ${s.name} has uncommitted changes (${s.worktreePath}) — commit them, or delete with --force to discard them`,
@@ -419,6 +432,8 @@ export class SessionManager {
     const backend = this.d.backends(await this.d.loadConfig())[s.backend];
     await backend.delete(s.backendId ?? backend.idFor(s.name));
     await this.d.proxies?.stop(s.id);
+    // What a container session kept beside the worktree (Claude's state, uploads).
+    for (const dir of [join(this.d.paths.home, 'sessions', s.id), join(this.d.paths.home, 'uploads', s.id)]) rmSync(dir, { recursive: true, force: true });
     if (existsSync(s.repoPath)) {
       await git.removeWorktree(s.repoPath, s.worktreePath, { force: true });
       const r = (await git.branchExists(s.repoPath, s.branchName))
@@ -448,6 +463,7 @@ export class SessionManager {
     if (!(await backend.exists(id))) {
       throw new ClauderonError('backend', `the ${s.backend} session of ${s.name} is gone — run clauderon reconcile`);
     }
+    await backend.prepareAttach?.(id);
     return { argv: backend.attachCommand(id), detachHint: backend.detachHint, session: s };
   }
 
@@ -455,7 +471,57 @@ export class SessionManager {
   async agentEnvironment(nameOrId: string): Promise<Record<string, string>> {
     const s = this.get(nameOrId);
     const proxy = s.proxyPort && this.d.proxies ? await this.d.proxies.envFor(s, s.proxyPort, s.skipChecks) : {};
-    return { ...proxy, ...this.agentEnv(s) };
+    const env = { ...proxy, ...this.agentEnv(s) };
+    const backend = this.d.backends(await this.d.loadConfig())[s.backend];
+    return backend.translateEnv ? backend.translateEnv(env, this.d.store.getBackendOptions(s.id)) : env;
+  }
+
+  /** Addresses a session's proxy listens on besides 127.0.0.1 (a container bridge gateway). */
+  async proxyBindFor(s: Session): Promise<string[]> {
+    const backend = this.d.backends(await this.d.loadConfig())[s.backend];
+    return backend.proxyBind?.(this.d.store.getBackendOptions(s.id)) ?? [];
+  }
+
+  private async contextFor(s: Session, backend: Backend, argv: string[], env: Record<string, string>, options: unknown): Promise<BackendCreateContext> {
+    return {
+      name: s.name,
+      cwd: s.subdirectory ? join(s.worktreePath, s.subdirectory) : s.worktreePath,
+      argv,
+      env,
+      sessionId: s.id,
+      worktreePath: s.worktreePath,
+      gitCommonDir: backend.prepare ? await git.gitCommonDir(s.worktreePath) : null,
+      skipChecks: s.skipChecks,
+      options,
+    };
+  }
+
+  /**
+   * Re-create a container session's object from its image (pulled first unless the policy is
+   * "never"), keeping the worktree, the proxy and the conversation.
+   */
+  async refresh(nameOrId: string): Promise<Session> {
+    return this.exclusive(nameOrId, async (s) => {
+      const config = await this.d.loadConfig();
+      const backend = this.d.backends(config)[s.backend];
+      if (!backend.prepare) throw new ClauderonError('invalid_input', `refresh re-creates a container; ${s.name} runs on ${s.backend} — archive and unarchive it to restart its agent`);
+      if (!LIVE_STATUSES.has(s.status)) throw new ClauderonError('conflict', `session ${s.name} is ${s.status} — refresh works on running sessions`);
+      const stored = this.d.store.getBackendOptions<BackendRequest>(s.id) ?? {};
+      const options = await backend.prepare({ ...stored, pullPolicy: stored.pullPolicy === 'never' ? 'never' : 'always' }, agentExecutable(s.agent, config));
+      this.d.store.setBackendOptions(s.id, { ...(options as object), pullPolicy: stored.pullPolicy ?? (options as BackendRequest).pullPolicy });
+      const cmd = buildAgentCommand(s.agent, config, { prompt: s.prompt, skipChecks: s.skipChecks, planMode: s.planMode, model: s.model, sessionId: s.id, resume: true });
+      let env = this.agentEnv(s);
+      if (s.proxyPort !== null && this.d.proxies) {
+        const started = await this.d.proxies.start(s, { skipChecks: s.skipChecks, bind: backend.proxyBind?.(options) ?? [] });
+        env = { ...started.env, ...env };
+      }
+      await backend.delete(s.backendId ?? backend.idFor(s.name));
+      const backendId = await backend.create(await this.contextFor(s, backend, cmd.argv, env, options));
+      this.d.store.updateSession(s.id, { backendId, error: null });
+      const next = this.d.store.setStatus(s.id, 'running', { detail: 'refreshed by user' });
+      this.d.emit({ type: 'session.updated', session: next });
+      return next;
+    });
   }
 
   /** Change a session's access mode; its live proxy applies it to the very next request. */
@@ -477,7 +543,11 @@ export class SessionManager {
 
   // ---------------------------------------------------------------- reconcile
 
-  async reconcile(): Promise<ReconcileItem[]> {
+  /**
+   * `startup`: the daemon's own pass at start, which skips asking a container engine for orphans
+   * when no session uses it (loading its client costs more than the rest of the pass).
+   */
+  async reconcile(opts: { startup?: boolean } = {}): Promise<ReconcileItem[]> {
     const config = await this.d.loadConfig();
     const backends = this.d.backends(config);
     const items: ReconcileItem[] = [];
@@ -533,9 +603,11 @@ export class SessionManager {
     const known = new Set(this.d.store.listSessions().map((s) => s.backendId ?? backends[s.backend].idFor(s.name)));
     const busyIds = new Set<string>();
     for (const n of this.busy) for (const b of BACKENDS) busyIds.add(backends[b].idFor(n));
+    const used = new Set(this.d.store.listSessions().map((s) => s.backend));
     for (const b of BACKENDS) {
       const backend = backends[b];
       if (backend.unavailableReason()) continue;
+      if (opts.startup && backend.prepare && !used.has(b)) continue;
       for (const id of await backend.listIds()) {
         if (known.has(id) || busyIds.has(id)) continue;
         if (backend.capabilities.ownsNamespace) {

@@ -28,10 +28,20 @@ export const methodSchemas = {
       accessMode: z.enum(ACCESS_MODES).default('read-write'),
       skipChecks: z.boolean().default(false),
       planMode: z.boolean().default(true),
+      backendRequest: z
+        .object({
+          image: z.string().min(1).max(500).optional(),
+          pullPolicy: z.enum(['always', 'if-not-present', 'never']).optional(),
+          cpuLimit: z.number().positive().max(1024).optional(),
+          memoryLimit: z.string().min(1).max(40).optional(),
+        })
+        .strict()
+        .optional(),
     })
     .strict(),
   'sessions.archive': name,
   'sessions.unarchive': name,
+  'sessions.refresh': name,
   'sessions.delete': z.object({ name: z.string().min(1).max(200), force: z.boolean().default(false) }).strict(),
   'sessions.attach': name,
   'sessions.output': z.object({ name: z.string().min(1).max(200), lines: z.number().int().min(1).max(10_000).default(50) }).strict(),

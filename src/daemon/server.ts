@@ -10,6 +10,7 @@ import { ClauderonError, errorMessage, isClauderonError } from '../core/errors.j
 import type { DaemonEvent } from '../core/events.js';
 import { SessionManager, type ReconcileItem } from '../core/manager.js';
 import type { BackendName, CreateStep, Session, SessionStatus } from '../core/types.js';
+import { DockerBackend } from '../backends/docker.js';
 import { TmuxBackend } from '../backends/tmux.js';
 import type { Backend } from '../backends/types.js';
 import { ZellijBackend } from '../backends/zellij.js';
@@ -126,6 +127,7 @@ export class Daemon {
       backends: (config): Record<BackendName, Backend> => ({
         zellij: new ZellijBackend(childEnv),
         tmux: new TmuxBackend({ socket: config.tmux.socket ?? paths.tmuxSocket, width: config.tmux.width, height: config.tmux.height, env: childEnv }),
+        docker: new DockerBackend({ config: config.docker, paths }),
       }),
       pathEnv: process.env.PATH,
       log: this.log,
@@ -146,7 +148,7 @@ export class Daemon {
     ensurePrivateFile(paths.daemonInfo); // 0600 even if an older daemon left a looser file
     writeFileSync(paths.daemonInfo, JSON.stringify(this.info()), { mode: 0o600 });
     this.log.info('daemon listening', { socket: paths.socket });
-    this.startupReconcile = this.manager.reconcile().catch((e: unknown) => {
+    this.startupReconcile = this.manager.reconcile({ startup: true }).catch((e: unknown) => {
       this.log.error('startup reconcile failed', { error: errorMessage(e) });
       return [];
     });
@@ -155,7 +157,7 @@ export class Daemon {
       for (const s of this.store.listSessions()) {
         if (s.proxyPort === null || !PROXIED_LIVE.has(s.status)) continue;
         try {
-          await proxies.start(s, { skipChecks: s.skipChecks, keepPort: true });
+          await proxies.start(s, { skipChecks: s.skipChecks, keepPort: true, bind: await this.manager.proxyBindFor(s) });
           if (s.error?.startsWith(PROXY_LOST)) this.broadcast({ type: 'session.updated', session: this.store.updateSession(s.id, { error: null }) });
         } catch (e) {
           if (this.stopping) return;
@@ -287,6 +289,8 @@ export class Daemon {
         return m.archive((p as { name: string }).name);
       case 'sessions.unarchive':
         return m.unarchive((p as { name: string }).name);
+      case 'sessions.refresh':
+        return m.refresh((p as { name: string }).name);
       case 'sessions.delete': {
         const { name, force } = p as { name: string; force: boolean };
         return m.delete(name, { force });

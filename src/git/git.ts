@@ -285,13 +285,25 @@ export async function mainRepoOf(dir: string): Promise<string | null> {
   }
 }
 
-export async function isDirty(worktreePath: string): Promise<boolean> {
+/**
+ * Uncommitted changes in a worktree. `ignore` holds glob pathspecs of files an agent keeps there
+ * that are not the user's work (e.g. a container agent's home directory files).
+ */
+export async function isDirty(worktreePath: string, ignore: readonly string[] = []): Promise<boolean> {
   if (!exists(worktreePath)) {
     throw new ClauderonError('git', `worktree ${worktreePath} does not exist — cannot check it for changes`);
   }
-  const r = await git(worktreePath, ['status', '--porcelain=v1', '-z', '--untracked-files=normal']);
+  const pathspec = ignore.length > 0 ? ['--', '.', ...ignore.map((g) => `:(exclude,glob)${g}`), ...ignore.map((g) => `:(exclude,glob)${g}/**`)] : [];
+  const r = await git(worktreePath, ['status', '--porcelain=v1', '-z', '--untracked-files=normal', ...pathspec]);
   if (r.exitCode !== 0) throw gitFailure(`git status in ${worktreePath}`, r);
   return r.stdout.length > 0;
+}
+
+/** The absolute git common dir of a worktree (where its commits land). */
+export async function gitCommonDir(worktreePath: string): Promise<string> {
+  const r = await git(worktreePath, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
+  if (r.exitCode !== 0) throw gitFailure(`git rev-parse --git-common-dir in ${worktreePath}`, r);
+  return r.stdout.trim();
 }
 
 export async function pruneWorktrees(repoRoot: string): Promise<void> {

@@ -61,7 +61,7 @@ export class ProxyService {
   }
 
   /** Start (or restore) the proxy of a session; returns its port and the agent's environment. */
-  async start(s: Session, opts: { skipChecks: boolean; keepPort?: boolean }): Promise<StartedProxy> {
+  async start(s: Session, opts: { skipChecks: boolean; keepPort?: boolean; bind?: readonly string[] }): Promise<StartedProxy> {
     const existing = this.running.get(s.id);
     if (existing) return { port: existing.port, env: await this.envFor(s, existing.port, opts.skipChecks) };
     const [ca, creds, rules] = await Promise.all([this.d.ca(), this.d.credentials(), this.d.rules()]);
@@ -79,7 +79,7 @@ export class ProxyService {
         session: s.name,
         user: s.name,
         password: this.password(s),
-        bind: ['127.0.0.1'],
+        bind: ['127.0.0.1', ...(opts.bind ?? [])],
         port,
         ca: () => ca,
         credential: (name) => (isCredentialName(name) ? creds?.get(name) : undefined),

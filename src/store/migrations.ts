@@ -71,4 +71,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'session_backend_options',
+    up(db) {
+      // What a backend needs to re-create a session's object (e.g. a container's image and limits);
+      // kept out of the sessions table, whose columns are the public session model.
+      db.exec(`
+        CREATE TABLE session_backend_options (
+          session_id TEXT PRIMARY KEY NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+          options    TEXT NOT NULL
+        );
+      `);
+    },
+  },
 ];

@@ -84,6 +84,9 @@ const SQL = {
   touchRecentRepo:
     'INSERT INTO recent_repos (path, last_used_at, use_count) VALUES (?, ?, 1) ' +
     'ON CONFLICT (path) DO UPDATE SET last_used_at = excluded.last_used_at, use_count = use_count + 1',
+  getBackendOptions: 'SELECT options FROM session_backend_options WHERE session_id = ?',
+  setBackendOptions:
+    'INSERT INTO session_backend_options (session_id, options) VALUES (?, ?) ON CONFLICT (session_id) DO UPDATE SET options = excluded.options',
   listRecentRepos:
     'SELECT path, last_used_at, use_count FROM recent_repos ORDER BY last_used_at DESC, use_count DESC, path LIMIT ?',
 } as const;
@@ -492,6 +495,18 @@ export class Store {
   /** A session's events, oldest first. */
   listEvents(sessionId: string): SessionEvent[] {
     return this.stmt<EventRow>('listEvents').all(sessionId).map(rowToEvent);
+  }
+
+  // ---- backend options ----
+
+  /** A backend's own record for a session (JSON), or null. Deleted with the session. */
+  getBackendOptions<T>(sessionId: string): T | null {
+    const row = this.stmt<{ options: string }>('getBackendOptions').get(sessionId);
+    return row ? (JSON.parse(row.options) as T) : null;
+  }
+
+  setBackendOptions(sessionId: string, options: unknown): void {
+    this.stmt('setBackendOptions').run(sessionId, JSON.stringify(options));
   }
 
   // ---- recent repos ----

@@ -142,8 +142,9 @@ describe('Create dialog', () => {
     await tabTo(step, 'Backend');
     await step(RIGHT, (f) => line(f, 'Backend').includes('● zellij'));
     await step(SPACE, (f) => line(f, 'Backend').includes('● tmux'));
+    await step(RIGHT, (f) => line(f, 'Backend').includes('● docker'));
     await step(RIGHT, (f) => line(f, 'Backend').includes('● default'));
-    await step(LEFT, (f) => line(f, 'Backend').includes('● tmux'));
+    await step(LEFT, (f) => line(f, 'Backend').includes('● docker'));
     await step(TAB, (f) => focused(f, 'Agent'));
     await step(RIGHT, (f) => line(f, 'Agent').includes('● codex'));
     await step(TAB, (f) => focused(f, 'Access'));

@@ -52,9 +52,11 @@ describe('create form state', () => {
     m.nextChoice();
     expect(m.state.backend).toBe('tmux');
     m.toggle();
+    expect(m.state.backend).toBe('docker');
+    m.nextChoice();
     expect(m.state.backend).toBe('default');
     m.prevChoice();
-    expect(m.state.backend).toBe('tmux');
+    expect(m.state.backend).toBe('docker');
 
     m.focus('agent');
     m.prevChoice();
