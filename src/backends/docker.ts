@@ -70,6 +70,8 @@ export class DockerBackend implements Backend {
   readonly name = 'docker' as const;
   readonly capabilities = { ownsNamespace: true, resourceLimits: true, customImage: true };
   readonly detachHint: string;
+  /** `docker attach` ends with "read escape sequence" and status 1 when the detach keys are typed. */
+  readonly detachExitCodes = [1];
   readonly agentFiles = ['.claude.json*', '.clauderon', '.claude/projects', '.claude/todos', '.claude/statsig', '.claude/shell-snapshots', '.claude/session-env', '.claude/plans', '.claude/debug', '.cache', '.npm', '.config', '.local', '.bash_history'];
   private client: Dockerode | null = null;
   private readonly socket: string;

@@ -57,6 +57,8 @@ export interface Backend {
   attachCommand(backendId: string): string[];
   /** How to detach again, for the user. */
   detachHint: string;
+  /** Exit statuses of the attach command that mean "detached" (docker attach exits 1 on its detach keys). */
+  readonly detachExitCodes?: readonly number[];
   /** The last `lines` lines of the agent's screen. */
   output(backendId: string, lines: number): Promise<string>;
   health(backendId: string): Promise<BackendHealth>;

@@ -196,12 +196,13 @@ program
 
 program
   .command('attach')
-  .description("attach this terminal to a session's agent (zellij attach / tmux attach)")
+  .description("attach this terminal to a session's agent (zellij attach / tmux attach / docker attach)")
   .argument('<name>', 'session name or id')
   .action(async (name: string) => {
-    const { argv, detachHint, session } = await withClient((c) => c.call('sessions.attach', { name }));
+    const { argv, detachHint, detachExitCodes, session } = await withClient((c) => c.call('sessions.attach', { name }));
     process.stderr.write(`Attaching to ${session.name} — ${detachHint}\n`);
-    process.exitCode = await runWithTerminal(argv);
+    const code = await runWithTerminal(argv);
+    process.exitCode = detachExitCodes.includes(code) ? 0 : code;
   });
 
 for (const [cmd, method, desc] of [

@@ -147,7 +147,7 @@ interface Results {
   'sessions.refresh': Session;
   'sessions.unarchive': CreateResult;
   'sessions.delete': DeleteResult;
-  'sessions.attach': { argv: string[]; detachHint: string; session: Session };
+  'sessions.attach': { argv: string[]; detachHint: string; detachExitCodes: number[]; session: Session };
   'sessions.output': { output: string };
   'sessions.events': SessionEvent[];
   'sessions.env': Record<string, string>;

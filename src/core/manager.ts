@@ -452,7 +452,7 @@ export class SessionManager {
 
   // ---------------------------------------------------------------- attach
 
-  async attachCommand(nameOrId: string): Promise<{ argv: string[]; detachHint: string; session: Session }> {
+  async attachCommand(nameOrId: string): Promise<{ argv: string[]; detachHint: string; detachExitCodes: number[]; session: Session }> {
     const s = this.get(nameOrId);
     if (s.status === 'archived') throw new ClauderonError('conflict', `session ${s.name} is archived — clauderon unarchive ${s.name} first`);
     if (s.status === 'creating' || s.status === 'deleting') throw new ClauderonError('conflict', `session ${s.name} is ${s.status}`);
@@ -464,7 +464,7 @@ export class SessionManager {
       throw new ClauderonError('backend', `the ${s.backend} session of ${s.name} is gone — run clauderon reconcile`);
     }
     await backend.prepareAttach?.(id);
-    return { argv: backend.attachCommand(id), detachHint: backend.detachHint, session: s };
+    return { argv: backend.attachCommand(id), detachHint: backend.detachHint, detachExitCodes: [...(backend.detachExitCodes ?? [])], session: s };
   }
 
   /** What the agent's environment holds beyond the backend's base: placeholders, never a secret. */

@@ -101,9 +101,9 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
       act.setSessions(await needClient().call('sessions.list', { filter: 'all' }));
     },
     async attach(id) {
-      const { argv } = await needClient().call('sessions.attach', { name: id });
+      const { argv, detachExitCodes } = await needClient().call('sessions.attach', { name: id });
       const code = await handOver(() => runWithTerminal(argv));
-      if (code !== 0) act.setStatus(`${argv[0] ?? 'attach'} exited with status ${code}`, 'error');
+      if (code !== 0 && !detachExitCodes.includes(code)) act.setStatus(`${argv[0] ?? 'attach'} exited with status ${code}`, 'error');
     },
     async recentRepos() {
       return (await needClient().call('repos.recent', { limit: 20 })).map((r) => r.path);

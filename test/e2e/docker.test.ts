@@ -10,7 +10,7 @@ import { dockerAvailable, dockerBinary, ensureTestImages, shouldRequireDocker, t
 import { makeTestPki, startFakeAnthropic, type FakeAnthropic } from '../../fixtures/upstreams/index.js';
 import { PLACEHOLDERS } from '../../src/agents/proxy-env.js';
 import type { Session } from '../../src/core/types.js';
-import { filesUnder, makeEnv, waitFor, type Env } from '../helpers/e2e.js';
+import { BIN, filesUnder, makeEnv, waitFor, type Env } from '../helpers/e2e.js';
 
 const run = dockerAvailable() || shouldRequireDocker();
 const D = dockerBinary();
@@ -141,6 +141,53 @@ describe.skipIf(!run)('docker backend (real engine)', () => {
     expect(existsSync(s.worktreePath)).toBe(false);
     expect(existsSync(join(env.home, 'sessions', s.id))).toBe(false);
     for (const f of filesUnder(env.home)) expect(readFileSync(f, 'latin1'), f).not.toContain(REAL_GITHUB);
+  });
+
+  it('attach hands the terminal to docker attach, starting a stopped container; the detach keys work; refresh re-creates it', async () => {
+    env = makeEnv();
+    configFor(env, images.full);
+    const s = env.json<Session>(['create', '--backend', 'docker', '--repo', env.repo, '--prompt', 'p', '--name', 'att']);
+    expect(docker('stop', '-t', '1', 'clauderon-att').code).toBe(0); // stopped behind our back
+    const outer = join(env.root, 'outer.sock');
+    const t = (...a: string[]) => spawnSync('tmux', ['-S', outer, ...a], { encoding: 'utf8' });
+    const envArgs = ['CLAUDERON_HOME', 'PATH', 'HOME'].flatMap((k) => ['-e', `${k}=${env?.env[k] ?? ''}`]);
+    try {
+      expect(t('new-session', '-d', '-s', 'term', '-x', '120', '-y', '40', ...envArgs, 'sh').status).toBe(0);
+      const screen = () => t('capture-pane', '-p', '-t', 'term').stdout;
+      t('send-keys', '-t', 'term', `${process.execPath} ${BIN} attach att; echo ATTACH-EXIT=$?`, 'Enter');
+      await waitFor(() => screen().includes('Attaching to att — detach with Ctrl-p then Ctrl-q'), 'the detach keys shown');
+      await waitFor(() => inspect('clauderon-att')?.State.Running, 'the stopped container started for attach');
+      // what we type reaches the agent (cat in the container echoes it back)
+      // (sent again each second: keys typed before docker attach is connected are not seen)
+      let sentAt = 0;
+      await waitFor(() => {
+        if (Date.now() - sentAt > 1000) {
+          t('send-keys', '-t', 'term', 'hello container', 'Enter');
+          sentAt = Date.now();
+        }
+        return screen().split('hello container').length >= 3;
+      }, 'typed text echoed by the agent');
+      t('send-keys', '-t', 'term', 'C-p', 'C-q');
+      await waitFor(() => screen().includes('ATTACH-EXIT=0'), 'attach returned after the detach keys');
+      expect(inspect('clauderon-att')?.State.Running).toBe(true); // the agent keeps running
+    } finally {
+      t('kill-server');
+    }
+
+    const before = JSON.parse(docker('inspect', '--format', '{{json .Id}}', 'clauderon-att').stdout) as string;
+    const refreshed = env.run(['refresh', 'att']);
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    const after = JSON.parse(docker('inspect', '--format', '{{json .Id}}', 'clauderon-att').stdout) as string;
+    expect(after).not.toBe(before);
+    expect(inspect('clauderon-att')?.State.Running).toBe(true);
+    expect(existsSync(s.worktreePath)).toBe(true);
+    expect(env.json<Session>(['show', 'att']).status).toBe('running');
+    // refresh is for containers only
+    env.writeConfig('');
+    expect(env.run(['create', '--backend', 'tmux', '--repo', env.repo, '--prompt', 'p', '--name', 'plain']).code).toBe(0);
+    const r = env.run(['refresh', 'plain']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('refresh re-creates a container; plain runs on tmux');
   });
 
   it('real claude -p in the container answers through the proxy; only the upstream sees the key', async () => {
