@@ -119,7 +119,7 @@ async function bundleServer(outfile: string): Promise<void> {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    external: ['better-sqlite3', 'typescript'],
+    external: ['better-sqlite3', 'typescript', 'dockerode'],
     define: { __CLAUDERON_VERSION__: JSON.stringify(pkg.version) },
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'warning',
