@@ -15,6 +15,8 @@ export interface AgentLaunch {
   sessionId: string;
   /** Restarting an existing session (unarchive): resume the conversation instead of a new prompt. */
   resume: boolean;
+  /** Claude Code: a settings file of clauderon's (its hooks), passed with --settings. */
+  settingsFile?: string | undefined;
 }
 
 export interface AgentInfo {
@@ -44,6 +46,7 @@ export const AGENT_INFO: Record<AgentName, AgentInfo> = {
       if (o.skipChecks) a.push('--dangerously-skip-permissions');
       if (o.planMode) a.push('--permission-mode', 'plan');
       if (o.model) a.push('--model', o.model);
+      if (o.settingsFile) a.push('--settings', o.settingsFile);
       if (!o.resume && o.prompt) a.push('--', o.prompt);
       return a;
     },

@@ -40,6 +40,7 @@ export const CONTAINER = {
   caCert: '/etc/clauderon/proxy-ca.pem',
   caBundle: '/etc/clauderon/proxy-ca-bundle.pem',
   managedSettings: '/etc/claude-code/managed-settings.json',
+  hookSettings: '/etc/clauderon/hooks-settings.json',
   hostAlias: 'host.docker.internal',
 } as const;
 
@@ -72,6 +73,7 @@ export class DockerBackend implements Backend {
   readonly detachHint: string;
   /** `docker attach` ends with "read escape sequence" and status 1 when the detach keys are typed. */
   readonly detachExitCodes = [1];
+  readonly agentSettingsPath = CONTAINER.hookSettings;
   readonly agentFiles = ['.claude.json*', '.clauderon', '.claude/projects', '.claude/todos', '.claude/statsig', '.claude/shell-snapshots', '.claude/session-env', '.claude/plans', '.claude/debug', '.cache', '.npm', '.config', '.local', '.bash_history'];
   private client: Dockerode | null = null;
   private readonly socket: string;
@@ -212,7 +214,7 @@ export class DockerBackend implements Backend {
     for (const [k, v] of Object.entries(env)) {
       if (v === this.d.paths.caCert) out[k] = CONTAINER.caCert;
       else if (v === bundle) out[k] = CONTAINER.caBundle;
-      else if (/^(https?_proxy|HTTPS?_PROXY)$/.test(k) && o?.network === 'bridge') out[k] = v.replace(/@127\.0\.0\.1:/, `@${CONTAINER.hostAlias}:`);
+      else if (/^(https?_proxy|HTTPS?_PROXY|CLAUDERON_HOOK_URL)$/.test(k) && o?.network === 'bridge') out[k] = v.replace(/(@|\/\/)127\.0\.0\.1:/, `$1${CONTAINER.hostAlias}:`);
       else out[k] = v;
     }
     return out;
@@ -288,6 +290,8 @@ export class DockerBackend implements Backend {
     if (existsSync(p.caCert)) binds.push(`${p.caCert}:${CONTAINER.caCert}:ro`);
     const bundle = join(p.home, 'proxy-ca-bundle.pem');
     if (existsSync(bundle)) binds.push(`${bundle}:${CONTAINER.caBundle}:ro`);
+    const hooks = join(p.home, 'hooks-settings.json');
+    if (ctx.env.CLAUDERON_HOOK_URL && existsSync(hooks)) binds.push(`${hooks}:${CONTAINER.hookSettings}:ro`);
     // With the proxy on, the agent may skip permission prompts: nothing it holds is a secret.
     if (ctx.env.HTTPS_PROXY && ctx.skipChecks) {
       const managed = join(p.home, 'managed-settings.json');

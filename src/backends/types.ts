@@ -85,6 +85,8 @@ export interface Backend {
   resume?(backendId: string, ctx: BackendCreateContext): Promise<string>;
   /** Before attach: e.g. start a stopped container. */
   prepareAttach?(backendId: string): Promise<void>;
+  /** Where the agent sees clauderon's hooks settings file (containers mount it), if not at its host path. */
+  readonly agentSettingsPath?: string;
   /** Files the agent keeps in the worktree that are not the user's work (ignored by delete's dirty check). */
   readonly agentFiles?: readonly string[];
 }

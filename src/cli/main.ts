@@ -74,17 +74,18 @@ program
   .description('Run AI coding agents in isolated sessions: a git worktree plus an agent in Zellij, tmux or a container.')
   .version(VERSION, '-V, --version')
   .option('--daemon', 'run the daemon in the foreground (same as `clauderon daemon`)')
+  .option('--http-port <port>', 'with --daemon: the HTTP API port (default [http] port, 3030; 0 turns it off)')
   .option('--debug', 'show stack traces on errors')
   .showSuggestionAfterError(true)
   .configureOutput({ outputError: (str, write) => write(str) })
   .exitOverride()
   .allowExcessArguments(true)
-  .action(async (opts: { daemon?: boolean }) => {
+  .action(async (opts: { daemon?: boolean; httpPort?: string }) => {
     const [unknown] = program.args;
     if (unknown !== undefined) {
       program.error(`error: unknown command '${unknown}' (see clauderon --help)`, { exitCode: 2, code: 'commander.unknownCommand' });
     }
-    if (opts.daemon) return runDaemonForeground();
+    if (opts.daemon) return runDaemonForeground(opts.httpPort);
     if (!process.stdout.isTTY || !process.stdin.isTTY) {
       program.outputHelp();
       process.stderr.write('\n(the full-screen UI needs a terminal: run clauderon in one)\n');
@@ -291,7 +292,8 @@ program
 const daemonCmd = program
   .command('daemon')
   .description('run the daemon in the foreground (it owns sessions, the store and the proxies)')
-  .action(async () => runDaemonForeground());
+  .option('--http-port <port>', 'the HTTP API port (default [http] port in config.toml, 3030; 0 turns it off)')
+  .action(async (o: { httpPort?: string }) => runDaemonForeground(o.httpPort));
 daemonCmd
   .command('status')
   .description('show whether a daemon is running for this home')
@@ -414,9 +416,14 @@ async function importWithoutFetch<T>(load: () => Promise<T>): Promise<T> {
   }
 }
 
-async function runDaemonForeground(): Promise<void> {
+async function runDaemonForeground(httpPort?: string): Promise<void> {
+  let port: number | undefined;
+  if (httpPort !== undefined) {
+    port = Number(httpPort);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ClauderonError('invalid_input', `invalid --http-port "${httpPort}": expected a port number 0–65535 (0 turns the HTTP API off)`);
+  }
   const { runDaemon } = await import('../daemon/server.js');
-  await runDaemon({ paths: paths(), echoLog: process.env.CLAUDERON_DAEMON_DETACHED !== '1' });
+  await runDaemon({ paths: paths(), echoLog: process.env.CLAUDERON_DAEMON_DETACHED !== '1', httpPort: port });
 }
 
 async function main(): Promise<void> {

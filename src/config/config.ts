@@ -65,6 +65,17 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    http: z
+      .object({
+        /** The HTTP API and /ws/events (agents' hooks post here). */
+        enabled: z.boolean().default(true),
+        port: z.number().int().min(0).max(65535).default(3030),
+        /** 127.0.0.1 by default; anything else requires token (or CLAUDERON_DISABLE_AUTH=true). */
+        bind: z.string().min(1).default('127.0.0.1'),
+        token: z.string().min(16, 'use a token of at least 16 characters').optional(),
+      })
+      .strict()
+      .prefault({}),
     zellij: z
       .object({
         /** Extra environment for the agent, as "KEY=VALUE" strings. */

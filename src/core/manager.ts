@@ -4,7 +4,8 @@
 // Creation is a sequence of recorded steps — validate → worktree → backend → finalize (the proxy
 // and hooks steps slot in between) — and a failure rolls back whatever was done, in reverse.
 import { randomUUID } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { agentExecutable, buildAgentCommand, resolveAgentExecutable } from '../agents/agents.js';
 import type { Backend, BackendCreateContext, BackendRequest } from '../backends/types.js';
@@ -14,8 +15,9 @@ import * as git from '../git/git.js';
 import type { Store } from '../store/store.js';
 import { ClauderonError, errorMessage } from './errors.js';
 import type { DaemonEvent, ProgressEvent, StepState } from './events.js';
+import { agentStatusForHook, type HookPayload, type HookTokens } from './hooks.js';
 import { branchNameFor, generateName, nameProblem } from './names.js';
-import type { AccessMode, AgentName, BackendName, CreateStep, Session } from './types.js';
+import type { AccessMode, AgentName, AgentStatus, BackendName, CreateStep, Session } from './types.js';
 import { BACKENDS } from './types.js';
 
 export interface CreateRequest {
@@ -62,6 +64,14 @@ export interface ManagerDeps {
     start(s: Session, opts: { skipChecks: boolean; bind?: string[] }): Promise<{ port: number; env: Record<string, string> }>;
     stop(id: string): Promise<void>;
     envFor(s: Session, port: number, skipChecks: boolean): Promise<Record<string, string>>;
+  };
+  /** Live agent status from hooks (absent: no hooks are installed). */
+  hooks?: {
+    tokens: HookTokens;
+    /** The daemon's HTTP API as the agent reaches it on this host; null while it is not listening. */
+    url(): string | null;
+    /** The shared hooks settings file (host path). */
+    settingsFile: string;
   };
   /** Testing aid: called before each create step (CLAUDERON_TEST_HOLD_STEP). */
   beforeStep?: (step: CreateStep, name: string) => Promise<void>;
@@ -228,6 +238,7 @@ export class SessionManager {
         model: session.model,
         sessionId: session.id,
         resume: false,
+        settingsFile: this.settingsFileFor(agent, backend),
       });
       warnings.push(...cmd.warnings);
       const backendId = await backend.create({
@@ -243,6 +254,14 @@ export class SessionManager {
       });
       session = this.d.store.updateSession(session.id, { backendId });
       this.stepDone(session, step, t0, done);
+
+      if (this.hookEnv(session).CLAUDERON_HOOK_URL) {
+        // The agent was started with the hooks settings file and its hook token: record it.
+        step = 'hooks';
+        t0 = await this.stepStart(session, step);
+        this.d.store.addEvent({ sessionId: session.id, kind: 'note', detail: `hooks: ${this.hookEnv(session).CLAUDERON_HOOK_URL}/api/hooks` });
+        this.stepDone(session, step, t0, done);
+      }
 
       step = 'finalize';
       t0 = await this.stepStart(session, step);
@@ -295,7 +314,73 @@ export class SessionManager {
 
   /** What the agent gets besides the backend's base environment. */
   private agentEnv(s: Session): Record<string, string> {
-    return { CLAUDERON_SESSION_ID: s.id, CLAUDERON_SESSION_NAME: s.name };
+    return { CLAUDERON_SESSION_ID: s.id, CLAUDERON_SESSION_NAME: s.name, ...this.hookEnv(s) };
+  }
+
+  /** Hook URL and token, for agents that report through hooks, while the HTTP API listens. */
+  private hookEnv(s: Session): Record<string, string> {
+    const url = this.d.hooks?.url();
+    if (!url || !this.d.hooks || s.agent !== 'claude') return {};
+    return { CLAUDERON_HOOK_URL: url, CLAUDERON_HOOK_TOKEN: this.d.hooks.tokens.tokenFor(s.id) };
+  }
+
+  private settingsFileFor(agent: AgentName, backend: Backend): string | undefined {
+    if (agent !== 'claude' || !this.d.hooks?.url()) return undefined;
+    return backend.agentSettingsPath ?? this.d.hooks.settingsFile;
+  }
+
+  // ---------------------------------------------------------------- agent status (hooks)
+
+  /** Where each session's transcript is (from its hooks), for history. */
+  private readonly transcripts = new Map<string, string>();
+
+  /**
+   * A hook event from an agent. Refused (not_found) unless the token is the session's own; maps
+   * the event to an agentStatus and records a change (store row, event row, pushed event) — O(1).
+   */
+  recordHook(sessionId: string, token: string, payload: unknown): { agentStatus: AgentStatus; changed: boolean } {
+    const s = sessionId ? this.d.store.getSession(sessionId) : undefined;
+    // one answer for an unknown session and a wrong token: no oracle for session ids
+    if (!s || !this.d.hooks?.tokens.verify(s.id, token)) throw new ClauderonError('not_found', 'unknown session or wrong hook token');
+    const p = (typeof payload === 'object' && payload !== null ? payload : {}) as HookPayload;
+    if (typeof p.transcript_path === 'string') this.transcripts.set(s.id, p.transcript_path);
+    const next = agentStatusForHook(p);
+    if (next === null || next === s.agentStatus) return { agentStatus: s.agentStatus, changed: false };
+    const updated = this.d.store.updateSession(s.id, { agentStatus: next });
+    this.d.store.addEvent({ sessionId: s.id, kind: 'agent', detail: `${s.agentStatus} → ${next} (${String(p.hook_event_name)})` });
+    this.d.emit({ type: 'session.updated', session: updated });
+    return { agentStatus: next, changed: true };
+  }
+
+  /** The agent's transcript (Claude Code's JSONL), one parsed line each; [] when there is none yet. */
+  history(nameOrId: string): unknown[] {
+    const s = this.get(nameOrId);
+    const file = this.transcriptFile(s);
+    if (!file) return [];
+    const out: unknown[] = [];
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        out.push(JSON.parse(line) as unknown);
+      } catch {
+        out.push({ unparsed: line });
+      }
+    }
+    return out;
+  }
+
+  private transcriptFile(s: Session): string | null {
+    const known = this.transcripts.get(s.id);
+    // a container's /workspace is the worktree
+    const candidates = known ? [known.startsWith('/workspace/') ? join(s.worktreePath, known.slice('/workspace/'.length)) : known] : [];
+    for (const base of [join(homedir(), '.claude', 'projects'), join(s.worktreePath, '.claude', 'projects')]) {
+      try {
+        for (const d of readdirSync(base)) candidates.push(join(base, d, `${s.id}.jsonl`));
+      } catch {
+        // none there
+      }
+    }
+    return candidates.find((f) => existsSync(f)) ?? null;
   }
 
   private async stepStart(s: Session, step: CreateStep): Promise<number> {
@@ -382,6 +467,7 @@ export class SessionManager {
         model: s.model,
         sessionId: s.id,
         resume: true,
+        settingsFile: this.settingsFileFor(s.agent, backend),
       });
       let env = this.agentEnv(s);
       if (config.proxy.enabled && this.d.proxies) {
@@ -509,7 +595,7 @@ export class SessionManager {
       const stored = this.d.store.getBackendOptions<BackendRequest>(s.id) ?? {};
       const options = await backend.prepare({ ...stored, pullPolicy: stored.pullPolicy === 'never' ? 'never' : 'always' }, agentExecutable(s.agent, config));
       this.d.store.setBackendOptions(s.id, { ...(options as object), pullPolicy: stored.pullPolicy ?? (options as BackendRequest).pullPolicy });
-      const cmd = buildAgentCommand(s.agent, config, { prompt: s.prompt, skipChecks: s.skipChecks, planMode: s.planMode, model: s.model, sessionId: s.id, resume: true });
+      const cmd = buildAgentCommand(s.agent, config, { prompt: s.prompt, skipChecks: s.skipChecks, planMode: s.planMode, model: s.model, sessionId: s.id, resume: true, settingsFile: this.settingsFileFor(s.agent, backend) });
       let env = this.agentEnv(s);
       if (s.proxyPort !== null && this.d.proxies) {
         const started = await this.d.proxies.start(s, { skipChecks: s.skipChecks, bind: backend.proxyBind?.(options) ?? [] });

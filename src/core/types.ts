@@ -53,7 +53,8 @@ export interface SessionEvent {
   id: number;
   sessionId: string;
   at: string;
-  kind: 'status' | 'step' | 'note';
+  /** status: a status change; agent: an agentStatus change (from a hook); step: a create step; note. */
+  kind: 'status' | 'step' | 'note' | 'agent';
   fromStatus: SessionStatus | null;
   toStatus: SessionStatus | null;
   detail: string | null;

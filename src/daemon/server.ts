@@ -3,7 +3,8 @@
 // Stopping the daemon never stops a session.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { loadConfig } from '../config/config.js';
+import { loadConfig, type Config } from '../config/config.js';
+import { HookTokens, writeHookSettings } from '../core/hooks.js';
 import { ensureHome, ensurePrivateFile, socketPathProblem, type Paths } from '../config/paths.js';
 import { scrubbedEnv } from '../core/env.js';
 import { ClauderonError, errorMessage, isClauderonError } from '../core/errors.js';
@@ -21,6 +22,7 @@ import { rulesFromConfig } from '../proxy/rules.js';
 import { loadProxyConfig } from '../config/proxy-config.js';
 import { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
+import { HttpApi } from './http.js';
 import { FileLogger } from './log.js';
 import { LineSplitter } from '../core/lines.js';
 import { canConnect } from '../core/socket.js';
@@ -30,6 +32,8 @@ export interface DaemonOptions {
   paths: Paths;
   /** Echo log lines to stderr (foreground `clauderon daemon`). */
   echoLog: boolean;
+  /** `clauderon daemon --http-port N` (0: no HTTP API); default [http] port. */
+  httpPort?: number | undefined;
 }
 
 /** A result already encoded as JSON (so large lists are joined, not re-encoded). */
@@ -75,6 +79,8 @@ export class Daemon {
   /** Real credentials: only ever in this process's memory. */
   private credentials: Promise<{ store: CredentialStore | null; error: string | null }> = Promise.resolve({ store: null, error: null });
   private stopping: Promise<void> | null = null;
+  private http: HttpApi | null = null;
+  private readonly eventListeners = new Set<(e: DaemonEvent) => void>();
   private inflight = 0;
   private resolveStopped: () => void = () => undefined;
   /** Settles once the daemon has stopped (signal or daemon.stop). */
@@ -86,7 +92,7 @@ export class Daemon {
   }
 
   info(): DaemonInfo {
-    return { pid: process.pid, version: VERSION, startedAt: this.startedAt, socketPath: this.opts.paths.socket, httpPort: null };
+    return { pid: process.pid, version: VERSION, startedAt: this.startedAt, socketPath: this.opts.paths.socket, httpPort: this.http?.port ?? null };
   }
 
   async start(): Promise<void> {
@@ -133,6 +139,11 @@ export class Daemon {
       log: this.log,
       emit: (e) => this.broadcast(e),
       proxies,
+      hooks: {
+        tokens: new HookTokens(paths),
+        url: () => (this.http ? `http://${hookHost(this.http.bindAddress)}:${this.http.port}` : null),
+        settingsFile: writeHookSettings(paths),
+      },
       firstNotice: (key) => this.firstNotice(key),
       ...(holdStep
         ? {
@@ -144,6 +155,8 @@ export class Daemon {
           }
         : {}),
     });
+    // An unsafe HTTP bind refuses to start before any client can connect.
+    await this.startHttp(initialConfig);
     await this.listen();
     ensurePrivateFile(paths.daemonInfo); // 0600 even if an older daemon left a looser file
     writeFileSync(paths.daemonInfo, JSON.stringify(this.info()), { mode: 0o600 });
@@ -168,6 +181,39 @@ export class Daemon {
         }
       }
     });
+  }
+
+  /** The HTTP API (and hooks): [http] in config.toml, `daemon --http-port`, CLAUDERON_BIND_ADDR. */
+  private async startHttp(config: Config | null): Promise<void> {
+    const c = config?.http ?? { enabled: true, port: 3030, bind: '127.0.0.1', token: undefined };
+    const port = this.opts.httpPort ?? c.port;
+    if (!c.enabled || port === 0) return;
+    const api = new HttpApi(
+      {
+        manager: this.manager,
+        store: this.store,
+        log: this.log,
+        subscribe: (cb) => {
+          this.eventListeners.add(cb);
+          return () => this.eventListeners.delete(cb);
+        },
+        status: () => ({ version: VERSION, pid: process.pid, startedAt: this.startedAt, httpPort: this.http?.port ?? null, sessions: countBy(this.store.listSessions()) }),
+      },
+      {
+        port,
+        bind: process.env.CLAUDERON_BIND_ADDR ?? c.bind,
+        token: c.token ?? process.env.CLAUDERON_HTTP_TOKEN ?? null,
+        disableAuth: process.env.CLAUDERON_DISABLE_AUTH === 'true',
+      },
+    );
+    try {
+      await api.start();
+      this.http = api;
+      this.log.info('http api listening', { bind: api.bindAddress, port: api.port });
+    } catch (e) {
+      if (isClauderonError(e) && e.code === 'config') throw e; // an unsafe bind refuses to start
+      this.log.error('http api not started: agent status from hooks is off', { port, error: errorMessage(e) });
+    }
   }
 
   private async listen(): Promise<void> {
@@ -227,6 +273,7 @@ export class Daemon {
 
   private broadcast(e: DaemonEvent): void {
     for (const c of this.conns) if (c.subscribed) this.send(c, { event: e });
+    for (const l of this.eventListeners) l(e);
   }
 
   private async onLine(conn: Conn, line: string): Promise<void> {
@@ -363,6 +410,7 @@ export class Daemon {
     this.stopping ??= (async () => {
       this.log.info('daemon stopping', { reason });
       this.server?.close();
+      await this.http?.close().catch(() => undefined);
       const deadline = Date.now() + 10_000;
       while (this.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       for (const c of this.conns) c.socket.end();
@@ -379,6 +427,17 @@ export class Daemon {
     })();
     return this.stopping;
   }
+}
+
+function countBy(sessions: readonly Session[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of sessions) out[s.status] = (out[s.status] ?? 0) + 1;
+  return out;
+}
+
+/** Where an agent on this host reaches the API: the bind address, or loopback for a wildcard. */
+function hookHost(bind: string): string {
+  return bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
 }
 
 function readInfoPid(file: string): number | null {

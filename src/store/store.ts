@@ -480,8 +480,8 @@ export class Store {
 
   // ---- events ----
 
-  addEvent(e: { sessionId: string; kind: 'step' | 'note'; detail: string }): void {
-    checkOneOf('event kind', e.kind, ['step', 'note']);
+  addEvent(e: { sessionId: string; kind: 'step' | 'note' | 'agent'; detail: string }): void {
+    checkOneOf('event kind', e.kind, ['step', 'note', 'agent']);
     try {
       this.stmt('insertEvent').run(e.sessionId, now(), e.kind, null, null, e.detail);
     } catch (err) {

@@ -11,7 +11,7 @@ import { placeCreateError } from './create-errors.js';
 import { commandFor, keyName, type CommandId, type KeyContext, type KeyFlags } from './keymap.js';
 import { forEachKey } from './keys.js';
 import type { CreateFormValues, TuiServices } from './services.js';
-import { actions, pageSize, selectedIndex, selectedSession, statusCounts, visibleSessions, type TuiState, type TuiStore } from './store.js';
+import { actions, pageSize, selectedIndex, selectedSession, statusCounts, visibleSessions, waitingCount, type TuiState, type TuiStore } from './store.js';
 
 export interface AppProps {
   store: TuiStore;
@@ -234,7 +234,7 @@ export function App({ store, services }: AppProps) {
 
   return (
     <Box flexDirection="column" width={width} height={rows}>
-      <Header counts={statusCounts(state.sessions)} connection={state.connection} width={width} />
+      <Header counts={statusCounts(state.sessions)} waiting={waitingCount(state.sessions)} connection={state.connection} width={width} />
       <ViewTabs view={state.view} />
       <Box flexDirection="column" flexGrow={1}>
         {body}

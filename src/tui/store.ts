@@ -121,6 +121,13 @@ export function statusCounts(sessions: Session[]): Partial<Record<SessionStatus,
   return out;
 }
 
+/** Sessions whose agent waits for the user (approval or input), archived ones aside. */
+export function waitingCount(sessions: readonly Session[]): number {
+  let n = 0;
+  for (const s of sessions) if (s.status !== 'archived' && (s.agentStatus === 'waiting_approval' || s.agentStatus === 'waiting_input')) n++;
+  return n;
+}
+
 /** Rows of the table that fit on screen (header, table head, status bar, footer take 5). */
 export function pageSize(s: Pick<TuiState, 'rows'>): number {
   return Math.max(1, s.rows - 6);

@@ -305,7 +305,7 @@ describe('daemon process (whole binary)', () => {
       const createdEv = mine[createdAt];
       expect(createdEv?.type === 'session.created' ? createdEv.session.status : null).toBe('creating');
       const steps = mine.flatMap((ev) => (ev.type === 'create.progress' && ev.state === 'done' ? [ev.step] : []));
-      expect(steps).toEqual(['validate', 'worktree', 'proxy', 'backend', 'finalize']);
+      expect(steps).toEqual(['validate', 'worktree', 'proxy', 'backend', 'hooks', 'finalize']);
 
       const del = await e.runAsync(['delete', 'pushed']);
       expect(del.code, del.stderr).toBe(0);

@@ -44,7 +44,8 @@ describe('session lifecycle (tmux backend)', () => {
 
     // the agent runs in the worktree's copy of the subdirectory, with the session's argv
     const screen = await waitFor(() => (output(env, s.name).includes('FAKE-AGENT session') ? output(env, s.name) : ''), 'agent output');
-    expect(screen).toContain(`[--session-id] [${s.id}] [--dangerously-skip-permissions] [--permission-mode] [plan] [--] [Fix the login bug]`);
+    // (--settings: clauderon's hooks; the repository's own .claude/settings.json is left alone)
+    expect(screen).toContain(`[--session-id] [${s.id}] [--dangerously-skip-permissions] [--permission-mode] [plan] [--settings] [${join(env.home, 'hooks-settings.json')}] [--] [Fix the login bug]`);
     expect(screen).toContain(`FAKE-AGENT cwd: ${join(s.worktreePath, 'sub')}`);
     expect(screen).toContain(`FAKE-AGENT session: ${s.name}`);
 

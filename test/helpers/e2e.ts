@@ -58,8 +58,10 @@ export interface Env {
   runAsync(args: string[], opts?: { env?: NodeJS.ProcessEnv }): Promise<RunResult>;
   json<T = unknown>(args: string[], opts?: { env?: NodeJS.ProcessEnv }): T;
   writeConfig(toml: string): void;
-  /** The `[proxy]` table giving this env its own port range (part of every writeConfig). */
+  /** The `[proxy]` and `[http]` tables giving this env its own ports (part of every writeConfig). */
   portConfig: string;
+  /** This env's daemon HTTP API port. */
+  httpPort: number;
   daemonPid(): number | null;
   tmux(...args: string[]): { code: number; stdout: string };
   cleanup(): void;
@@ -89,7 +91,8 @@ export function makeEnv(opts: EnvOptions = {}): Env {
   delete env.CI_SECRET;
   mkdirSync(home, { recursive: true });
   const ports = claimPortBlock();
-  const portConfig = `[proxy]\nport_range = [${ports.first}, ${ports.last}]\n`;
+  // The proxies take the block but its last port, which is the daemon's HTTP API (hooks post there).
+  const portConfig = `[proxy]\nport_range = [${ports.first}, ${ports.last - 1}]\n[http]\nport = ${ports.last}\n`;
   const fakeAgentConfig = `${portConfig}[agents.claude]\ncommand = "${FAKE_AGENT}"\n[agents.codex]\ncommand = "${FAKE_AGENT}"\n[agents.gemini]\ncommand = "${FAKE_AGENT}"\n`;
   const writeConfig = (toml: string) => writeFileSync(join(home, 'config.toml'), toml);
   writeConfig(`${opts.config ?? ''}\n${fakeAgentConfig}`);
@@ -101,6 +104,7 @@ export function makeEnv(opts: EnvOptions = {}): Env {
     zellijSocket,
     env,
     portConfig,
+    httpPort: ports.last,
     run(args, o = {}) {
       const r = spawnSync(process.execPath, [BIN, ...args], {
         env: { ...env, ...o.env },

@@ -46,6 +46,19 @@ describe('TUI app', () => {
     expect(f).toMatch(/Enter attach.*n new.*a archive.*d delete/);
   });
 
+  it('counts the agents waiting for the user in the header, live', async () => {
+    const { frame, act } = setup(['a', 'b', 'c']);
+    await waitForFrame(frame, (f) => f.includes('3 running'));
+    expect(frame()).not.toContain('waiting for you');
+    act.applyEvent({ type: 'session.updated', session: session({ name: 'a', agentStatus: 'waiting_approval' }) });
+    act.applyEvent({ type: 'session.updated', session: session({ name: 'b', agentStatus: 'waiting_input' }) });
+    await waitForFrame(frame, (f) => f.includes('2 waiting for you'));
+    act.applyEvent({ type: 'session.updated', session: session({ name: 'a', agentStatus: 'working' }) });
+    await waitForFrame(frame, (f) => f.includes('1 waiting for you'));
+    act.applyEvent({ type: 'session.updated', session: session({ name: 'b', agentStatus: 'idle' }) });
+    await waitForFrame(frame, (f) => !f.includes('waiting for you'));
+  });
+
   it('moves with j/k/G/g and arrows', async () => {
     const { frame, press } = setup(['s1', 's2', 's3', 's4']);
     await waitForFrame(frame, (f) => selectedLine(f).includes('s1'));

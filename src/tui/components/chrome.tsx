@@ -8,8 +8,8 @@ import { color, STATUS_COLORS, truncate } from './theme.js';
 
 const ORDER: SessionStatus[] = ['creating', 'running', 'idle', 'completed', 'failed', 'deleting', 'archived'];
 
-export function Header(props: { counts: Partial<Record<SessionStatus, number>>; connection: Connection; width: number }) {
-  const { counts, connection, width } = props;
+export function Header(props: { counts: Partial<Record<SessionStatus, number>>; waiting: number; connection: Connection; width: number }) {
+  const { counts, waiting, connection, width } = props;
   const parts = ORDER.filter((s) => counts[s]).map((s) => ({ s, n: counts[s] ?? 0 }));
   const daemon = connection === 'connected' ? '● daemon' : connection === 'connecting' ? '◌ connecting' : '✗ daemon down';
   const daemonColor = connection === 'connected' ? 'green' : connection === 'connecting' ? 'yellow' : 'red';
@@ -18,6 +18,14 @@ export function Header(props: { counts: Partial<Record<SessionStatus, number>>; 
       <Text wrap="truncate">
         <Text bold>clauderon</Text>
         {parts.length === 0 ? <Text dimColor>  no sessions</Text> : null}
+        {waiting > 0 ? (
+          <Text>
+            {'  '}
+            <Text bold color={color('magenta')}>
+              {waiting} waiting for you
+            </Text>
+          </Text>
+        ) : null}
         {parts.map(({ s, n }) => (
           <Text key={s}>
             {'  '}

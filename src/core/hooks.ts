@@ -1,0 +1,104 @@
+// Live agent status from the agents' own hooks. Claude Code sessions start with
+// `--settings ~/.clauderon/hooks-settings.json` (the repository's .claude/settings.json is never
+// touched): every hook event runs a short curl that posts the event's JSON to the daemon's HTTP
+// API with the session's hook token, and always exits 0 within 2 s, so a hook never blocks or
+// fails the agent, even when the daemon is down. The file holds no secret and no session data:
+// the URL, the token and the session id come from the agent's environment.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Paths } from '../config/paths.js';
+import type { AgentStatus } from './types.js';
+
+/** The hook events clauderon listens to (events a Claude Code version lacks are ignored by it). */
+export const HOOK_EVENTS = ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Notification', 'PermissionRequest', 'Stop', 'StopFailure', 'SessionEnd'] as const;
+
+/** The command every hook runs: post stdin (the event JSON) to the daemon; never fail, never wait long. */
+export const HOOK_COMMAND =
+  `curl -sS -m 2 --noproxy '*' -o /dev/null -H "authorization: Bearer $CLAUDERON_HOOK_TOKEN" ` +
+  `-H 'content-type: application/json' --data-binary @- ` +
+  `"$CLAUDERON_HOOK_URL/api/hooks?session=$CLAUDERON_SESSION_ID" >/dev/null 2>&1 || true`;
+
+export function hookSettings(): Record<string, unknown> {
+  const hooks: Record<string, unknown> = {};
+  for (const e of HOOK_EVENTS) {
+    const matcher = e === 'PreToolUse' || e === 'PostToolUse' || e === 'PermissionRequest' ? { matcher: '*' } : {};
+    hooks[e] = [{ ...matcher, hooks: [{ type: 'command', command: HOOK_COMMAND, timeout: 5 }] }];
+  }
+  return { hooks };
+}
+
+/** Write (or refresh) the shared hooks settings file; returns its path. */
+export function writeHookSettings(paths: Paths): string {
+  const file = join(paths.home, 'hooks-settings.json');
+  const text = `${JSON.stringify(hookSettings(), null, 2)}\n`;
+  if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text, { mode: 0o644 });
+  return file;
+}
+
+/** Per-session hook tokens: an HMAC of the session id under a key of this home (never stored). */
+export class HookTokens {
+  private readonly key: Buffer;
+
+  constructor(paths: Paths) {
+    const file = join(paths.home, 'hook-auth.key');
+    if (!existsSync(file)) {
+      try {
+        writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+      } catch {
+        // made by a racing daemon: read it
+      }
+    }
+    this.key = Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+  }
+
+  tokenFor(sessionId: string): string {
+    return createHmac('sha256', this.key).update(`hook:${sessionId}`).digest('hex').slice(0, 40);
+  }
+
+  verify(sessionId: string, token: string): boolean {
+    const want = Buffer.from(this.tokenFor(sessionId));
+    const got = Buffer.from(token);
+    return got.length === want.length && timingSafeEqual(got, want);
+  }
+}
+
+export interface HookPayload {
+  hook_event_name?: unknown;
+  notification_type?: unknown;
+  message?: unknown;
+  transcript_path?: unknown;
+  session_id?: unknown;
+}
+
+/**
+ * The agent status a hook event means, or null when it says nothing about it.
+ * SessionStart: up, not working yet (idle). A prompt or a tool: working. A permission request or
+ * a permission notification: waiting for approval. Any other notification (Claude's "waiting for
+ * your input") and Stop (its turn is over, the prompt is the user's): waiting for input.
+ * StopFailure or SessionEnd: idle.
+ */
+export function agentStatusForHook(p: HookPayload): AgentStatus | null {
+  switch (p.hook_event_name) {
+    case 'SessionStart':
+      return 'idle';
+    case 'UserPromptSubmit':
+    case 'PreToolUse':
+    case 'PostToolUse':
+      return 'working';
+    case 'PermissionRequest':
+      return 'waiting_approval';
+    case 'Notification': {
+      const type = typeof p.notification_type === 'string' ? p.notification_type : '';
+      const msg = typeof p.message === 'string' ? p.message : '';
+      return type === 'permission_prompt' || /permission/i.test(msg) ? 'waiting_approval' : 'waiting_input';
+    }
+    case 'Stop':
+      return 'waiting_input';
+    case 'StopFailure':
+    case 'SessionEnd':
+      return 'idle';
+    default:
+      return null;
+  }
+}
