@@ -81,9 +81,11 @@ export class TmuxBackend implements Backend {
   }
 
   async health(id: string): Promise<BackendHealth> {
-    const r = await this.run(['display-message', '-p', '-t', `=${id}:`, '#{pane_dead} #{pane_dead_status}']);
-    if (r.exitCode !== 0) return { state: 'missing', exitCode: null };
-    const [dead, status] = r.stdout.trim().split(' ');
+    // display-message answers 0 with empty fields for a missing target: check the name it saw
+    const r = await this.run(['display-message', '-p', '-t', `=${id}:`, '#{pane_dead} #{pane_dead_status}|#{session_name}']);
+    const [fields = '', seen] = r.stdout.trim().split('|');
+    if (r.exitCode !== 0 || seen !== id) return { state: 'missing', exitCode: null };
+    const [dead, status] = fields.split(' ');
     if (dead === '1') return { state: 'exited', exitCode: status ? Number(status) : null };
     return { state: 'running', exitCode: null };
   }

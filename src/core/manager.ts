@@ -91,6 +91,14 @@ export interface ReconcileItem {
 
 const LIVE_STATUSES = new Set(['running', 'idle', 'completed', 'failed']);
 
+/** The event the exit wrapper posts. */
+const AGENT_EXIT = 'ClauderonAgentExit';
+/** sh -c SCRIPT clauderon-agent ARGV…: run the agent, post its exit status, exit with it. */
+const EXIT_REPORT =
+  `"$@"; s=$?; printf '{"hook_event_name":"${AGENT_EXIT}","exit_status":%d}' "$s" | ` +
+  `curl -sS -m 2 --noproxy '*' -o /dev/null -H "authorization: Bearer $CLAUDERON_HOOK_TOKEN" -H 'content-type: application/json' ` +
+  `--data-binary @- "$CLAUDERON_HOOK_URL/api/hooks?session=$CLAUDERON_SESSION_ID" >/dev/null 2>&1; exit $s`;
+
 export class SessionManager {
   /** Names of sessions with an operation under way (create, delete, archive…). */
   private readonly busy = new Set<string>();
@@ -244,7 +252,7 @@ export class SessionManager {
       const backendId = await backend.create({
         name,
         cwd: repo.subdirectory ? join(worktreePath, repo.subdirectory) : worktreePath,
-        argv: cmd.argv,
+        argv: this.withExitReport(session, cmd.argv),
         env: { ...proxyEnv, ...this.agentEnv(session) },
         sessionId: session.id,
         worktreePath,
@@ -317,11 +325,20 @@ export class SessionManager {
     return { CLAUDERON_SESSION_ID: s.id, CLAUDERON_SESSION_NAME: s.name, ...this.hookEnv(s) };
   }
 
-  /** Hook URL and token, for agents that report through hooks, while the HTTP API listens. */
+  /** Hook URL and token (Claude's hooks and every agent's exit report use them), while the HTTP API listens. */
   private hookEnv(s: Session): Record<string, string> {
     const url = this.d.hooks?.url();
-    if (!url || !this.d.hooks || s.agent !== 'claude') return {};
+    if (!url || !this.d.hooks) return {};
     return { CLAUDERON_HOOK_URL: url, CLAUDERON_HOOK_TOKEN: this.d.hooks.tokens.tokenFor(s.id) };
+  }
+
+  /**
+   * Run the agent under a small sh that reports its exit status to the daemon when it ends (then
+   * exits with it): the session becomes completed when its agent exits, without any polling.
+   */
+  private withExitReport(s: Session, argv: string[]): string[] {
+    if (!this.hookEnv(s).CLAUDERON_HOOK_URL) return argv;
+    return ['sh', '-c', EXIT_REPORT, 'clauderon-agent', ...argv];
   }
 
   private settingsFileFor(agent: AgentName, backend: Backend): string | undefined {
@@ -342,14 +359,31 @@ export class SessionManager {
     const s = sessionId ? this.d.store.getSession(sessionId) : undefined;
     // one answer for an unknown session and a wrong token: no oracle for session ids
     if (!s || !this.d.hooks?.tokens.verify(s.id, token)) throw new ClauderonError('not_found', 'unknown session or wrong hook token');
-    const p = (typeof payload === 'object' && payload !== null ? payload : {}) as HookPayload;
+    const p = (typeof payload === 'object' && payload !== null ? payload : {}) as HookPayload & { exit_status?: unknown };
     if (typeof p.transcript_path === 'string') this.transcripts.set(s.id, p.transcript_path);
+    if (p.hook_event_name === AGENT_EXIT) {
+      const code = typeof p.exit_status === 'number' ? p.exit_status : null;
+      return { agentStatus: this.agentExited(s, code, 'its exit report').agentStatus, changed: true };
+    }
     const next = agentStatusForHook(p);
     if (next === null || next === s.agentStatus) return { agentStatus: s.agentStatus, changed: false };
     const updated = this.d.store.updateSession(s.id, { agentStatus: next });
     this.d.store.addEvent({ sessionId: s.id, kind: 'agent', detail: `${s.agentStatus} → ${next} (${String(p.hook_event_name)})` });
     this.d.emit({ type: 'session.updated', session: updated });
     return { agentStatus: next, changed: true };
+  }
+
+  /** The agent process has ended: the session is completed (an error says how it ended if not 0). */
+  private agentExited(s: Session, code: number | null, how: string): Session {
+    // archive and delete end agents too: those are not completions
+    if (s.status !== 'running' && s.status !== 'idle') return s;
+    this.d.store.updateSession(s.id, { agentStatus: 'idle' });
+    const next = this.d.store.setStatus(s.id, 'completed', {
+      detail: `agent exited with status ${code ?? 'unknown'} (${how})`,
+      error: code === 0 ? null : `the agent exited with status ${code ?? 'unknown'} — archive and unarchive to restart it`,
+    });
+    this.d.emit({ type: 'session.updated', session: next });
+    return next;
   }
 
   /** The agent's transcript (Claude Code's JSONL), one parsed line each; [] when there is none yet. */
@@ -475,7 +509,7 @@ export class SessionManager {
         this.d.store.updateSession(s.id, { proxyPort: started.port });
         env = { ...started.env, ...env };
       }
-      const ctx = await this.contextFor(s, backend, cmd.argv, env, options);
+      const ctx = await this.contextFor(s, backend, this.withExitReport(s, cmd.argv), env, options);
       const backendId = backend.resume ? await backend.resume(s.backendId ?? backend.idFor(s.name), ctx) : await backend.create(ctx);
       this.d.store.updateSession(s.id, { backendId, error: null });
       const next = this.d.store.setStatus(s.id, 'running', { detail: 'unarchived by user' });
@@ -602,7 +636,7 @@ export class SessionManager {
         env = { ...started.env, ...env };
       }
       await backend.delete(s.backendId ?? backend.idFor(s.name));
-      const backendId = await backend.create(await this.contextFor(s, backend, cmd.argv, env, options));
+      const backendId = await backend.create(await this.contextFor(s, backend, this.withExitReport(s, cmd.argv), env, options));
       this.d.store.updateSession(s.id, { backendId, error: null });
       const next = this.d.store.setStatus(s.id, 'running', { detail: 'refreshed by user' });
       this.d.emit({ type: 'session.updated', session: next });
@@ -670,9 +704,14 @@ export class SessionManager {
             continue;
           }
         }
-        if ((s.status === 'running' || s.status === 'idle') && !backend.unavailableReason()) {
+        if ((s.status === 'running' || s.status === 'idle' || s.status === 'completed') && !backend.unavailableReason()) {
           const id = s.backendId ?? backend.idFor(s.name);
-          if (!(await backend.exists(id))) {
+          const health = await backend.health(id);
+          if (health.state === 'exited' && s.status !== 'completed') {
+            // it ended while nobody listened (e.g. the daemon was down)
+            this.agentExited(s, health.exitCode, 'found by reconcile');
+            items.push({ session: s.name, kind: 'missing_backend', action: 'reported', detail: `its agent exited with status ${health.exitCode ?? 'unknown'}; marked completed` });
+          } else if (health.state === 'missing') {
             const next = this.d.store.setStatus(s.id, 'failed', {
               error: `its ${s.backend} session is gone — archive and unarchive it to restart the agent, or delete it`,
             });

@@ -220,6 +220,14 @@ describe.skipIf(!run)('docker backend (real engine)', () => {
     expect(audit).toMatch(/"host":"api\.anthropic\.com","method":"POST","path":"\/v1\/messages[^"]*","credential":"anthropic_api_key","status":200/);
     expect(audit).not.toContain(REAL_ANTHROPIC);
     for (const f of filesUnder(env.home, ['worktrees'])) expect(readFileSync(f, 'latin1'), f).not.toContain(REAL_ANTHROPIC);
+    // claude -p ends: the container reports the exit, the session is completed; its hooks ran too
+    const done = await waitFor(() => {
+      const now = env?.json<Session>(['show', 'cc']);
+      return now?.status === 'completed' ? now : null;
+    }, 'the container agent to be reported completed');
+    expect(done).toMatchObject({ agentStatus: 'idle', error: null });
+    const steps = await fetch(`http://127.0.0.1:${env.httpPort}/api/sessions/cc/history`).then(async (r) => (await r.json()) as { lines: unknown[] });
+    expect(JSON.stringify(steps.lines)).toContain('Hello from inside the container');
   });
 
   it('reconcile finds a container removed behind our back and a labelled container with no session', async () => {

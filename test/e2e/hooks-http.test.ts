@@ -151,6 +151,35 @@ describe('agent status from hooks', () => {
   });
 });
 
+describe('liveness', () => {
+  it('an agent that exits makes its session completed, with the exit status; reconcile finds one that exited while the daemon was down', async () => {
+    env = makeEnv();
+    writeFileSync(join(env.home, 'config.toml'), `${env.portConfig}[agents.codex]\ncommand = ["sh", "-c", "echo BYE; exit \\"$EXIT\\"", "agent"]\n[agents.claude]\ncommand = ["sh", "-c", "read line; exit 0", "agent"]\n`);
+    // codex has no hooks: its exit is reported all the same
+    const bad = env.run(['create', '--backend', 'tmux', '--agent', 'codex', '--repo', env.repo, '--prompt', 'p', '--name', 'bad'], { env: { EXIT: '3' } });
+    expect(bad.code, bad.stderr).toBe(0);
+    const failed = await waitFor(() => {
+      const now = env?.json<Session>(['show', 'bad']);
+      return now?.status === 'completed' ? now : null;
+    }, 'the exit of the agent to be reported');
+    expect(failed.agentStatus).toBe('idle');
+    expect(failed.error).toBe('the agent exited with status 3 — archive and unarchive to restart it');
+    expect(env.run(['output', 'bad']).stdout).toContain('BYE'); // its last screen is kept
+
+    // exits while no daemon listens: found by the next start's reconcile
+    const ok = env.json<Session>(['create', '--backend', 'tmux', '--repo', env.repo, '--prompt', 'p', '--name', 'ok']);
+    expect(ok.status).toBe('running');
+    expect(env.run(['daemon', 'stop']).code).toBe(0);
+    env.tmux('send-keys', '-t', '=ok:', 'done', 'Enter');
+    await waitFor(() => env?.tmux('display-message', '-p', '-t', '=ok:', '#{pane_dead}').stdout.trim() === '1', 'the agent to exit');
+    const after = await waitFor(() => {
+      const now = env?.json<Session>(['show', 'ok']);
+      return now?.status === 'completed' ? now : null;
+    }, 'the restarted daemon to mark it completed');
+    expect(after.error).toBeNull();
+  });
+});
+
 describe('HTTP API', () => {
   it('serves every endpoint with JSON errors for bad bodies and unknown ids', async () => {
     env = makeEnv();
