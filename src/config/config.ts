@@ -21,6 +21,8 @@ export const configSchema = z
         default_agent: z.enum(AGENTS).default('claude'),
         max_sessions: z.number().int().positive().default(100),
         max_concurrent_creates: z.number().int().positive().default(4),
+        /** How often the screens of agents without hooks (codex, gemini) are read for their status. */
+        screen_poll_ms: z.number().int().min(100).max(60_000).default(2000),
       })
       .strict()
       .prefault({}),

@@ -102,3 +102,22 @@ export function agentStatusForHook(p: HookPayload): AgentStatus | null {
       return null;
   }
 }
+
+/** An approval question near the bottom of an agent's screen. */
+const APPROVAL = /\((y\/n|Y\/n|y\/N)\)|\[(y\/n|Y\/n|y\/N)\]|\b(allow|approve|permit)\b[^\n]*\?|do you want to (run|proceed|allow|make)/i;
+/** An input prompt as the last line: a bare prompt character, or the agents' "type here" hints. */
+const INPUT = /^\s*[>›❯]\s*$|type your message|ask codex|send a message|what would you like/i;
+
+/**
+ * The screen fallback for agents without hooks: waiting_input when the last line is a prompt,
+ * waiting_approval when the last lines ask for an approval, working when the screen changed since
+ * the last look; null (leave it) otherwise.
+ */
+export function agentStatusForScreen(screen: string, changed: boolean): AgentStatus | null {
+  const lines = screen.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+  const tail = lines.slice(-6).join('\n');
+  // a prompt on the last line wins: a question above it has been answered
+  if (INPUT.test(lines.at(-1) ?? '')) return 'waiting_input';
+  if (APPROVAL.test(tail)) return 'waiting_approval';
+  return changed ? 'working' : null;
+}

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { agentExecutable, buildAgentCommand, resolveAgentExecutable } from '../agents/agents.js';
+import { AGENT_INFO, agentExecutable, buildAgentCommand, resolveAgentExecutable } from '../agents/agents.js';
 import type { Backend, BackendCreateContext, BackendRequest } from '../backends/types.js';
 import type { Config } from '../config/config.js';
 import type { Paths } from '../config/paths.js';
@@ -15,7 +15,7 @@ import * as git from '../git/git.js';
 import type { Store } from '../store/store.js';
 import { ClauderonError, errorMessage } from './errors.js';
 import type { DaemonEvent, ProgressEvent, StepState } from './events.js';
-import { agentStatusForHook, type HookPayload, type HookTokens } from './hooks.js';
+import { agentStatusForHook, agentStatusForScreen, type HookPayload, type HookTokens } from './hooks.js';
 import { branchNameFor, generateName, nameProblem } from './names.js';
 import type { AccessMode, AgentName, AgentStatus, BackendName, CreateStep, Session } from './types.js';
 import { BACKENDS } from './types.js';
@@ -367,10 +367,46 @@ export class SessionManager {
     }
     const next = agentStatusForHook(p);
     if (next === null || next === s.agentStatus) return { agentStatus: s.agentStatus, changed: false };
-    const updated = this.d.store.updateSession(s.id, { agentStatus: next });
-    this.d.store.addEvent({ sessionId: s.id, kind: 'agent', detail: `${s.agentStatus} → ${next} (${String(p.hook_event_name)})` });
-    this.d.emit({ type: 'session.updated', session: updated });
+    this.setAgentStatus(s, next, String(p.hook_event_name));
     return { agentStatus: next, changed: true };
+  }
+
+  /** One agentStatus change: the row, an event row, a pushed event. */
+  private setAgentStatus(s: Session, next: AgentStatus, why: string): void {
+    const updated = this.d.store.updateSession(s.id, { agentStatus: next });
+    this.d.store.addEvent({ sessionId: s.id, kind: 'agent', detail: `${s.agentStatus} → ${next} (${why})` });
+    this.d.emit({ type: 'session.updated', session: updated });
+  }
+
+  /** Last screens of the agents watched by their output (no hooks), to see changes. */
+  private readonly screens = new Map<string, string>();
+
+  /**
+   * The fallback for agents without hooks (codex, gemini): read the last lines of their screen and
+   * recognise an approval question or an input prompt; a changed screen without either is work.
+   * Only sessions of those agents are read; returns how many were.
+   */
+  async watchScreens(): Promise<number> {
+    const watched = this.d.store.listSessions().filter((s) => (s.status === 'running' || s.status === 'idle') && AGENT_INFO[s.agent].statusMethod === 'screen' && !this.busy.has(s.name));
+    if (watched.length === 0) return 0;
+    const backends = this.d.backends(await this.d.loadConfig());
+    for (const s of watched) {
+      const backend = backends[s.backend];
+      if (backend.unavailableReason()) continue;
+      let screen: string;
+      try {
+        screen = await backend.output(s.backendId ?? backend.idFor(s.name), 30);
+      } catch {
+        continue; // gone: reconcile's business
+      }
+      const before = this.screens.get(s.id);
+      this.screens.set(s.id, screen);
+      // the first look at a screen with something on it counts as a change: the agent has started
+      const next = agentStatusForScreen(screen, before !== screen && screen.trim() !== '');
+      const current = this.d.store.getSession(s.id);
+      if (next && current && next !== current.agentStatus) this.setAgentStatus(current, next, 'screen');
+    }
+    return watched.length;
   }
 
   /** The agent process has ended: the session is completed (an error says how it ended if not 0). */

@@ -80,6 +80,7 @@ export class Daemon {
   private credentials: Promise<{ store: CredentialStore | null; error: string | null }> = Promise.resolve({ store: null, error: null });
   private stopping: Promise<void> | null = null;
   private http: HttpApi | null = null;
+  private screenTimer: NodeJS.Timeout | null = null;
   private readonly eventListeners = new Set<(e: DaemonEvent) => void>();
   private inflight = 0;
   private resolveStopped: () => void = () => undefined;
@@ -165,6 +166,17 @@ export class Daemon {
       this.log.error('startup reconcile failed', { error: errorMessage(e) });
       return [];
     });
+    // Agents without hooks: their screens, read while such sessions run (nothing is read otherwise).
+    let watching = false;
+    this.screenTimer = setInterval(() => {
+      if (watching || this.stopping) return;
+      watching = true;
+      this.manager
+        .watchScreens()
+        .catch((e: unknown) => this.log.warn('screen status check failed', { error: errorMessage(e) }))
+        .finally(() => (watching = false));
+    }, initialConfig?.general.screen_poll_ms ?? 2000);
+    this.screenTimer.unref();
     // Live sessions get their proxies back on the same ports (their agents still point there).
     void this.startupReconcile.then(async () => {
       for (const s of this.store.listSessions()) {
@@ -410,6 +422,7 @@ export class Daemon {
     this.stopping ??= (async () => {
       this.log.info('daemon stopping', { reason });
       this.server?.close();
+      if (this.screenTimer) clearInterval(this.screenTimer);
       await this.http?.close().catch(() => undefined);
       const deadline = Date.now() + 10_000;
       while (this.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));

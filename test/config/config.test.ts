@@ -18,8 +18,10 @@ describe('config.toml', () => {
   it('is optional: a missing file gives the defaults', async () => {
     const c = await loadConfig(join(dir, 'absent.toml'));
     expect(c).toEqual(defaultConfig());
-    expect(c.general).toEqual({ default_agent: 'claude', max_sessions: 100, max_concurrent_creates: 4 });
+    expect(c.general).toEqual({ default_agent: 'claude', max_sessions: 100, max_concurrent_creates: 4, screen_poll_ms: 2000 });
     expect(c.general.default_backend).toBeUndefined();
+    expect(c.http).toEqual({ enabled: true, port: 3030, bind: '127.0.0.1' });
+    expect(c.docker).toMatchObject({ pull_policy: 'if-not-present', network: 'bridge', detach_keys: 'ctrl-p,ctrl-q', env: [] });
   });
 
   it('reads TOML and merges it over the defaults', async () => {

@@ -180,6 +180,21 @@ describe('liveness', () => {
   });
 });
 
+describe('screen fallback (agents without hooks)', () => {
+  it('a codex session: working while its screen changes, waiting_approval on a (y/n) question, waiting_input at its prompt', async () => {
+    env = makeEnv();
+    const script = 'echo "thinking…"; read a; echo "Allow command rm -rf build? (y/n)"; read b; printf "done\\n› "; read c';
+    writeFileSync(join(env.home, 'config.toml'), `${env.portConfig}[general]\nscreen_poll_ms = 100\n[agents.codex]\ncommand = ${JSON.stringify(['sh', '-c', script, 'agent'])}\n`);
+    expect(env.run(['create', '--backend', 'tmux', '--agent', 'codex', '--repo', env.repo, '--prompt', 'p', '--name', 'cx']).code).toBe(0);
+    const status = () => env?.json<Session>(['show', 'cx']).agentStatus;
+    await waitFor(() => status() === 'working', 'working while the screen changes');
+    env.tmux('send-keys', '-t', '=cx:', 'go', 'Enter');
+    await waitFor(() => status() === 'waiting_approval', 'the approval question');
+    env.tmux('send-keys', '-t', '=cx:', 'y', 'Enter');
+    await waitFor(() => status() === 'waiting_input', 'the input prompt');
+  });
+});
+
 describe('HTTP API', () => {
   it('serves every endpoint with JSON errors for bad bodies and unknown ids', async () => {
     env = makeEnv();
