@@ -17,6 +17,7 @@ import type { CreateStep, Session } from '../src/core/types.js';
 import { encodeSessions } from '../src/daemon/server.js';
 import { Store } from '../src/store/store.js';
 import { daemonPidsFor } from '../test/helpers/procs.js';
+import { benchHooks } from './hooks.js';
 import { benchProxy } from './proxy.js';
 import { benchTui } from './tui.js';
 import { quantile } from './stats.js';
@@ -97,7 +98,8 @@ function writeConfig(paths: Paths): void {
   ensureHome(paths);
   writeFileSync(
     paths.config,
-    `[general]\nmax_sessions = 1000\n\n[agents.claude]\ncommand = ${JSON.stringify(FAKE_AGENT)}\n`,
+    // no HTTP API: the bench's daemons would all want port 3030 (the hooks figure gives its own one)
+    `[general]\nmax_sessions = 1000\n\n[http]\nenabled = false\n\n[agents.claude]\ncommand = ${JSON.stringify(FAKE_AGENT)}\n`,
   );
 }
 
@@ -362,7 +364,7 @@ async function benchDocker(): Promise<void> {
   const paths = getPaths(join(root, 'docker-home'));
   homes.push(paths);
   ensureHome(paths);
-  writeFileSync(paths.config, `[general]\nmax_sessions = 1000\n[docker]\nimage = "${images.full}"\nnetwork = "host"\n[agents.claude]\ncommand = ["bash", "-c", "exec cat", "agent"]\n`);
+  writeFileSync(paths.config, `[general]\nmax_sessions = 1000\n[http]\nenabled = false\n[docker]\nimage = "${images.full}"\nnetwork = "host"\n[agents.claude]\ncommand = ["bash", "-c", "exec cat", "agent"]\n`);
   const repo = makeSmallRepo(join(root, 'docker-repo'));
   const { client } = await startDaemon(paths);
   const docker = dockerBinary();
@@ -567,7 +569,7 @@ function printTable(): void {
   }
 }
 
-const GROUPS = ['create', 'list', 'tui', 'proxy', 'docker'] as const;
+const GROUPS = ['create', 'list', 'tui', 'hooks', 'proxy', 'docker'] as const;
 
 /** `npm run bench -- --only proxy[,tui]`: just those groups (all by default). */
 function only(): Set<string> {
@@ -622,6 +624,14 @@ async function main(): Promise<void> {
     stopDaemon,
     aborting: () => aborting,
   });
+  if (groups.has('hooks')) {
+    await benchHooks({
+      root, bin: BIN, log, row, addRow: (r) => rows.push(r), p50, p95, fmtMs, describe, homes, tmuxSockets, writeConfig, makeSmallRepo, startDaemon, stopDaemon,
+      aborting: () => aborting,
+      writeFile: (file, text) => writeFileSync(file, text),
+      fakeAgent: FAKE_AGENT,
+    });
+  }
   if (groups.has('docker')) await benchDocker();
   if (groups.has('proxy')) await benchProxy({ root, log, row, addRow: (r) => rows.push(r), fmtMs, describe, aborting: () => aborting });
 
