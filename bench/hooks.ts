@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import type { DaemonClient } from '../src/client/client.js';
 import { getPaths, type Paths } from '../src/config/paths.js';
 import type { TuiBenchContext } from './tui.js';
 
@@ -115,6 +114,6 @@ export async function benchHooks(ctx: TuiBenchContext & { writeFile: (file: stri
     ctx.addRow({ figure: 'daemon idle CPU, 5 s (100 running)', ours: `${used} ms (${((100 * used) / IDLE_MS).toFixed(2)}%)`, baseline: '—', target: '≈ 0 (≤ 1% core)', verdict: used <= IDLE_MS / 100 ? 'ok' : 'MISS' });
   } finally {
     ws.terminate();
-    await ctx.stopDaemon(paths, client as DaemonClient | undefined);
+    await ctx.stopDaemon(paths, client);
   }
 }
