@@ -72,6 +72,8 @@ export interface ManagerDeps {
     url(): string | null;
     /** The shared hooks settings file (host path). */
     settingsFile: string;
+    /** Also receive hooks on these addresses (a container bridge's gateway). */
+    listenOn?(addrs: readonly string[]): Promise<void>;
   };
   /** Testing aid: called before each create step (CLAUDERON_TEST_HOLD_STEP). */
   beforeStep?: (step: CreateStep, name: string) => Promise<void>;
@@ -232,6 +234,7 @@ export class SessionManager {
         step = 'proxy';
         t0 = await this.stepStart(session, step);
         const started = await this.d.proxies.start(session, { skipChecks: req.skipChecks, bind: backend.proxyBind?.(backendOptions) ?? [] });
+        await this.hooksOn(backend.proxyBind?.(backendOptions) ?? []);
         session = this.d.store.updateSession(session.id, { proxyPort: started.port });
         proxyEnv = started.env;
         this.stepDone(session, step, t0, done);
@@ -339,6 +342,12 @@ export class SessionManager {
   private withExitReport(s: Session, argv: string[]): string[] {
     if (!this.hookEnv(s).CLAUDERON_HOOK_URL) return argv;
     return ['sh', '-c', EXIT_REPORT, 'clauderon-agent', ...argv];
+  }
+
+  /** Hooks from containers on a bridge arrive at its gateway: listen there too (best effort). */
+  async hooksOn(addrs: readonly string[]): Promise<void> {
+    if (addrs.length === 0 || !this.d.hooks?.listenOn) return;
+    await this.d.hooks.listenOn(addrs).catch((e: unknown) => this.d.log.warn('hooks not received on the bridge', { addrs, error: errorMessage(e) }));
   }
 
   private settingsFileFor(agent: AgentName, backend: Backend): string | undefined {
@@ -542,6 +551,7 @@ export class SessionManager {
       let env = this.agentEnv(s);
       if (config.proxy.enabled && this.d.proxies) {
         const started = await this.d.proxies.start(s, { skipChecks: s.skipChecks, bind: backend.proxyBind?.(options) ?? [] });
+        await this.hooksOn(backend.proxyBind?.(options) ?? []);
         this.d.store.updateSession(s.id, { proxyPort: started.port });
         env = { ...started.env, ...env };
       }

@@ -54,6 +54,8 @@ export function isLoopback(addr: string): boolean {
 
 export class HttpApi {
   private server: Server | null = null;
+  /** Extra listeners that serve hooks only (a container bridge's gateway), by address. */
+  private readonly hookServers = new Map<string, Server>();
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   private unsubscribe: (() => void) | null = null;
   port = 0;
@@ -98,8 +100,36 @@ export class HttpApi {
     });
   }
 
+  /**
+   * Serve /api/hooks (only) on another address too, on the same port: containers on a bridge
+   * network reach the host at its gateway. Nothing else of the API is served there.
+   */
+  async listenHooksOn(addr: string): Promise<void> {
+    if (this.hookServers.has(addr) || addr === this.o.bind) return;
+    const server = createServer((req, res) => void this.handle(req, res, { hooksOnly: true }));
+    server.on('clientError', (_e, socket) => socket.destroy());
+    this.hookServers.set(addr, server);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.port, addr, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (e) {
+      this.hookServers.delete(addr);
+      throw e;
+    }
+  }
+
   async close(): Promise<void> {
     this.unsubscribe?.();
+    for (const s of this.hookServers.values()) {
+      s.closeAllConnections();
+      s.close();
+    }
+    this.hookServers.clear();
     for (const ws of this.wss.clients) ws.terminate();
     const s = this.server;
     this.server = null;
@@ -133,7 +163,7 @@ export class HttpApi {
     });
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, opts: { hooksOnly?: boolean } = {}): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const send = (status: number, body: unknown) => {
       const text = JSON.stringify(body);
@@ -150,6 +180,7 @@ export class HttpApi {
         const sessionId = url.searchParams.get('session') ?? (isObject(body) && typeof body.session_id === 'string' ? body.session_id : '');
         return send(200, this.d.manager.recordHook(sessionId, token, body));
       }
+      if (opts.hooksOnly) throw httpError(403, 'invalid_input', 'only POST /api/hooks is served on this address');
       if (!this.authorized(req)) throw httpError(401, 'invalid_input', 'missing or wrong Authorization: Bearer token');
       const m = this.d.manager;
       const seg = path.split('/').slice(1).map(decodeURIComponent);

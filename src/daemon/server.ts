@@ -144,6 +144,9 @@ export class Daemon {
         tokens: new HookTokens(paths),
         url: () => (this.http ? `http://${hookHost(this.http.bindAddress)}:${this.http.port}` : null),
         settingsFile: writeHookSettings(paths),
+        listenOn: async (addrs) => {
+          for (const a of addrs) await this.http?.listenHooksOn(a);
+        },
       },
       firstNotice: (key) => this.firstNotice(key),
       ...(holdStep
@@ -182,7 +185,9 @@ export class Daemon {
       for (const s of this.store.listSessions()) {
         if (s.proxyPort === null || !PROXIED_LIVE.has(s.status)) continue;
         try {
-          await proxies.start(s, { skipChecks: s.skipChecks, keepPort: true, bind: await this.manager.proxyBindFor(s) });
+          const bind = await this.manager.proxyBindFor(s);
+          await proxies.start(s, { skipChecks: s.skipChecks, keepPort: true, bind });
+          await this.manager.hooksOn(bind);
           if (s.error?.startsWith(PROXY_LOST)) this.broadcast({ type: 'session.updated', session: this.store.updateSession(s.id, { error: null }) });
         } catch (e) {
           if (this.stopping) return;

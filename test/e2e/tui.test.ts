@@ -207,6 +207,25 @@ describe('TUI in a real terminal', () => {
     expect(term.tmux('display', '-p', '-t', 'term', '#{alternate_on} #{cursor_flag}').stdout.trim()).toBe('1 0');
   });
 
+  it("shows an agent's hook events live: the row's mark and the header's waiting count", async () => {
+    env = makeEnv();
+    const made = env.json<Session>(['create', '--backend', 'tmux', '--repo', env.repo, '--prompt', 'p', '--name', 'hooky']);
+    const token = env.json<Record<string, string>>(['env', 'hooky']).CLAUDERON_HOOK_TOKEN ?? '';
+    const hook = async (event: string) => {
+      const r = await fetch(`http://127.0.0.1:${env?.httpPort ?? 0}/api/hooks?session=${made.id}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ hook_event_name: event }) });
+      expect(r.status).toBe(200);
+    };
+    term = openTerm(env);
+    term.launch();
+    await listShows(term, 'hooky');
+    expect(term.screen().split('\n')[0]).not.toContain('waiting for you');
+    await hook('PermissionRequest');
+    const waiting = await term.waitScreen((x) => (x.split('\n')[0] ?? '').includes('1 waiting for you'), 'the waiting count');
+    expect(rowOf(waiting, 'hooky')).toMatch(/ ! /);
+    await hook('PreToolUse');
+    await term.waitScreen((x) => !(x.split('\n')[0] ?? '').includes('waiting for you') && /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/.test(rowOf(x, 'hooky') ?? ''), 'the working spinner');
+  });
+
   it('creates a tmux session from the dialog: it closes and the row reaches running', async () => {
     env = makeEnv();
     term = openTerm(env);

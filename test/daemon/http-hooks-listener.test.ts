@@ -1,0 +1,66 @@
+// The HTTP API's second kind of listener: on a container bridge's gateway it serves hooks only
+// (the engine here has no bridge, so a second loopback address, 127.0.0.2, stands for the gateway).
+// Real parts: a SQLite store in a temp dir, the SessionManager, the HttpApi, fetch.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../src/config/config.js';
+import { ensureHome, getPaths } from '../../src/config/paths.js';
+import { HookTokens } from '../../src/core/hooks.js';
+import { SessionManager } from '../../src/core/manager.js';
+import { HttpApi } from '../../src/daemon/http.js';
+import { Store } from '../../src/store/store.js';
+import { session } from '../tui/fixtures.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe('hooks-only listener', () => {
+  it('serves POST /api/hooks on the extra address and nothing else of the API', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clrn-http-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const paths = getPaths(join(dir, 'home'));
+    ensureHome(paths);
+    const store = Store.open(paths.db);
+    cleanups.push(() => store.close());
+    const tokens = new HookTokens(paths);
+    const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    const manager = new SessionManager({
+      store,
+      paths,
+      loadConfig: () => Promise.resolve(defaultConfig()),
+      backends: () => {
+        throw new Error('no backend is used here');
+      },
+      pathEnv: process.env.PATH,
+      log: quiet,
+      emit: () => undefined,
+      firstNotice: () => false,
+      hooks: { tokens, url: () => null, settingsFile: join(paths.home, 'hooks-settings.json') },
+    });
+    const s = session({ name: 'boxed' });
+    store.insertSession(s);
+    const api = new HttpApi({ manager, store, log: quiet, subscribe: () => () => undefined, status: () => ({}) }, { port: 0, bind: '127.0.0.1', token: null, disableAuth: false });
+    await api.start();
+    cleanups.push(() => api.close());
+    await api.listenHooksOn('127.0.0.2');
+    await api.listenHooksOn('127.0.0.2'); // idempotent
+
+    const gw = `http://127.0.0.2:${api.port}`;
+    const hook = await fetch(`${gw}/api/hooks?session=${s.id}`, { method: 'POST', headers: { authorization: `Bearer ${tokens.tokenFor(s.id)}` }, body: '{"hook_event_name":"PreToolUse"}' });
+    expect(hook.status).toBe(200);
+    expect(store.getSession(s.id)?.agentStatus).toBe('working');
+    const wrong = await fetch(`${gw}/api/hooks?session=${s.id}`, { method: 'POST', headers: { authorization: 'Bearer nope' }, body: '{"hook_event_name":"Stop"}' });
+    expect(wrong.status).toBe(404);
+    for (const path of ['/api/sessions', '/api/status', `/api/sessions/${s.id}`]) {
+      const r = await fetch(`${gw}${path}`);
+      expect(r.status, path).toBe(403);
+      expect(((await r.json()) as { error: { message: string } }).error.message).toBe('only POST /api/hooks is served on this address');
+    }
+    // the main listener still serves the API
+    expect((await fetch(`http://127.0.0.1:${api.port}/api/sessions`)).status).toBe(200);
+  });
+});
