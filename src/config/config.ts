@@ -67,6 +67,13 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    tui: z
+      .object({
+        /** Ring the terminal bell when an agent starts waiting for you (approval or input). */
+        bell: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
     http: z
       .object({
         /** The HTTP API and /ws/events (agents' hooks post here). */

@@ -8,6 +8,8 @@ import { createElement } from 'react';
 import { DaemonClient } from '../client/client.js';
 import { expandPath, runWithTerminal } from '../client/handoff.js';
 import type { Paths } from '../config/paths.js';
+import { loadConfig } from '../config/config.js';
+import type { AgentStatus } from '../core/types.js';
 import { ClauderonError, errorMessage } from '../core/errors.js';
 import { App } from './app.js';
 import type { CreateFormValues, TuiServices } from './services.js';
@@ -19,6 +21,8 @@ export interface RunTuiOptions {
   /** Called once the first full list frame is on screen (for the start-up benchmark). */
   onFirstFrame?: () => void;
 }
+
+const isWaiting = (s: AgentStatus | undefined) => s === 'waiting_approval' || s === 'waiting_input';
 
 export async function runTui(opts: RunTuiOptions): Promise<number> {
   const store = createTuiStore({ columns: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
@@ -141,13 +145,24 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
     quit: () => quit(0),
   };
 
+  // [tui] bell: an agent that starts waiting for the user rings the terminal's bell.
+  const bell = await loadConfig(opts.paths.config).then(
+    (c) => c.tui.bell,
+    () => false,
+  );
   // Connect (and reconnect) to the daemon; the list arrives pushed, not polled.
   let firstFrameSent = false;
   const connect = async (): Promise<void> => {
     for (let attempt = 0; !quitting; attempt++) {
       try {
         const c = await DaemonClient.connect({ paths: opts.paths });
-        await c.subscribe((e) => act.applyEvent(e));
+        await c.subscribe((e) => {
+          if (bell && e.type === 'session.updated') {
+            const before = store.getState().sessions.find((x) => x.id === e.session.id)?.agentStatus;
+            if (isWaiting(e.session.agentStatus) && !isWaiting(before)) process.stdout.write('\x07');
+          }
+          act.applyEvent(e);
+        });
         act.setSessions(await c.call('sessions.list', { filter: 'all' }));
         client = c;
         act.setConnection('connected');

@@ -207,8 +207,9 @@ describe('TUI in a real terminal', () => {
     expect(term.tmux('display', '-p', '-t', 'term', '#{alternate_on} #{cursor_flag}').stdout.trim()).toBe('1 0');
   });
 
-  it("shows an agent's hook events live: the row's mark and the header's waiting count", async () => {
+  it("shows an agent's hook events live: the row's mark, the header's waiting count, and [tui] bell rings", async () => {
     env = makeEnv();
+    env.writeConfig('[tui]\nbell = true\n');
     const made = env.json<Session>(['create', '--backend', 'tmux', '--repo', env.repo, '--prompt', 'p', '--name', 'hooky']);
     const token = env.json<Record<string, string>>(['env', 'hooky']).CLAUDERON_HOOK_TOKEN ?? '';
     const hook = async (event: string) => {
@@ -219,9 +220,11 @@ describe('TUI in a real terminal', () => {
     term.launch();
     await listShows(term, 'hooky');
     expect(term.screen().split('\n')[0]).not.toContain('waiting for you');
+    expect(term.tmux('display', '-p', '-t', 'term', '#{window_bell_flag}').stdout.trim()).toBe('0');
     await hook('PermissionRequest');
     const waiting = await term.waitScreen((x) => (x.split('\n')[0] ?? '').includes('1 waiting for you'), 'the waiting count');
     expect(rowOf(waiting, 'hooky')).toMatch(/ ! /);
+    await waitFor(() => term?.tmux('display', '-p', '-t', 'term', '#{window_bell_flag}').stdout.trim() === '1', 'the bell');
     await hook('PreToolUse');
     await term.waitScreen((x) => !(x.split('\n')[0] ?? '').includes('waiting for you') && /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/.test(rowOf(x, 'hooky') ?? ''), 'the working spinner');
   });
