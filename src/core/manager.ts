@@ -517,7 +517,7 @@ export class SessionManager {
     return this.exclusive(nameOrId, async (s) => {
       if (s.status === 'archived') throw new ClauderonError('conflict', `session ${s.name} is already archived`);
       if (!LIVE_STATUSES.has(s.status)) throw new ClauderonError('conflict', `session ${s.name} is ${s.status} — try again when it is done`);
-      const backend = this.d.backends(await this.d.loadConfig())[s.backend];
+      const backend = await this.backendOf(s);
       // A container is stopped and kept (unarchive starts it again); a terminal session is ended.
       if (s.backendId) await (backend.stop ? backend.stop(s.backendId) : backend.delete(s.backendId));
       await this.d.proxies?.stop(s.id);
@@ -569,7 +569,7 @@ export class SessionManager {
   async delete(nameOrId: string, opts: { force: boolean }): Promise<DeleteResult> {
     return this.exclusive(nameOrId, async (s) => {
       if (s.status === 'creating') throw new ClauderonError('conflict', `session ${s.name} is still being created — wait, or run clauderon reconcile if its daemon died`);
-      const agentFiles = this.d.backends(await this.d.loadConfig())[s.backend].agentFiles ?? [];
+      const agentFiles = (await this.backendOf(s)).agentFiles ?? [];
       if (!opts.force && existsSync(s.worktreePath) && (await git.isDirty(s.worktreePath, agentFiles))) {
         throw new ClauderonError(
           'conflict',
@@ -595,7 +595,7 @@ export class SessionManager {
   /** Remove the backend object, the worktree and (when safe or forced) the branch. */
   private async teardown(s: Session, force: boolean): Promise<string[]> {
     const notes: string[] = [];
-    const backend = this.d.backends(await this.d.loadConfig())[s.backend];
+    const backend = await this.backendOf(s);
     await backend.delete(s.backendId ?? backend.idFor(s.name));
     await this.d.proxies?.stop(s.id);
     // What a container session kept beside the worktree (Claude's state, uploads).
@@ -622,7 +622,7 @@ export class SessionManager {
     const s = this.get(nameOrId);
     if (s.status === 'archived') throw new ClauderonError('conflict', `session ${s.name} is archived — clauderon unarchive ${s.name} first`);
     if (s.status === 'creating' || s.status === 'deleting') throw new ClauderonError('conflict', `session ${s.name} is ${s.status}`);
-    const backend = this.d.backends(await this.d.loadConfig())[s.backend];
+    const backend = await this.backendOf(s);
     const reason = backend.unavailableReason();
     if (reason) throw new ClauderonError('backend_unavailable', reason);
     const id = s.backendId ?? backend.idFor(s.name);
@@ -638,13 +638,13 @@ export class SessionManager {
     const s = this.get(nameOrId);
     const proxy = s.proxyPort && this.d.proxies ? await this.d.proxies.envFor(s, s.proxyPort, s.skipChecks) : {};
     const env = { ...proxy, ...this.agentEnv(s) };
-    const backend = this.d.backends(await this.d.loadConfig())[s.backend];
+    const backend = await this.backendOf(s);
     return backend.translateEnv ? backend.translateEnv(env, this.d.store.getBackendOptions(s.id)) : env;
   }
 
   /** Addresses a session's proxy listens on besides 127.0.0.1 (a container bridge gateway). */
   async proxyBindFor(s: Session): Promise<string[]> {
-    const backend = this.d.backends(await this.d.loadConfig())[s.backend];
+    const backend = await this.backendOf(s);
     return backend.proxyBind?.(this.d.store.getBackendOptions(s.id)) ?? [];
   }
 
@@ -703,7 +703,7 @@ export class SessionManager {
 
   async output(nameOrId: string, lines: number): Promise<string> {
     const s = this.get(nameOrId);
-    const backend = this.d.backends(await this.d.loadConfig())[s.backend];
+    const backend = await this.backendOf(s);
     return backend.output(s.backendId ?? backend.idFor(s.name), lines);
   }
 
@@ -813,6 +813,11 @@ export class SessionManager {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** The backend a session runs on, built for the current config. */
+  private async backendOf(s: Session): Promise<Backend> {
+    return this.d.backends(await this.d.loadConfig())[s.backend];
+  }
 
   private async exclusive<T>(nameOrId: string, fn: (s: Session) => Promise<T>): Promise<T> {
     const s = this.get(nameOrId);
