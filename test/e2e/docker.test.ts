@@ -235,16 +235,22 @@ describe.skipIf(!run)('docker backend (real engine)', () => {
     configFor(env, images.full);
     expect(env.run(['create', '--backend', 'docker', '--repo', env.repo, '--prompt', 'p', '--name', 'gone']).code).toBe(0);
     expect(docker('rm', '-f', 'clauderon-gone').code).toBe(0);
+    // and one stopped behind our back: its health says exited (no exit report: SIGKILL)
+    expect(env.run(['create', '--backend', 'docker', '--repo', env.repo, '--prompt', 'p', '--name', 'halted']).code).toBe(0);
+    expect(docker('kill', 'clauderon-halted').code).toBe(0);
+    await waitFor(() => inspect('clauderon-halted')?.State.Running === false, 'the container to stop');
     const stray = await dockerAsync('run', '-d', '--name', `clauderon-stray-${process.pid}`, '--label', `clauderon.home=${env.home}`, '--label', 'clauderon.session-id=nobody', '--network', 'host', images.full, 'sleep', '300');
     expect(stray.code).toBe(0);
     const items = env.json<{ session: string | null; kind: string; action: string }[]>(['reconcile']);
     expect(items).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ session: 'gone', kind: 'missing_backend', action: 'reported' }),
+        expect.objectContaining({ session: 'halted', kind: 'missing_backend', action: 'reported', detail: 'its agent exited with status 137; marked completed' }),
         expect.objectContaining({ kind: 'orphan_backend' }),
       ]),
     );
     expect(env.json<Session>(['show', 'gone']).status).toBe('failed');
+    expect(env.json<Session>(['show', 'halted'])).toMatchObject({ status: 'completed', error: 'the agent exited with status 137 — archive and unarchive to restart it' });
     expect(inspect(`clauderon-stray-${process.pid}`)).toBeNull();
   });
 
