@@ -172,6 +172,7 @@ describe('liveness', () => {
     expect(env.run(['daemon', 'stop']).code).toBe(0);
     env.tmux('send-keys', '-t', '=ok:', 'done', 'Enter');
     await waitFor(() => env?.tmux('display-message', '-p', '-t', '=ok:', '#{pane_dead}').stdout.trim() === '1', 'the agent to exit');
+    // (reconcile reads the status even if tmux has not reaped the process yet)
     const after = await waitFor(() => {
       const now = env?.json<Session>(['show', 'ok']);
       return now?.status === 'completed' ? now : null;

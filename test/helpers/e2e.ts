@@ -152,7 +152,8 @@ export function makeEnv(opts: EnvOptions = {}): Env {
       }
       spawnSync('tmux', ['-S', join(home, 'tmux.sock'), 'kill-server']);
       spawnSync('tmux', ['-S', zellijSocket, 'kill-server']);
-      rmSync(root, { recursive: true, force: true });
+      // (a SIGKILLed daemon may still be closing files for a moment)
+      rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
       ports.release();
     },
   };
