@@ -82,15 +82,17 @@ export class TmuxBackend implements Backend {
 
   async health(id: string): Promise<BackendHealth> {
     // A pane is dead as soon as its pty closes; its exit status follows when tmux has reaped the
-    // process — ask again briefly for it rather than report "unknown".
+    // process — ask again (up to ~2 s) rather than report "unknown".
     for (let attempt = 0; ; attempt++) {
       // display-message answers 0 with empty fields for a missing target: check the name it saw
-      const r = await this.run(['display-message', '-p', '-t', `=${id}:`, '#{pane_dead} #{pane_dead_status}|#{session_name}']);
+      const r = await this.run(['display-message', '-p', '-t', `=${id}:`, '#{pane_dead} #{pane_dead_status} #{pane_dead_signal}|#{session_name}']);
       const [fields = '', seen] = r.stdout.trim().split('|');
       if (r.exitCode !== 0 || seen !== id) return { state: 'missing', exitCode: null };
-      const [dead, status] = fields.split(' ');
+      const [dead, status, signal] = fields.split(' ');
       if (dead !== '1') return { state: 'running', exitCode: null };
-      if (status || attempt >= 10) return { state: 'exited', exitCode: status ? Number(status) : null };
+      // killed by a signal: the shell's convention, 128 + the signal number
+      if (signal) return { state: 'exited', exitCode: 128 + Number(signal) };
+      if (status || attempt >= 100) return { state: 'exited', exitCode: status ? Number(status) : null };
       await new Promise((r2) => setTimeout(r2, 20));
     }
   }

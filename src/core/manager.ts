@@ -425,7 +425,8 @@ export class SessionManager {
     this.d.store.updateSession(s.id, { agentStatus: 'idle' });
     const next = this.d.store.setStatus(s.id, 'completed', {
       detail: `agent exited with status ${code ?? 'unknown'} (${how})`,
-      error: code === 0 ? null : `the agent exited with status ${code ?? 'unknown'} — archive and unarchive to restart it`,
+      // an exit status nobody could read is not reported as a failure (the event row says "unknown")
+      error: code === 0 || code === null ? null : `the agent exited with status ${code} — archive and unarchive to restart it`,
     });
     this.d.emit({ type: 'session.updated', session: next });
     return next;

@@ -169,8 +169,10 @@ describe('liveness', () => {
     // exits while no daemon listens: found by the next start's reconcile
     const ok = env.json<Session>(['create', '--backend', 'tmux', '--repo', env.repo, '--prompt', 'p', '--name', 'ok']);
     expect(ok.status).toBe('running');
+    expect(env.run(['create', '--backend', 'tmux', '--repo', env.repo, '--prompt', 'p', '--name', 'sig']).code).toBe(0);
     expect(env.run(['daemon', 'stop']).code).toBe(0);
     env.tmux('send-keys', '-t', '=ok:', 'done', 'Enter');
+    process.kill(Number(env.tmux('display-message', '-p', '-t', '=sig:', '#{pane_pid}').stdout.trim()), 'SIGKILL');
     await waitFor(() => env?.tmux('display-message', '-p', '-t', '=ok:', '#{pane_dead}').stdout.trim() === '1', 'the agent to exit');
     // (reconcile reads the status even if tmux has not reaped the process yet)
     const after = await waitFor(() => {
@@ -178,6 +180,12 @@ describe('liveness', () => {
       return now?.status === 'completed' ? now : null;
     }, 'the restarted daemon to mark it completed');
     expect(after.error).toBeNull();
+    // killed by a signal: 128 + 9, as a shell would say
+    const sig = await waitFor(() => {
+      const now = env?.json<Session>(['show', 'sig']);
+      return now?.status === 'completed' ? now : null;
+    }, 'the killed agent to be marked completed');
+    expect(sig.error).toBe('the agent exited with status 137 — archive and unarchive to restart it');
   });
 });
 
