@@ -2,11 +2,11 @@
 // daemon's HTTP API until (a) it arrives on /ws/events and (b) `sessions.get` shows it; the cost
 // of one status change with 10 and with 100 running sessions (it must not grow: O(1), no scan);
 // and the daemon's CPU while 100 sessions run and nothing happens. Loopback only.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { getPaths, type Paths } from '../src/config/paths.js';
+import { ensureHome, getPaths, type Paths } from '../src/config/paths.js';
 import type { TuiBenchContext } from './tui.js';
 
 const EVENTS = 200;
@@ -28,15 +28,15 @@ function cpuMs(pid: number): number {
   return (Number(f[11]) + Number(f[12])) * 10; // clock ticks of 10 ms
 }
 
-export async function benchHooks(ctx: TuiBenchContext & { writeFile: (file: string, text: string) => void; fakeAgent: string }): Promise<void> {
+export async function benchHooks(ctx: TuiBenchContext & { fakeAgent: string }): Promise<void> {
   const { log, describe, p50 } = ctx;
   log(`\n## agent status: hook → /ws/events and sessions.get (${EVENTS} events), O(1) at 10 vs 100 sessions, idle CPU`);
   const paths: Paths = getPaths(join(ctx.root, 'hooks-home'));
   ctx.homes.push(paths);
   ctx.tmuxSockets.push(paths.tmuxSocket);
-  ctx.writeConfig(paths);
+  ensureHome(paths);
   const port = await freePort();
-  ctx.writeFile(paths.config, `[general]\nmax_sessions = 1000\n[http]\nport = ${port}\n[agents.claude]\ncommand = ${JSON.stringify(ctx.fakeAgent)}\n`);
+  writeFileSync(paths.config, `[general]\nmax_sessions = 1000\n[http]\nport = ${port}\n[agents.claude]\ncommand = ${JSON.stringify(ctx.fakeAgent)}\n`);
   const repo = ctx.makeSmallRepo(join(ctx.root, 'hooks-repo'));
   const { client, pid } = await ctx.startDaemon(paths);
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws/events`);

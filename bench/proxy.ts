@@ -14,19 +14,11 @@ import { fileURLToPath } from 'node:url';
 import type * as Esbuild from 'esbuild';
 import { Agent, ProxyAgent, request, type Dispatcher } from 'undici';
 import { loadOrCreateCa } from '../src/proxy/ca.js';
-import type { TuiRow } from './tui.js';
+import type { TuiBenchContext } from './tui.js';
 import { quantile } from './stats.js';
 
-export interface ProxyBenchContext {
-  /** The run's temp root (removed by the caller's cleanup). */
-  root: string;
-  log: (line?: string) => void;
-  row: (figure: string, ours: number, baseline: number | undefined, target?: number) => void;
-  addRow: (r: TuiRow) => void;
-  fmtMs: (ms: number) => string;
-  describe: (xs: readonly number[]) => string;
-  aborting: () => boolean;
-}
+/** The part of bench/run.ts's helpers the proxy figures use (it runs no daemon of bench/run.ts's). */
+export type ProxyBenchContext = Pick<TuiBenchContext, 'root' | 'log' | 'row' | 'addRow' | 'fmtMs' | 'describe' | 'aborting'>;
 
 const LATENCY_COUNT = 500;
 const LATENCY_WARMUP = 50;

@@ -628,7 +628,6 @@ async function main(): Promise<void> {
     await benchHooks({
       root, bin: BIN, log, row, addRow: (r) => rows.push(r), p50, p95, fmtMs, describe, homes, tmuxSockets, writeConfig, makeSmallRepo, startDaemon, stopDaemon,
       aborting: () => aborting,
-      writeFile: (file, text) => writeFileSync(file, text),
       fakeAgent: FAKE_AGENT,
     });
   }

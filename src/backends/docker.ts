@@ -209,11 +209,10 @@ export class DockerBackend implements Backend {
 
   translateEnv(env: Record<string, string>, options: unknown): Record<string, string> {
     const o = options as DockerOptions | null;
-    const bundle = join(this.d.paths.home, 'proxy-ca-bundle.pem');
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) {
       if (v === this.d.paths.caCert) out[k] = CONTAINER.caCert;
-      else if (v === bundle) out[k] = CONTAINER.caBundle;
+      else if (v === this.d.paths.caBundle) out[k] = CONTAINER.caBundle;
       else if (/^(https?_proxy|HTTPS?_PROXY|CLAUDERON_HOOK_URL)$/.test(k) && o?.network === 'bridge') out[k] = v.replace(/(@|\/\/)127\.0\.0\.1:/, `$1${CONTAINER.hostAlias}:`);
       else out[k] = v;
     }
@@ -271,8 +270,8 @@ export class DockerBackend implements Backend {
   /** Bind mounts: the worktree, the repository's git dir, uploads, the CA, Claude's state — nothing else. */
   private mounts(ctx: BackendCreateContext): string[] {
     const p = this.d.paths;
-    const sessionDir = join(p.home, 'sessions', ctx.sessionId);
-    const uploads = join(p.home, 'uploads', ctx.sessionId);
+    const sessionDir = join(p.sessions, ctx.sessionId);
+    const uploads = join(p.uploads, ctx.sessionId);
     mkdirSync(sessionDir, { recursive: true, mode: 0o700 });
     mkdirSync(uploads, { recursive: true, mode: 0o700 });
     // Mount points inside the worktree are made by us, as the user (docker would make them as root).
@@ -288,10 +287,8 @@ export class DockerBackend implements Backend {
     ];
     if (ctx.gitCommonDir) binds.push(`${ctx.gitCommonDir}:${ctx.gitCommonDir}`);
     if (existsSync(p.caCert)) binds.push(`${p.caCert}:${CONTAINER.caCert}:ro`);
-    const bundle = join(p.home, 'proxy-ca-bundle.pem');
-    if (existsSync(bundle)) binds.push(`${bundle}:${CONTAINER.caBundle}:ro`);
-    const hooks = join(p.home, 'hooks-settings.json');
-    if (ctx.env.CLAUDERON_HOOK_URL && existsSync(hooks)) binds.push(`${hooks}:${CONTAINER.hookSettings}:ro`);
+    if (existsSync(p.caBundle)) binds.push(`${p.caBundle}:${CONTAINER.caBundle}:ro`);
+    if (ctx.env.CLAUDERON_HOOK_URL && existsSync(p.hookSettings)) binds.push(`${p.hookSettings}:${CONTAINER.hookSettings}:ro`);
     // With the proxy on, the agent may skip permission prompts: nothing it holds is a secret.
     if (ctx.env.HTTPS_PROXY && ctx.skipChecks) {
       const managed = join(p.home, 'managed-settings.json');

@@ -16,10 +16,16 @@ export interface Paths {
   proxyConfig: string;
   caCert: string;
   caKey: string;
+  /** System roots + our CA, for clients whose CA variable replaces their trust store. */
+  caBundle: string;
+  /** Claude Code settings holding clauderon's hooks (passed with --settings). */
+  hookSettings: string;
   secrets: string;
   audit: string;
   worktrees: string;
   uploads: string;
+  /** Per-session state beside the worktree (a container's claude.json), by session id. */
+  sessions: string;
   tmuxSocket: string;
 }
 
@@ -41,10 +47,13 @@ export function getPaths(home: string = resolveHome()): Paths {
     proxyConfig: join(home, 'proxy.toml'),
     caCert: join(home, 'proxy-ca.pem'),
     caKey: join(home, 'proxy-ca-key.pem'),
+    caBundle: join(home, 'proxy-ca-bundle.pem'),
+    hookSettings: join(home, 'hooks-settings.json'),
     secrets: join(home, 'secrets'),
     audit: join(home, 'audit.jsonl'),
     worktrees: join(home, 'worktrees'),
     uploads: join(home, 'uploads'),
+    sessions: join(home, 'sessions'),
     tmuxSocket: join(home, 'tmux.sock'),
   };
 }

@@ -13,11 +13,20 @@ import type { AgentStatus } from './types.js';
 /** The hook events clauderon listens to (events a Claude Code version lacks are ignored by it). */
 export const HOOK_EVENTS = ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Notification', 'PermissionRequest', 'Stop', 'StopFailure', 'SessionEnd'] as const;
 
-/** The command every hook runs: post stdin (the event JSON) to the daemon; never fail, never wait long. */
-export const HOOK_COMMAND =
+/** Post stdin (an event's JSON) to the daemon with the session's token: at most 2 s, never through the proxy. */
+const POST_STDIN =
   `curl -sS -m 2 --noproxy '*' -o /dev/null -H "authorization: Bearer $CLAUDERON_HOOK_TOKEN" ` +
   `-H 'content-type: application/json' --data-binary @- ` +
-  `"$CLAUDERON_HOOK_URL/api/hooks?session=$CLAUDERON_SESSION_ID" >/dev/null 2>&1 || true`;
+  `"$CLAUDERON_HOOK_URL/api/hooks?session=$CLAUDERON_SESSION_ID" >/dev/null 2>&1`;
+
+/** The command every hook runs: post the event; never fail. */
+export const HOOK_COMMAND = `${POST_STDIN} || true`;
+
+/** The event the exit report posts. */
+export const AGENT_EXIT = 'ClauderonAgentExit';
+
+/** `sh -c EXIT_REPORT clauderon-agent ARGV…`: run the agent, post its exit status, exit with it. */
+export const EXIT_REPORT = `"$@"; s=$?; printf '{"hook_event_name":"${AGENT_EXIT}","exit_status":%d}' "$s" | ${POST_STDIN}; exit $s`;
 
 export function hookSettings(): Record<string, unknown> {
   const hooks: Record<string, unknown> = {};
@@ -30,7 +39,7 @@ export function hookSettings(): Record<string, unknown> {
 
 /** Write (or refresh) the shared hooks settings file; returns its path. */
 export function writeHookSettings(paths: Paths): string {
-  const file = join(paths.home, 'hooks-settings.json');
+  const file = paths.hookSettings;
   const text = `${JSON.stringify(hookSettings(), null, 2)}\n`;
   if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text, { mode: 0o644 });
   return file;

@@ -15,7 +15,7 @@ import * as git from '../git/git.js';
 import type { Store } from '../store/store.js';
 import { ClauderonError, errorMessage } from './errors.js';
 import type { DaemonEvent, ProgressEvent, StepState } from './events.js';
-import { agentStatusForHook, agentStatusForScreen, type HookPayload, type HookTokens } from './hooks.js';
+import { AGENT_EXIT, agentStatusForHook, agentStatusForScreen, EXIT_REPORT, type HookPayload, type HookTokens } from './hooks.js';
 import { branchNameFor, generateName, nameProblem } from './names.js';
 import type { AccessMode, AgentName, AgentStatus, BackendName, CreateStep, Session } from './types.js';
 import { BACKENDS } from './types.js';
@@ -61,7 +61,7 @@ export interface ManagerDeps {
   firstNotice: (key: string) => boolean;
   /** The per-session credential proxies (absent: sessions get none). */
   proxies?: {
-    start(s: Session, opts: { skipChecks: boolean; bind?: string[] }): Promise<{ port: number; env: Record<string, string> }>;
+    start(s: Session, opts: { skipChecks: boolean; bind?: string[]; keepPort?: boolean }): Promise<{ port: number; env: Record<string, string> }>;
     stop(id: string): Promise<void>;
     envFor(s: Session, port: number, skipChecks: boolean): Promise<Record<string, string>>;
   };
@@ -91,15 +91,11 @@ export interface ReconcileItem {
   detail: string;
 }
 
-const LIVE_STATUSES = new Set(['running', 'idle', 'completed', 'failed']);
+/** Statuses of sessions whose agent (and proxy) may be up. */
+export const LIVE_STATUSES: ReadonlySet<string> = new Set(['running', 'idle', 'completed', 'failed']);
 
-/** The event the exit wrapper posts. */
-const AGENT_EXIT = 'ClauderonAgentExit';
-/** sh -c SCRIPT clauderon-agent ARGV…: run the agent, post its exit status, exit with it. */
-const EXIT_REPORT =
-  `"$@"; s=$?; printf '{"hook_event_name":"${AGENT_EXIT}","exit_status":%d}' "$s" | ` +
-  `curl -sS -m 2 --noproxy '*' -o /dev/null -H "authorization: Bearer $CLAUDERON_HOOK_TOKEN" -H 'content-type: application/json' ` +
-  `--data-binary @- "$CLAUDERON_HOOK_URL/api/hooks?session=$CLAUDERON_SESSION_ID" >/dev/null 2>&1; exit $s`;
+/** Start of Session.error when a live session's proxy could not come back after a restart. */
+const PROXY_LOST = 'proxy not restored';
 
 export class SessionManager {
   /** Names of sessions with an operation under way (create, delete, archive…). */
@@ -233,8 +229,7 @@ export class SessionManager {
       if (config.proxy.enabled && this.d.proxies) {
         step = 'proxy';
         t0 = await this.stepStart(session, step);
-        const started = await this.d.proxies.start(session, { skipChecks: req.skipChecks, bind: backend.proxyBind?.(backendOptions) ?? [] });
-        await this.hooksOn(backend.proxyBind?.(backendOptions) ?? []);
+        const started = await this.startProxy(session, backend, backendOptions);
         session = this.d.store.updateSession(session.id, { proxyPort: started.port });
         proxyEnv = started.env;
         this.stepDone(session, step, t0, done);
@@ -252,25 +247,16 @@ export class SessionManager {
         settingsFile: this.settingsFileFor(agent, backend),
       });
       warnings.push(...cmd.warnings);
-      const backendId = await backend.create({
-        name,
-        cwd: repo.subdirectory ? join(worktreePath, repo.subdirectory) : worktreePath,
-        argv: this.withExitReport(session, cmd.argv),
-        env: { ...proxyEnv, ...this.agentEnv(session) },
-        sessionId: session.id,
-        worktreePath,
-        gitCommonDir: backend.prepare ? await git.gitCommonDir(worktreePath) : null,
-        skipChecks: req.skipChecks,
-        options: backendOptions,
-      });
+      const backendId = await backend.create(await this.contextFor(session, backend, this.withExitReport(session, cmd.argv), { ...proxyEnv, ...this.agentEnv(session) }, backendOptions));
       session = this.d.store.updateSession(session.id, { backendId });
       this.stepDone(session, step, t0, done);
 
-      if (this.hookEnv(session).CLAUDERON_HOOK_URL) {
+      const hookUrl = this.hookEnv(session).CLAUDERON_HOOK_URL;
+      if (hookUrl) {
         // The agent was started with the hooks settings file and its hook token: record it.
         step = 'hooks';
         t0 = await this.stepStart(session, step);
-        this.d.store.addEvent({ sessionId: session.id, kind: 'note', detail: `hooks: ${this.hookEnv(session).CLAUDERON_HOOK_URL}/api/hooks` });
+        this.d.store.addEvent({ sessionId: session.id, kind: 'note', detail: `hooks: ${hookUrl}/api/hooks` });
         this.stepDone(session, step, t0, done);
       }
 
@@ -344,8 +330,37 @@ export class SessionManager {
     return ['sh', '-c', EXIT_REPORT, 'clauderon-agent', ...argv];
   }
 
+  /** A session's proxy (on 127.0.0.1 and whatever its backend adds), and hooks received there too. */
+  private async startProxy(s: Session, backend: Backend, options: unknown, keepPort = false): Promise<{ port: number; env: Record<string, string> }> {
+    if (!this.d.proxies) throw new ClauderonError('internal', 'no proxy service');
+    const bind = backend.proxyBind?.(options) ?? [];
+    const started = await this.d.proxies.start(s, { skipChecks: s.skipChecks, bind, keepPort });
+    await this.hooksOn(bind);
+    return started;
+  }
+
+  /**
+   * After a daemon restart: every live session's proxy back on its own port (its running agent
+   * still points there). One that cannot come back says so on the session, where list and TUI show it.
+   */
+  async restoreProxies(stopping: () => boolean): Promise<void> {
+    if (!this.d.proxies) return;
+    for (const s of this.d.store.listSessions()) {
+      if (s.proxyPort === null || !LIVE_STATUSES.has(s.status)) continue;
+      try {
+        await this.startProxy(s, await this.backendOf(s), this.d.store.getBackendOptions(s.id), true);
+        if (s.error?.startsWith(PROXY_LOST)) this.d.emit({ type: 'session.updated', session: this.d.store.updateSession(s.id, { error: null }) });
+      } catch (e) {
+        if (stopping()) return;
+        this.d.log.error('proxy not restored', { name: s.name, error: errorMessage(e) });
+        const error = `${PROXY_LOST}: ${errorMessage(e)} — archive and unarchive the session to restart its agent with a new proxy`;
+        this.d.emit({ type: 'session.updated', session: this.d.store.updateSession(s.id, { error }) });
+      }
+    }
+  }
+
   /** Hooks from containers on a bridge arrive at its gateway: listen there too (best effort). */
-  async hooksOn(addrs: readonly string[]): Promise<void> {
+  private async hooksOn(addrs: readonly string[]): Promise<void> {
     if (addrs.length === 0 || !this.d.hooks?.listenOn) return;
     await this.d.hooks.listenOn(addrs).catch((e: unknown) => this.d.log.warn('hooks not received on the bridge', { addrs, error: errorMessage(e) }));
   }
@@ -551,8 +566,7 @@ export class SessionManager {
       });
       let env = this.agentEnv(s);
       if (config.proxy.enabled && this.d.proxies) {
-        const started = await this.d.proxies.start(s, { skipChecks: s.skipChecks, bind: backend.proxyBind?.(options) ?? [] });
-        await this.hooksOn(backend.proxyBind?.(options) ?? []);
+        const started = await this.startProxy(s, backend, options);
         this.d.store.updateSession(s.id, { proxyPort: started.port });
         env = { ...started.env, ...env };
       }
@@ -600,7 +614,7 @@ export class SessionManager {
     await backend.delete(s.backendId ?? backend.idFor(s.name));
     await this.d.proxies?.stop(s.id);
     // What a container session kept beside the worktree (Claude's state, uploads).
-    for (const dir of [join(this.d.paths.home, 'sessions', s.id), join(this.d.paths.home, 'uploads', s.id)]) rmSync(dir, { recursive: true, force: true });
+    for (const dir of [join(this.d.paths.sessions, s.id), join(this.d.paths.uploads, s.id)]) rmSync(dir, { recursive: true, force: true });
     if (existsSync(s.repoPath)) {
       await git.removeWorktree(s.repoPath, s.worktreePath, { force: true });
       const r = (await git.branchExists(s.repoPath, s.branchName))
@@ -643,12 +657,6 @@ export class SessionManager {
     return backend.translateEnv ? backend.translateEnv(env, this.d.store.getBackendOptions(s.id)) : env;
   }
 
-  /** Addresses a session's proxy listens on besides 127.0.0.1 (a container bridge gateway). */
-  async proxyBindFor(s: Session): Promise<string[]> {
-    const backend = await this.backendOf(s);
-    return backend.proxyBind?.(this.d.store.getBackendOptions(s.id)) ?? [];
-  }
-
   private async contextFor(s: Session, backend: Backend, argv: string[], env: Record<string, string>, options: unknown): Promise<BackendCreateContext> {
     return {
       name: s.name,
@@ -678,10 +686,7 @@ export class SessionManager {
       this.d.store.setBackendOptions(s.id, { ...(options as object), pullPolicy: stored.pullPolicy ?? (options as BackendRequest).pullPolicy });
       const cmd = buildAgentCommand(s.agent, config, { prompt: s.prompt, skipChecks: s.skipChecks, planMode: s.planMode, model: s.model, sessionId: s.id, resume: true, settingsFile: this.settingsFileFor(s.agent, backend) });
       let env = this.agentEnv(s);
-      if (s.proxyPort !== null && this.d.proxies) {
-        const started = await this.d.proxies.start(s, { skipChecks: s.skipChecks, bind: backend.proxyBind?.(options) ?? [] });
-        env = { ...started.env, ...env };
-      }
+      if (s.proxyPort !== null && this.d.proxies) env = { ...(await this.startProxy(s, backend, options)).env, ...env };
       await backend.delete(s.backendId ?? backend.idFor(s.name));
       const backendId = await backend.create(await this.contextFor(s, backend, this.withExitReport(s, cmd.argv), env, options));
       this.d.store.updateSession(s.id, { backendId, error: null });
@@ -772,10 +777,11 @@ export class SessionManager {
     }
 
     // Orphan backend objects, where the namespace is ours alone.
-    const known = new Set(this.d.store.listSessions().map((s) => s.backendId ?? backends[s.backend].idFor(s.name)));
+    const now = this.d.store.listSessions();
+    const known = new Set(now.map((s) => s.backendId ?? backends[s.backend].idFor(s.name)));
+    const used = new Set(now.map((s) => s.backend));
     const busyIds = new Set<string>();
     for (const n of this.busy) for (const b of BACKENDS) busyIds.add(backends[b].idFor(n));
-    const used = new Set(this.d.store.listSessions().map((s) => s.backend));
     for (const b of BACKENDS) {
       const backend = backends[b];
       if (backend.unavailableReason()) continue;

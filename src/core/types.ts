@@ -46,6 +46,13 @@ export const SESSION_FIELDS = [
   'agentStatus', 'error', 'createdAt', 'updatedAt',
 ] as const satisfies readonly (keyof Session)[];
 
+/** How many sessions are in each status (the TUI header, the HTTP API's /api/status). */
+export function statusCounts(sessions: readonly Session[]): Partial<Record<SessionStatus, number>> {
+  const out: Partial<Record<SessionStatus, number>> = {};
+  for (const s of sessions) out[s.status] = (out[s.status] ?? 0) + 1;
+  return out;
+}
+
 export const CREATE_STEPS = ['validate', 'worktree', 'proxy', 'backend', 'hooks', 'finalize'] as const;
 export type CreateStep = (typeof CREATE_STEPS)[number];
 

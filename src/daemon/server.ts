@@ -3,14 +3,14 @@
 // Stopping the daemon never stops a session.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { loadConfig, type Config } from '../config/config.js';
+import { defaultConfig, loadConfig, type Config } from '../config/config.js';
 import { HookTokens, writeHookSettings } from '../core/hooks.js';
 import { ensureHome, ensurePrivateFile, socketPathProblem, type Paths } from '../config/paths.js';
 import { scrubbedEnv } from '../core/env.js';
 import { ClauderonError, errorMessage, isClauderonError } from '../core/errors.js';
 import type { DaemonEvent } from '../core/events.js';
-import { SessionManager, type ReconcileItem } from '../core/manager.js';
-import type { BackendName, CreateStep, Session, SessionStatus } from '../core/types.js';
+import { LIVE_STATUSES, SessionManager, type ReconcileItem } from '../core/manager.js';
+import { statusCounts, type BackendName, type CreateStep, type Session } from '../core/types.js';
 import { DockerBackend } from '../backends/docker.js';
 import { TmuxBackend } from '../backends/tmux.js';
 import type { Backend } from '../backends/types.js';
@@ -43,12 +43,8 @@ export class RawJson {
 
 /** Sessions from the store are frozen and replaced on change: their JSON can be memoized. */
 const sessionJson = new WeakMap<Session, string>();
-/** Start of Session.error when a live session's proxy could not come back after a restart. */
-const PROXY_LOST = 'proxy not restored';
 /** Session.error of a session started before `config ca --rotate`. */
 const CA_ROTATED = 'the proxy CA was rotated after this agent started';
-/** Statuses whose sessions have a live proxy. */
-const PROXIED_LIVE: ReadonlySet<SessionStatus> = new Set(['running', 'idle', 'completed', 'failed']);
 export function encodeSessions(list: readonly Session[]): RawJson {
   const parts = new Array<string>(list.length);
   for (let i = 0; i < list.length; i++) {
@@ -114,14 +110,15 @@ export class Daemon {
         return { store: null, error: errorMessage(e) };
       },
     );
-    const initialConfig = await loadConfig(paths.config).catch(() => null);
+    // (a broken config.toml is reported by each operation that reads it; start with the defaults)
+    const initialConfig = await loadConfig(paths.config).catch(() => defaultConfig());
     this.proxies = new ProxyService({
       paths,
       ca: () => this.ca ?? Promise.reject(new ClauderonError('internal', 'no CA')),
       credentials: async () => (await this.credentials).store,
       rules: async () => rulesFromConfig(await loadProxyConfig(paths.proxyConfig)),
       session: (id) => this.store.getSession(id),
-      portRange: initialConfig?.proxy.port_range ?? [41000, 41999],
+      portRange: initialConfig.proxy.port_range,
       env: process.env,
       log: this.log,
     });
@@ -178,31 +175,15 @@ export class Daemon {
         .watchScreens()
         .catch((e: unknown) => this.log.warn('screen status check failed', { error: errorMessage(e) }))
         .finally(() => (watching = false));
-    }, initialConfig?.general.screen_poll_ms ?? 2000);
+    }, initialConfig.general.screen_poll_ms);
     this.screenTimer.unref();
     // Live sessions get their proxies back on the same ports (their agents still point there).
-    void this.startupReconcile.then(async () => {
-      for (const s of this.store.listSessions()) {
-        if (s.proxyPort === null || !PROXIED_LIVE.has(s.status)) continue;
-        try {
-          const bind = await this.manager.proxyBindFor(s);
-          await proxies.start(s, { skipChecks: s.skipChecks, keepPort: true, bind });
-          await this.manager.hooksOn(bind);
-          if (s.error?.startsWith(PROXY_LOST)) this.broadcast({ type: 'session.updated', session: this.store.updateSession(s.id, { error: null }) });
-        } catch (e) {
-          if (this.stopping) return;
-          // The agent still points at that port: say so on the session, where the list and TUI show it.
-          this.log.error('proxy not restored', { name: s.name, error: errorMessage(e) });
-          const error = `${PROXY_LOST}: ${errorMessage(e)} — archive and unarchive the session to restart its agent with a new proxy`;
-          this.broadcast({ type: 'session.updated', session: this.store.updateSession(s.id, { error }) });
-        }
-      }
-    });
+    void this.startupReconcile.then(() => this.manager.restoreProxies(() => this.stopping !== null));
   }
 
   /** The HTTP API (and hooks): [http] in config.toml, `daemon --http-port`, CLAUDERON_BIND_ADDR. */
-  private async startHttp(config: Config | null): Promise<void> {
-    const c = config?.http ?? { enabled: true, port: 3030, bind: '127.0.0.1', token: undefined };
+  private async startHttp(config: Config): Promise<void> {
+    const c = config.http;
     const port = this.opts.httpPort ?? c.port;
     if (!c.enabled || port === 0) return;
     const api = new HttpApi(
@@ -214,7 +195,7 @@ export class Daemon {
           this.eventListeners.add(cb);
           return () => this.eventListeners.delete(cb);
         },
-        status: () => ({ version: VERSION, pid: process.pid, startedAt: this.startedAt, httpPort: this.http?.port ?? null, sessions: countBy(this.store.listSessions()) }),
+        status: () => ({ version: VERSION, pid: process.pid, startedAt: this.startedAt, httpPort: this.http?.port ?? null, sessions: statusCounts(this.store.listSessions()) }),
       },
       {
         port,
@@ -383,7 +364,7 @@ export class Daemon {
           // Running agents loaded the old CA when they started (and their proxies keep minting with
           // it, so they go on working): each is marked until it is restarted.
           for (const s of this.store.listSessions()) {
-            if (s.proxyPort === null || !PROXIED_LIVE.has(s.status)) continue;
+            if (s.proxyPort === null || !LIVE_STATUSES.has(s.status)) continue;
             const error = `${CA_ROTATED} — archive and unarchive the session so its agent trusts the new one`;
             this.broadcast({ type: 'session.updated', session: this.store.updateSession(s.id, { error }) });
             restart.push(s.name);
@@ -445,12 +426,6 @@ export class Daemon {
     })();
     return this.stopping;
   }
-}
-
-function countBy(sessions: readonly Session[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const s of sessions) out[s.status] = (out[s.status] ?? 0) + 1;
-  return out;
 }
 
 /** Where an agent on this host reaches the API: the bind address, or loopback for a wildcard. */

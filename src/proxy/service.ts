@@ -48,7 +48,7 @@ export class ProxyService {
   }
 
   get bundlePath(): string {
-    return join(this.d.paths.home, 'proxy-ca-bundle.pem');
+    return this.d.paths.caBundle;
   }
 
   /** System roots + our CA, for the clients whose CA variables replace the trust store. */

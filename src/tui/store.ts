@@ -115,11 +115,7 @@ export function selectedSession(s: TuiState): Session | null {
   return i >= 0 ? (visibleSessions(s)[i] ?? null) : null;
 }
 
-export function statusCounts(sessions: Session[]): Partial<Record<SessionStatus, number>> {
-  const out: Partial<Record<SessionStatus, number>> = {};
-  for (const s of sessions) out[s.status] = (out[s.status] ?? 0) + 1;
-  return out;
-}
+export { statusCounts } from '../core/types.js';
 
 /** Sessions whose agent waits for the user (approval or input), archived ones aside. */
 export function waitingCount(sessions: readonly Session[]): number {

@@ -2,29 +2,13 @@
 // created through the CLI, talks to api.anthropic.com through the session's proxy, which sends
 // it to a local fake Anthropic upstream (the test-only override) with the real API key; the
 // agent only ever holds the placeholder.
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestPki, startFakeAnthropic, type FakeAnthropic } from '../../fixtures/upstreams/index.js';
 import { PLACEHOLDERS } from '../../src/agents/proxy-env.js';
 import type { Session } from '../../src/core/types.js';
-import { filesUnder, makeEnv, waitFor, type Env } from '../helpers/e2e.js';
-
-const require = createRequire(import.meta.url);
-
-/** The self-contained claude binary from the npm platform package. */
-function claudeBinary(): string | null {
-  for (const pkg of ['@anthropic-ai/claude-code-linux-x64', '@anthropic-ai/claude-code-linux-arm64', '@anthropic-ai/claude-code-darwin-arm64', '@anthropic-ai/claude-code-darwin-x64']) {
-    try {
-      const bin = join(dirname(require.resolve(`${pkg}/package.json`)), 'claude');
-      if (existsSync(bin)) return bin;
-    } catch {
-      // not this platform
-    }
-  }
-  return null;
-}
+import { claudeBinary, filesUnder, makeEnv, waitFor, type Env } from '../helpers/e2e.js';
 
 let env: Env | undefined;
 let upstream: FakeAnthropic | undefined;

@@ -2,26 +2,17 @@
 // Claude Code CLI (`claude -p`, from npm) in a tmux session posts its hook events to the daemon,
 // which turns them into agentStatus changes seen in `list --json` and on /ws/events, in order.
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { makeTestPki, startFakeAnthropic, type FakeAnthropic } from '../../fixtures/upstreams/index.js';
 import { HOOK_COMMAND } from '../../src/core/hooks.js';
 import type { Session } from '../../src/core/types.js';
-import { makeEnv, waitFor, type Env } from '../helpers/e2e.js';
+import { claudeBinary, makeEnv, waitFor, type Env } from '../helpers/e2e.js';
 
-const require = createRequire(import.meta.url);
-const CLAUDE = (() => {
-  try {
-    const bin = join(dirname(require.resolve('@anthropic-ai/claude-code-linux-x64/package.json')), 'claude');
-    return existsSync(bin) ? bin : null;
-  } catch {
-    return null;
-  }
-})();
+const CLAUDE = claudeBinary();
 
 let env: Env | undefined;
 let upstream: FakeAnthropic | undefined;

@@ -4,6 +4,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { processAlive } from '../../src/core/process.js';
 import { daemonPidsFor } from './procs.js';
@@ -242,4 +243,18 @@ export function filesUnder(dir: string, skip: readonly string[] = []): string[] 
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? (skip.includes(e.name) ? [] : filesUnder(join(dir, e.name), skip)) : e.isFile() ? [join(dir, e.name)] : [],
   );
+}
+
+/** The self-contained claude binary from @anthropic-ai/claude-code's platform package, or null. */
+export function claudeBinary(): string | null {
+  const require = createRequire(import.meta.url);
+  for (const pkg of ['@anthropic-ai/claude-code-linux-x64', '@anthropic-ai/claude-code-linux-arm64', '@anthropic-ai/claude-code-darwin-arm64', '@anthropic-ai/claude-code-darwin-x64']) {
+    try {
+      const bin = join(dirname(require.resolve(`${pkg}/package.json`)), 'claude');
+      if (existsSync(bin)) return bin;
+    } catch {
+      // not this platform
+    }
+  }
+  return null;
 }
