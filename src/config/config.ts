@@ -48,6 +48,14 @@ export const configSchema = z
           .tuple([z.number().int().min(1024).max(65535), z.number().int().min(1024).max(65535)])
           .refine(([a, b]) => a <= b, 'the first port must not be above the second')
           .default([41000, 41999]),
+        /**
+         * Local services an agent may reach through its proxy, as "host:port" (e.g. a database on
+         * the host). Everything local — loopback, private, link-local, this host's addresses — is
+         * refused otherwise; clauderon's own ports never open.
+         */
+        allow_local: z
+          .array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([1-9][0-9]{0,4})$/, 'expected "host:port", e.g. "127.0.0.1:5432" or "[::1]:6379"'))
+          .default([]),
       })
       .strict()
       .prefault({}),

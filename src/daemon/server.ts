@@ -121,6 +121,7 @@ export class Daemon {
       portRange: initialConfig.proxy.port_range,
       env: process.env,
       log: this.log,
+      httpPort: () => this.http?.port ?? null,
     });
     const proxies = this.proxies;
     const holdStep = process.env.CLAUDERON_TEST_HOLD_STEP;

@@ -31,6 +31,21 @@ export function redactPath(path: string): string {
   return `${path.slice(0, q)}?${names.join('&')}`;
 }
 
+/**
+ * What the audit keeps of a request target the proxy could not parse (a refused CONNECT, a bad
+ * absolute URL): the host part only — no userinfo, path, query or fragment, no control bytes,
+ * bounded — since a malformed target can carry a token anywhere.
+ */
+export function auditTarget(raw: string): string {
+  // eslint-disable-next-line no-control-regex
+  let t = raw.replace(/[\u0000-\u001f\u007f]/g, '');
+  t = t.replace(/^[a-z][a-z0-9+.-]*:\/\//i, ''); // a scheme
+  t = t.slice(t.lastIndexOf('@') + 1); // userinfo
+  const cut = t.search(/[/?#\\\s]/);
+  if (cut >= 0) t = t.slice(0, cut);
+  return t.length > 120 ? `${t.slice(0, 120)}…` : t;
+}
+
 export class AuditLog {
   private readonly out: WriteStream;
 

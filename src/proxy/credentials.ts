@@ -24,6 +24,7 @@ export const CREDENTIAL_ENV: Readonly<Record<CredentialName, readonly string[]>>
   anthropic_oauth_token: ['CLAUDE_CODE_OAUTH_TOKEN'],
   anthropic_api_key: ['ANTHROPIC_API_KEY'],
   openai_api_key: ['OPENAI_API_KEY', 'CODEX_API_KEY'],
+  gemini_api_key: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
   pagerduty_token: ['PAGERDUTY_TOKEN'],
   sentry_auth_token: ['SENTRY_AUTH_TOKEN'],
   grafana_api_key: ['GRAFANA_API_KEY'],

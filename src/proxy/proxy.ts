@@ -1,13 +1,18 @@
 // One session's proxy: the only way an agent's traffic gets a real credential.
 //
 // Gate: binds loopback only, requires the session's own Proxy-Authorization (407 otherwise),
-// bounds concurrent tunnels and TLS handshake time. CONNECT to a host name on port 443 is
-// intercepted with a leaf certificate for that exact name, and every request inside the tunnel
-// is checked (Host and SNI must name the CONNECT target, else 421), subjected to the session's
-// access mode (403 with the reason), given the credential the canonical target earns (never for
-// IP literals, other ports, plaintext or redirects), and sent upstream over verified TLS to that
-// same target. Bodies stream both ways (SSE included); Node's HTTP parser owns the framing, so a
-// body can never be re-framed into a second request. Every request is audited.
+// bounds tunnels (idle ones are closed or evicted, see tunnels.ts) and TLS handshake time.
+// CONNECT to a host name on port 443 is intercepted with a leaf certificate for that exact name,
+// and every request inside the tunnel is checked (Host and SNI must name the CONNECT target, else
+// 421), subjected to the session's access mode (403 with the reason), given the credential the
+// canonical target earns (never for IP literals, other ports, plaintext, redirects or TRACE), and
+// sent upstream over verified TLS to that same target. Every connection the proxy makes is checked
+// by the egress policy on the address it really connects to (no loopback, private or own
+// addresses: the daemon's API is on loopback). A request that would carry a placeholder upstream
+// is answered here. Bodies stream both ways (SSE included); Node's HTTP parser owns the framing,
+// so a body can never be re-framed into a second request. Every request is audited. No single
+// connection can take the process down: every handler runs under `guard`, and any upstream
+// response that cannot be relayed (a status line of 000, bad headers) becomes a 502.
 //
 // The engine is Node's own http/tls/https rather than mockttp: mockttp binds all interfaces,
 // keeps an unbounded leaf cache, matches rules by Host, buffers on body hooks, and its current
@@ -18,11 +23,16 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect as netConnect, type Socket } from 'node:net';
 import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import type { AccessMode } from './access.js';
-import { accessDecision, graphqlIsReadOnly } from './access.js';
-import type { AuditLog } from './audit.js';
+import { guarded, type GuardLog } from '../core/guard.js';
+import { accessDecision } from './access.js';
+import { auditTarget, type AuditLog, type AuditRecord } from './audit.js';
 import type { Ca } from './ca.js';
+import { EgressPolicy, EgressRefused } from './egress.js';
+import { graphqlReadOnly } from './graphql.js';
+import { placeholderIn } from './placeholders.js';
 import { AUTH_HEADERS, injectionFor, type InjectionRule } from './rules.js';
 import { canonicalHost, hostOfHeader, parseConnectTarget } from './target.js';
+import { TunnelTable, type Tunnel } from './tunnels.js';
 
 export interface UpstreamOverride {
   /** Host → "127.0.0.1:port" (testing aid: a fake upstream on loopback). */
@@ -44,9 +54,18 @@ export interface SessionProxyOptions {
   rules: readonly InjectionRule[];
   accessMode: () => AccessMode;
   audit: AuditLog;
+  /** Where the proxy may connect (default: no local addresses at all). */
+  egress?: EgressPolicy;
+  /** How to tell the agent to configure a missing credential (names of the rule's credentials). */
+  missingCredentialHint?: (credentials: readonly string[]) => string;
+  log?: GuardLog;
   override?: UpstreamOverride;
   maxTunnels?: number;
   handshakeMs?: number;
+  /** An intercepted tunnel with no request in flight is closed after this long. */
+  idleMs?: number;
+  /** An opaque tunnel with no byte either way is closed after this long. */
+  rawIdleMs?: number;
   /** The largest GraphQL body inspected in read-only mode. */
   maxInspectBytes?: number;
 }
@@ -56,36 +75,57 @@ const HOP_BY_HOP = new Set([
   'transfer-encoding', 'upgrade',
 ]);
 
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 407: 'Proxy Authentication Required', 502: 'Bad Gateway', 503: 'Service Unavailable' };
+
+/** RFC 9110 §9.3.8: a TRACE is echoed back, headers included — never with a credential in it. */
+const ECHO_METHODS = new Set(['TRACE', 'TRACK']);
+
 interface TunnelInfo {
   host: string;
   port: number;
   kind: 'name' | 'ip';
+  tunnel: Tunnel;
+}
+
+type Tagged = { clauderonTarget?: TunnelInfo };
+
+/** Only a status an HTTP/1.1 client can be given is relayed; anything else is the upstream's fault. */
+function relayableStatus(code: number | undefined): code is number {
+  return code !== undefined && Number.isInteger(code) && code >= 200 && code <= 599;
 }
 
 export class SessionProxy {
   private readonly servers: Server[] = [];
   private readonly inner: Server;
-  private readonly tunnels = new Set<Socket>();
+  private readonly tunnels: TunnelTable;
   private readonly agent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
   private readonly contexts = new Map<string, SecureContext>();
   private readonly expectedAuth: Buffer;
+  private readonly egress: EgressPolicy;
+  private readonly log: GuardLog;
   readonly port: number;
 
   constructor(private readonly o: SessionProxyOptions) {
     this.port = o.port;
+    this.egress = o.egress ?? new EgressPolicy();
+    this.log = o.log ?? { error: () => undefined };
+    this.tunnels = new TunnelTable({ max: o.maxTunnels ?? 128, idleMs: o.idleMs ?? 30_000, rawIdleMs: o.rawIdleMs ?? 600_000, evictAfterMs: Math.min(1000, o.idleMs ?? 30_000) });
     this.expectedAuth = Buffer.from(`Basic ${Buffer.from(`${o.user}:${o.password}`).toString('base64')}`);
     // Requests that arrive inside intercepted tunnels are parsed by this server (never listening).
-    this.inner = createHttpServer((req, res) => void this.onInner(req, res));
+    this.inner = createHttpServer((req, res) => this.guard('request', () => this.onInner(req, res), () => res.destroy()));
     this.inner.on('clientError', (_e, socket) => socket.destroy());
-    this.inner.on('upgrade', (req: IncomingMessage, socket: Socket) => this.refuseUpgrade(req, socket));
+    this.inner.on('upgrade', (req: IncomingMessage, socket: Socket) => this.guard('upgrade', () => this.refuseUpgrade(req, socket), () => socket.destroy()));
   }
 
   async start(): Promise<void> {
     for (const addr of this.o.bind) {
-      const server = createHttpServer((req, res) => this.onPlain(req, res));
-      server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => this.onConnect(req, socket, head));
+      const server = createHttpServer({ headersTimeout: 10_000, requestTimeout: 300_000, connectionsCheckingInterval: 2000 }, (req, res) =>
+        this.guard('plain request', () => this.onPlain(req, res), () => res.destroy()),
+      );
+      server.maxConnections = (this.o.maxTunnels ?? 128) * 4;
+      server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => this.guard('CONNECT', () => this.onConnect(req, socket, head), () => socket.destroy()));
       server.on('clientError', (_e, socket) => socket.destroy());
-      server.on('upgrade', (req: IncomingMessage, socket: Socket) => this.refuseUpgrade(req, socket));
+      server.on('upgrade', (req: IncomingMessage, socket: Socket) => this.guard('upgrade', () => this.refuseUpgrade(req, socket), () => socket.destroy()));
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(this.o.port, addr, () => {
@@ -95,20 +135,30 @@ export class SessionProxy {
       });
       this.servers.push(server);
     }
+    this.tunnels.start();
   }
 
   async close(): Promise<void> {
-    for (const s of this.tunnels) s.destroy();
+    this.tunnels.closeAll();
     this.agent.destroy();
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.servers.length = 0;
   }
 
+  /** Run an event handler under the daemon's one guard (core/guard.ts): a throw drops that connection only. */
+  private guard(what: string, fn: () => unknown, drop: () => void): void {
+    guarded(this.log, `proxy ${this.o.session}: ${what}`, fn, drop)();
+  }
+
+  private write(rec: Omit<AuditRecord, 'ts' | 'session'>): void {
+    this.o.audit.write({ ts: new Date().toISOString(), session: this.o.session, ...rec });
+  }
+
   /** WebSocket (and any other) upgrades: refused, audited, nothing sent upstream. */
   private refuseUpgrade(req: IncomingMessage, socket: Socket): void {
-    const target = (req.socket as Socket & { clauderonTarget?: TunnelInfo }).clauderonTarget;
-    const reason = `${String(req.headers.upgrade ?? 'protocol')} upgrades are not supported through the clauderon proxy`;
-    this.o.audit.write({ ts: new Date().toISOString(), session: this.o.session, host: target?.host ?? '', method: req.method ?? '', path: req.url ?? '', credential: null, status: 501, durationMs: 0, blocked: reason });
+    const target = (req.socket as Socket & Tagged).clauderonTarget;
+    const reason = `${String(req.headers.upgrade ?? 'protocol').slice(0, 40)} upgrades are not supported through the clauderon proxy`;
+    this.write({ host: target?.host ?? '', method: req.method ?? '', path: req.url ?? '', credential: null, status: 501, durationMs: 0, blocked: reason });
     socket.on('error', () => undefined);
     socket.end(`HTTP/1.1 501 Not Implemented\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(reason)}\r\nconnection: close\r\n\r\n${reason}`);
   }
@@ -122,24 +172,41 @@ export class SessionProxy {
 
   private onConnect(req: IncomingMessage, socket: Socket, head: Buffer): void {
     const started = Date.now();
-    const audit = (host: string, status: number, blocked: string | null) =>
-      this.o.audit.write({ ts: new Date().toISOString(), session: this.o.session, host, method: 'CONNECT', path: req.url ?? '', credential: null, status, durationMs: Date.now() - started, blocked });
+    const raw = req.url ?? '';
+    const t = parseConnectTarget(raw);
+    // the audit never holds the raw target: a malformed one can carry a token anywhere in it
+    const shown = t.ok ? (t.kind === 'ip' && t.host.includes(':') ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`) : auditTarget(raw);
+    const audit = (status: number, blocked: string | null, error: string | null = null) =>
+      this.write({ host: shown, method: 'CONNECT', path: '', credential: null, status, durationMs: Date.now() - started, blocked, ...(error ? { error } : {}) });
     const refuse = (status: number, text: string, extra = '') => {
-      audit(req.url ?? '', status, text);
-      socket.end(`HTTP/1.1 ${status} ${text}\r\n${extra}content-type: text/plain\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+      audit(status, text);
+      socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n${extra}content-type: text/plain\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
     };
     socket.on('error', () => undefined);
     if (!this.authorized(req)) return refuse(407, 'proxy authentication required', 'proxy-authenticate: Basic realm="clauderon"\r\n');
-    const t = parseConnectTarget(req.url ?? '');
     if (!t.ok) return refuse(400, `bad CONNECT target: ${t.reason}`);
-    if (this.tunnels.size >= (this.o.maxTunnels ?? 128)) return refuse(503, 'too many open tunnels');
-    this.tunnels.add(socket);
-    socket.once('close', () => this.tunnels.delete(socket));
-    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    if (head.length > 0) socket.unshift(head);
-    const target: TunnelInfo = { host: t.host, port: t.port, kind: t.kind };
-    if (t.kind === 'name' && t.port === 443) this.intercept(socket, target);
-    else this.rawTunnel(socket, target, audit);
+    // Obvious local targets are refused at once; names are checked again on the address every
+    // upstream connection resolves to (egress.ts).
+    if (this.o.override?.hosts[t.host] === undefined) {
+      try {
+        if (t.kind === 'ip') this.egress.check(t.host, t.host, t.port);
+        else if (EgressPolicy.isLocalName(t.host)) this.egress.check(t.host, '127.0.0.1', t.port);
+      } catch (e) {
+        if (e instanceof EgressRefused) return refuse(403, e.message);
+        throw e;
+      }
+    }
+    const intercepted = t.kind === 'name' && t.port === 443;
+    const tunnel = this.tunnels.admit(socket, intercepted ? 'intercept' : 'raw');
+    if (!tunnel) return refuse(503, 'too many open tunnels with traffic in flight');
+    const target: TunnelInfo = { host: t.host, port: t.port, kind: t.kind, tunnel };
+    if (intercepted) {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) socket.unshift(head);
+      this.intercept(socket, target);
+    } else {
+      this.rawTunnel(socket, head, target, audit);
+    }
   }
 
   /** TLS to a name on 443: terminate with a leaf for exactly that name, parse HTTP inside. */
@@ -153,10 +220,17 @@ export class SessionProxy {
     }
     const tls = new TLSSocket(socket, { isServer: true, secureContext: context, ALPNProtocols: ['http/1.1'] });
     const timer = setTimeout(() => tls.destroy(), this.o.handshakeMs ?? 10_000);
-    tls.once('secure', () => clearTimeout(timer));
-    tls.once('close', () => clearTimeout(timer));
+    tls.once('secure', () => {
+      clearTimeout(timer);
+      target.tunnel.ready = true;
+      target.tunnel.lastActive = Date.now();
+    });
+    tls.once('close', () => {
+      clearTimeout(timer);
+      socket.destroy();
+    });
     tls.on('error', () => tls.destroy());
-    (tls as TLSSocket & { clauderonTarget?: TunnelInfo }).clauderonTarget = target;
+    (tls as TLSSocket & Tagged).clauderonTarget = target;
     this.inner.emit('connection', tls);
   }
 
@@ -171,39 +245,69 @@ export class SessionProxy {
     return ctx;
   }
 
-  /** IP literals and other ports: an opaque tunnel — no interception, no credential, ever. */
-  private rawTunnel(socket: Socket, target: TunnelInfo, audit: (host: string, status: number, blocked: string | null) => void): void {
-    const up = netConnect({ host: target.host, port: target.port });
-    up.on('connect', () => {
-      audit(`${target.host}:${target.port}`, 200, null);
-      socket.pipe(up);
-      up.pipe(socket);
-    });
-    up.on('error', () => {
-      audit(`${target.host}:${target.port}`, 502, null);
-      socket.destroy();
-    });
-    socket.on('close', () => up.destroy());
+  /**
+   * IP literals and other ports: an opaque tunnel — no interception, no credential, ever. The
+   * target is resolved and checked first, and the socket connects to exactly the address checked
+   * (no second lookup a rebinding name could answer differently).
+   */
+  private rawTunnel(socket: Socket, head: Buffer, target: TunnelInfo, audit: (status: number, blocked: string | null, error?: string | null) => void): void {
+    const override = this.o.override?.hosts[target.host];
+    const where = override ? Promise.resolve({ address: override.host }) : this.egress.resolve(target.host, target.port);
+    where.then(
+      ({ address }) => {
+        if (socket.destroyed) return;
+        const up = netConnect({ host: address, port: override?.port ?? target.port });
+        up.on('connect', () => {
+          audit(200, null);
+          target.tunnel.ready = true;
+          socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+          if (head.length > 0) up.write(head);
+          const touch = () => (target.tunnel.lastActive = Date.now());
+          socket.on('data', touch);
+          up.on('data', touch);
+          socket.pipe(up);
+          up.pipe(socket);
+        });
+        up.on('error', (e) => {
+          if (!target.tunnel.ready) {
+            audit(502, null, e.message);
+            socket.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\ncannot connect to ${target.host}:${target.port}\n`);
+          } else socket.destroy();
+        });
+        socket.on('close', () => up.destroy());
+        up.on('close', () => socket.destroy());
+      },
+      (e: unknown) => {
+        const refused = e instanceof EgressRefused;
+        const text = refused ? e.message : `cannot resolve ${target.host}: ${e instanceof Error ? e.message : String(e)}`;
+        audit(refused ? 403 : 502, refused ? text : null, refused ? null : text);
+        socket.end(`HTTP/1.1 ${refused ? '403 Forbidden' : '502 Bad Gateway'}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+      },
+    ).catch(() => socket.destroy());
   }
 
   // ------------------------------------------------------------ requests inside tunnels
 
   private async onInner(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const tls = req.socket as TLSSocket & { clauderonTarget?: TunnelInfo };
+    const tls = req.socket as TLSSocket & Tagged;
     const target = tls.clauderonTarget;
     if (!target) {
       res.writeHead(400).end();
       return;
     }
+    this.tunnels.begin(target.tunnel);
+    res.once('close', () => this.tunnels.end(target.tunnel));
+    req.on('error', () => undefined);
     const started = Date.now();
     const path = req.url ?? '/';
+    const method = (req.method ?? 'GET').toUpperCase();
     let credential: string | null = null;
     const finish = (status: number, blocked: string | null, error: string | null = null) =>
-      this.o.audit.write({ ts: new Date().toISOString(), session: this.o.session, host: target.host, method: req.method ?? '', path, credential, status, durationMs: Date.now() - started, blocked, error });
+      this.write({ host: target.host, method, path, credential, status, durationMs: Date.now() - started, blocked, error });
     const refuse = (status: number, reason: string) => {
+      credential = null; // nothing was sent upstream
       finish(status, reason);
-      const body = JSON.stringify({ error: { type: 'clauderon_proxy', message: reason } });
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-clauderon-blocked': '1' }).end(body);
+      sendJson(res, status, reason);
     };
 
     // The request must be for the tunnel's own host: Host header and SNI agree with the target.
@@ -216,18 +320,28 @@ export class SessionProxy {
     }
     if (!path.startsWith('/')) return refuse(400, 'absolute-form request inside a tunnel');
 
+    const rule = this.o.rules.find((r) => r.host === target.host);
+    if (ECHO_METHODS.has(method) && rule) return refuse(405, `${method} is not forwarded to ${target.host}: the server would echo the request, and its credential, back`);
+
     // Access mode.
-    const decision = accessDecision(this.o.accessMode(), { host: target.host, method: req.method ?? 'GET', path, headers: req.headers });
+    const decision = accessDecision(this.o.accessMode(), { host: target.host, method, path, headers: req.headers });
     let body: Buffer | null = null;
     if (decision.allow === false) return refuse(403, decision.reason);
     if (decision.allow === 'inspect-graphql') {
-      body = await readLimited(req, this.o.maxInspectBytes ?? 1 << 20);
-      if (!body) return refuse(413, 'read-only session: GraphQL request too large to inspect');
-      if (!graphqlIsReadOnly(body.toString('utf8'))) return refuse(403, 'read-only session: GraphQL mutations are writes');
+      const hasBody = method !== 'GET' && method !== 'HEAD';
+      let text: string | null = null;
+      if (hasBody) {
+        const read = await readLimited(req, this.o.maxInspectBytes ?? 1 << 20);
+        if (!read) return refuse(413, 'read-only session: GraphQL request too large to inspect');
+        text = read.toString('utf8');
+      }
+      const verdict = graphqlReadOnly(new URL(path, 'https://x').searchParams, text);
+      if (!verdict.ok) return refuse(403, verdict.reason);
+      if (hasBody) body = Buffer.from(verdict.body ?? '', 'utf8');
     }
 
-    // The credential this canonical target earns, if any.
-    const injection = injectionFor(this.o.rules, target, true, path, this.o.credential);
+    // The credential this canonical target earns, if any (never for a request that is echoed).
+    const injection = ECHO_METHODS.has(method) ? null : injectionFor(this.o.rules, target, true, path, this.o.credential);
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(req.headers)) {
       if (v === undefined || HOP_BY_HOP.has(k)) continue;
@@ -235,12 +349,18 @@ export class SessionProxy {
       headers[k] = v;
     }
     if (body) headers['content-length'] = String(body.length);
-    if (injection) {
-      Object.assign(headers, injection.headers);
-      credential = injection.credential;
+    if (injection) Object.assign(headers, injection.headers);
+
+    // A placeholder that would still go upstream is answered here, saying what is missing.
+    const carried = placeholderIn(headers, path);
+    if (carried) {
+      const missing = rule && (!rule.paths || rule.paths.test(path)) && !injection;
+      const hint = missing ? (this.o.missingCredentialHint?.(rule.credentials) ?? `configure ${rule.credentials.join(' or ')} for clauderon`) : `${target.host} earns no credential from clauderon; send no credential there`;
+      return refuse(401, `clauderon proxy: not sending ${carried} to ${target.host}: it holds a clauderon placeholder, not a credential — ${hint}`);
     }
 
     const override = this.o.override?.hosts[target.host];
+    let sent = false; // the credential counts as sent once a verified TLS connection carries the request
     const up = httpsRequest({
       host: override?.host ?? target.host,
       port: override?.port ?? target.port,
@@ -251,22 +371,44 @@ export class SessionProxy {
       agent: this.agent,
       // Upstream TLS is always verified; an override trusts only its own test CA.
       rejectUnauthorized: true,
+      ...(override ? {} : { lookup: this.egress.lookup(target.port) }),
       ...(override && this.o.override?.ca ? { ca: this.o.override.ca } : {}),
     });
-    up.on('response', (upRes) => {
-      const out: Record<string, string | string[]> = {};
-      for (const [k, v] of Object.entries(upRes.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
-      res.writeHead(upRes.statusCode ?? 502, out);
-      res.flushHeaders(); // SSE: the client sees the stream start at once
-      upRes.pipe(res);
-      upRes.on('error', () => res.destroy());
-      res.once('close', () => finish(upRes.statusCode ?? 502, null));
+    up.on('socket', (s) => {
+      const ts = s as TLSSocket;
+      if (ts.authorized) sent = true;
+      else ts.once('secureConnect', () => (sent = ts.authorized));
     });
+    up.on('response', (upRes) =>
+      this.guard('upstream response', () => {
+        upRes.on('error', () => res.destroy());
+        const code = upRes.statusCode;
+        if (sent && injection) credential = injection.credential;
+        if (!relayableStatus(code)) {
+          upRes.destroy();
+          finish(502, null, `upstream answered an invalid status ${String(code)}`);
+          return sendJson(res, 502, `upstream ${target.host} answered an invalid status line (${String(code)})`);
+        }
+        const out: Record<string, string | string[]> = {};
+        for (const [k, v] of Object.entries(upRes.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
+        try {
+          res.writeHead(code, out);
+        } catch (e) {
+          upRes.destroy();
+          finish(502, null, `upstream response not relayable: ${e instanceof Error ? e.message : String(e)}`);
+          return sendJson(res, 502, `upstream ${target.host} sent a response that cannot be relayed`);
+        }
+        res.flushHeaders(); // SSE: the client sees the stream start at once
+        upRes.pipe(res);
+        res.once('close', () => finish(code, null));
+      }, () => res.destroy()),
+    );
     up.on('error', (e) => {
+      if (e instanceof EgressRefused) return refuse(403, e.message);
+      if (sent && injection) credential = injection.credential;
       if (!res.headersSent) {
         finish(502, null, e.message);
-        const msg = JSON.stringify({ error: { type: 'clauderon_proxy', message: `upstream ${target.host}: ${e.message}` } });
-        res.writeHead(502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(msg) }).end(msg);
+        sendJson(res, 502, `upstream ${target.host}: ${e.message}`);
       } else res.destroy();
     });
     req.on('aborted', () => up.destroy());
@@ -276,53 +418,82 @@ export class SessionProxy {
 
   // ------------------------------------------------------------ plaintext (absolute-form) requests
 
-  private onPlain(req: IncomingMessage, res: ServerResponse): void {
+  private async onPlain(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
-    const finish = (host: string, status: number, blocked: string | null) =>
-      this.o.audit.write({ ts: new Date().toISOString(), session: this.o.session, host, method: req.method ?? '', path: req.url ?? '', credential: null, status, durationMs: Date.now() - started, blocked });
-    if (!this.authorized(req)) {
-      finish('', 407, 'proxy authentication required');
-      res.writeHead(407, { 'proxy-authenticate': 'Basic realm="clauderon"', 'content-length': 0 }).end();
-      return;
-    }
+    req.on('error', () => undefined);
+    let host = '';
+    let path = '';
+    const finish = (status: number, blocked: string | null, error: string | null = null) =>
+      this.write({ host, method: req.method ?? '', path, credential: null, status, durationMs: Date.now() - started, blocked, ...(error ? { error } : {}) });
+    const refuse = (status: number, reason: string, headers: Record<string, string> = {}) => {
+      finish(status, reason);
+      res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(`${reason}\n`);
+    };
+    if (!this.authorized(req)) return refuse(407, 'proxy authentication required', { 'proxy-authenticate': 'Basic realm="clauderon"' });
     let url: URL;
     try {
       url = new URL(req.url ?? '');
       if (url.protocol !== 'http:') throw new Error('not http');
     } catch {
-      finish('', 400, 'not an absolute http:// URL');
-      res.writeHead(400, { 'content-length': 0 }).end();
-      return;
+      host = auditTarget(req.url ?? '');
+      return refuse(400, 'not an absolute http:// URL');
     }
-    const t = canonicalHost(url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 80));
-    const host = t.ok ? t.host : url.hostname;
-    if (t.ok && this.o.rules.some((r) => r.host === t.host)) {
-      finish(host, 403, 'plaintext HTTP to a credentialed host');
-      res.writeHead(403, { 'content-type': 'text/plain' }).end(`clauderon proxy: use https:// for ${host}\n`);
-      return;
-    }
-    const decision = accessDecision(this.o.accessMode(), { host, method: req.method ?? 'GET', path: `${url.pathname}${url.search}`, headers: req.headers });
-    if (decision.allow !== true) {
-      const reason = decision.allow === false ? decision.reason : 'read-only session: not inspected over plaintext';
-      finish(host, 403, reason);
-      res.writeHead(403, { 'content-type': 'text/plain' }).end(`${reason}\n`);
-      return;
-    }
+    const hostname = url.hostname.replace(/^\[|\]$/g, '');
+    const port = Number(url.port || 80);
+    const t = canonicalHost(hostname, port);
+    host = t.ok ? t.host : auditTarget(hostname);
+    path = `${url.pathname}${url.search}`; // never the userinfo of an absolute URL
+    if (t.ok && this.o.rules.some((r) => r.host === t.host)) return refuse(403, `clauderon proxy: plaintext HTTP to a credentialed host — use https:// for ${host}`);
+    const decision = accessDecision(this.o.accessMode(), { host, method: req.method ?? 'GET', path, headers: req.headers });
+    if (decision.allow !== true) return refuse(403, decision.allow === false ? decision.reason : 'read-only session: not inspected over plaintext');
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
-    const up = httpRequest({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80), method: req.method, path: `${url.pathname}${url.search}`, headers });
-    up.on('response', (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
-      res.once('close', () => finish(host, upRes.statusCode ?? 502, null));
-    });
-    up.on('error', () => {
-      finish(host, 502, null);
+    const carried = placeholderIn(headers, path);
+    if (carried) return refuse(401, `clauderon proxy: not sending ${carried} to ${host}: it holds a clauderon placeholder, not a credential`);
+    let address: string;
+    try {
+      address = (await this.egress.resolve(hostname, port)).address;
+    } catch (e) {
+      if (e instanceof EgressRefused) return refuse(403, e.message);
+      finish(502, null, e instanceof Error ? e.message : String(e));
+      return void res.writeHead(502, { 'content-type': 'text/plain' }).end(`cannot resolve ${host}\n`);
+    }
+    const up = httpRequest({ host: address, port, method: req.method, path, headers, setHost: false });
+    up.on('response', (upRes) =>
+      this.guard('upstream response', () => {
+        upRes.on('error', () => res.destroy());
+        const code = upRes.statusCode;
+        const out: Record<string, string | string[]> = {};
+        for (const [k, v] of Object.entries(upRes.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
+        try {
+          if (!relayableStatus(code)) throw new Error(`invalid status ${String(code)}`);
+          res.writeHead(code, out);
+        } catch (e) {
+          upRes.destroy();
+          finish(502, null, `upstream response not relayable: ${e instanceof Error ? e.message : String(e)}`);
+          return void res.writeHead(502, { 'content-type': 'text/plain' }).end(`upstream ${host} sent a response that cannot be relayed\n`);
+        }
+        upRes.pipe(res);
+        res.once('close', () => finish(code, null));
+      }, () => res.destroy()),
+    );
+    up.on('error', (e) => {
+      finish(502, null, e.message);
       if (!res.headersSent) res.writeHead(502, { 'content-length': 0 }).end();
       else res.destroy();
     });
     req.pipe(up);
   }
+}
+
+/** A JSON error the agent's client can show: Anthropic-, OpenAI- and Google-style readers all find `error.message`. */
+function sendJson(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ type: 'error', error: { type: 'clauderon_proxy', message } });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-clauderon-blocked': '1' }).end(body);
 }
 
 /** Read a request body up to `limit` bytes; null when it is larger. */

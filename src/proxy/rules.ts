@@ -32,6 +32,7 @@ export function defaultRules(opts: { grafanaHost?: string | undefined } = {}): I
       headers: (c, token): Record<string, string> => (c === 'anthropic_api_key' ? { 'x-api-key': token } : { authorization: `Bearer ${token}` }),
     },
     { host: 'api.openai.com', credentials: ['openai_api_key'], headers: bearer },
+    { host: 'generativelanguage.googleapis.com', credentials: ['gemini_api_key'], headers: (_c, token) => ({ 'x-goog-api-key': token }) },
     { host: 'registry.npmjs.org', credentials: ['npm_token'], headers: bearer },
     { host: 'sentry.io', credentials: ['sentry_auth_token'], headers: bearer },
     { host: 'api.pagerduty.com', credentials: ['pagerduty_token'], headers: (_c, token) => ({ authorization: `Token token=${token}` }) },
@@ -60,7 +61,7 @@ export function rulesFromConfig(cfg: {
 }
 
 /** Headers a client may use to carry credentials; all are removed before ours are set. */
-export const AUTH_HEADERS = ['authorization', 'x-api-key', 'proxy-authorization'] as const;
+export const AUTH_HEADERS = ['authorization', 'x-api-key', 'x-goog-api-key', 'proxy-authorization'] as const;
 
 export interface Injection {
   credential: string;

@@ -10,7 +10,9 @@ import { ClauderonError, errorMessage } from '../core/errors.js';
 import type { Session } from '../core/types.js';
 import { AuditLog } from './audit.js';
 import { bundleWithSystemRoots, type Ca } from './ca.js';
-import { isCredentialName, type CredentialStore } from './credentials.js';
+import { CREDENTIAL_ENV, isCredentialName, type CredentialName, type CredentialStore } from './credentials.js';
+import { EgressPolicy, type Resolver } from './egress.js';
+import { defaultConfig, loadConfig } from '../config/config.js';
 import { SessionProxy, upstreamOverrideFromEnv, type UpstreamOverride } from './proxy.js';
 import type { InjectionRule } from './rules.js';
 
@@ -24,7 +26,11 @@ export interface ProxyServiceDeps {
   session: (id: string) => Session | undefined;
   portRange: readonly [number, number];
   env: NodeJS.ProcessEnv;
-  log: { info(m: string, d?: Record<string, unknown>): void; warn(m: string, d?: Record<string, unknown>): void };
+  log: { info(m: string, d?: Record<string, unknown>): void; warn(m: string, d?: Record<string, unknown>): void; error(m: string, d?: Record<string, unknown>): void };
+  /** The daemon's HTTP API port as it listens now (never opened to agents). */
+  httpPort?: () => number | null;
+  /** Testing aid: name resolution for the egress policy. */
+  resolver?: Resolver;
 }
 
 export interface StartedProxy {
@@ -64,7 +70,7 @@ export class ProxyService {
   async start(s: Session, opts: { skipChecks: boolean; keepPort?: boolean; bind?: readonly string[] }): Promise<StartedProxy> {
     const existing = this.running.get(s.id);
     if (existing) return { port: existing.port, env: await this.envFor(s, existing.port, opts.skipChecks) };
-    const [ca, creds, rules] = await Promise.all([this.d.ca(), this.d.credentials(), this.d.rules()]);
+    const [ca, creds, rules, config] = await Promise.all([this.d.ca(), this.d.credentials(), this.d.rules(), loadConfig(this.d.paths.config).catch(() => defaultConfig())]);
     if (this.closed) throw new ClauderonError('daemon', 'the daemon is stopping');
     if (!existsSync(this.bundlePath)) await this.writeBundle();
     this.secrets = creds?.values() ?? [];
@@ -74,6 +80,13 @@ export class ProxyService {
     const free = range(this.d.portRange).filter((p) => !taken.has(p) && p !== s.proxyPort);
     const candidates = s.proxyPort ? (opts.keepPort ? [s.proxyPort] : [s.proxyPort, ...free]) : free;
     let lastError: unknown = null;
+    // The daemon's own ports (its HTTP API, every session proxy) are never opened to an agent.
+    const [lo, hi] = this.d.portRange;
+    const egress = new EgressPolicy({
+      allowLocal: config.proxy.allow_local,
+      ownPorts: (p) => (p >= lo && p <= hi) || p === config.http.port || (this.d.httpPort?.() ?? null) === p,
+      ...(this.d.resolver ? { resolver: this.d.resolver } : {}),
+    });
     for (const port of candidates) {
       const proxy = new SessionProxy({
         session: s.name,
@@ -86,6 +99,9 @@ export class ProxyService {
         rules,
         accessMode: () => this.d.session(s.id)?.accessMode ?? 'read-only',
         audit: this.audit,
+        egress,
+        missingCredentialHint: (names) => missingCredentialHint(names, this.d.paths.secrets),
+        log: this.d.log,
         ...(this.override ? { override: this.override } : {}),
       });
       try {
@@ -138,6 +154,15 @@ export class ProxyService {
     await Promise.all([...this.running.keys()].map((id) => this.stop(id)));
     await this.audit.close();
   }
+}
+
+/** What the proxy tells an agent whose request needs a credential clauderon does not hold. */
+export function missingCredentialHint(names: readonly string[], secretsDir: string): string {
+  const known: CredentialName[] = names.filter(isCredentialName);
+  const vars = known.flatMap((n) => CREDENTIAL_ENV[n]);
+  const subscription = known.includes('anthropic_oauth_token') ? ' (for a Claude subscription, `claude setup-token` prints one)' : '';
+  const file = known.at(-1) ?? names[0] ?? 'credential';
+  return `clauderon holds no ${names.join(' or ')}: set ${vars.join(' or ')}${subscription} in the environment that starts the daemon, or write ${join(secretsDir, file)} (mode 0600), then restart the daemon (clauderon daemon stop; any command starts it again)`;
 }
 
 function range([a, b]: readonly [number, number]): number[] {

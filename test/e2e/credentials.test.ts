@@ -33,7 +33,7 @@ describe('config credentials', () => {
 
     const json = env.json<{ credentials: { name: string; set: boolean; source: string | null }[]; error: string | null }>(['config', 'credentials'], { env: runEnv });
     expect(json.error).toBeNull();
-    expect(json.credentials).toHaveLength(11);
+    expect(json.credentials).toHaveLength(12);
     expect(json.credentials.filter((c) => c.set).map((c) => [c.name, c.source])).toEqual([
       ['github_token', 'env'],
       ['anthropic_oauth_token', '1password'],

@@ -1,8 +1,7 @@
 // The attack matrix against a running session proxy (PROXY-NOTES "Anchors"), with raw sockets
 // and TLS so every byte is under the test's control. In every case the real secret may go only to
 // its own host: each test searches everything each fake upstream received.
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import type { Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,9 @@ import { makeTestPki, startFakeAnthropic, startFakeEcho, type FakeAnthropic, typ
 import { AuditLog } from '../../src/proxy/audit.js';
 import { loadOrCreateCa, type Ca } from '../../src/proxy/ca.js';
 import { SessionProxy } from '../../src/proxy/proxy.js';
+import { EgressPolicy } from '../../src/proxy/egress.js';
 import { defaultRules } from '../../src/proxy/rules.js';
+import { connectTunnel as rawConnect, requestInTunnel as rawRequest } from '../helpers/proxy-client.js';
 
 const GITHUB = 'ghp_REAL_attack_matrix_0123456789';
 const ANTHROPIC = 'sk-ant-oat-REAL-attack-0123456789';
@@ -39,6 +40,8 @@ function makeProxy(port: number, password: string, maxTunnels = 128): SessionPro
     rules: defaultRules(),
     accessMode: () => 'read-write',
     audit,
+    // the fake behind "IP literal" and "other port" stands for a public host: opened explicitly
+    egress: new EgressPolicy({ allowLocal: [`127.0.0.1:${github.port}`] }),
     maxTunnels,
     handshakeMs: 1500,
     override: {
@@ -71,40 +74,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const auth = (pw: string) => `Proxy-Authorization: Basic ${Buffer.from(`agent:${pw}`).toString('base64')}\r\n`;
-
-/** Send a CONNECT and read the proxy's status line. */
-function connectTunnel(target: string, opts: { port?: number; password?: string | null } = {}): Promise<{ status: number; socket: Socket }> {
-  return new Promise((resolve, reject) => {
-    const s = netConnect({ host: '127.0.0.1', port: opts.port ?? PORT_A });
-    s.once('error', reject);
-    s.once('connect', () => s.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n${opts.password === null ? '' : auth(opts.password ?? 'password-A')}\r\n`));
-    let buf = '';
-    const onData = (d: Buffer) => {
-      buf += d.toString('latin1');
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      s.off('data', onData);
-      resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(buf)?.[1] ?? 0), socket: s });
-    };
-    s.on('data', onData);
-  });
-}
-
-/** TLS inside a tunnel, then one raw HTTP request; resolves with the response head and body. */
-function requestInTunnel(socket: Socket, servername: string, raw: string, opts: { trust?: string; verify?: boolean } = {}): Promise<{ status: number; text: string }> {
-  return new Promise((resolve) => {
-    const t = tlsConnect({ socket, servername, ca: opts.trust ?? ca.certPem, rejectUnauthorized: opts.verify ?? true });
-    let text = '';
-    t.on('secureConnect', () => t.write(raw));
-    t.on('data', (d: Buffer) => (text += d.toString('latin1')));
-    const done = () => resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1] ?? 0), text });
-    t.on('end', done);
-    t.on('close', done);
-    t.on('error', done);
-    setTimeout(() => t.destroy(), 3000);
-  });
-}
+/** The attack matrix talks to PORT_A unless told otherwise. */
+const client = (port = PORT_A, password = 'password-A') => ({ port, user: 'agent', password });
+const connectTunnel = (target: string, opts: { port?: number; password?: string | null } = {}) =>
+  rawConnect(client(opts.port, opts.port === PORT_B ? 'password-B' : 'password-A'), target, opts.password === undefined ? {} : { password: opts.password });
+const requestInTunnel = (socket: Socket, servername: string, raw: string, opts: { trust?: string; verify?: boolean } = {}) =>
+  rawRequest(socket, servername, raw, { trust: opts.trust ?? ca.certPem, ...(opts.verify !== undefined ? { verify: opts.verify } : {}) });
 
 const everything = () => [github.allText(), other.allText(), anthropic.allText()].join('\n');
 /** The real GitHub token went nowhere but api.github.com (and only via the injection). */
@@ -206,12 +181,13 @@ describe('attack matrix', () => {
   });
 
   it('bounds concurrent tunnels (503) and TLS handshake time', async () => {
-    const open = [await connectTunnel('example.test:443', { port: PORT_B, password: 'password-B' }), await connectTunnel('example.test:443', { port: PORT_B, password: 'password-B' })];
+    const open = [await connectTunnel('example.test:443', { port: PORT_B }), await connectTunnel('example.test:443', { port: PORT_B })];
     expect(open.map((o) => o.status)).toEqual([200, 200]);
-    expect((await connectTunnel('example.test:443', { port: PORT_B, password: 'password-B' })).status).toBe(503);
+    // still in their TLS handshakes: not idle, so not evicted for a newcomer
+    expect((await connectTunnel('example.test:443', { port: PORT_B })).status).toBe(503);
     // the two open tunnels never start TLS: the handshake limit closes them
     await Promise.all(open.map((o) => new Promise<void>((res) => (o.socket.destroyed ? res() : o.socket.once('close', () => res())))));
-    expect((await connectTunnel('example.test:443', { port: PORT_B, password: 'password-B' })).status).toBe(200);
+    expect((await connectTunnel('example.test:443', { port: PORT_B })).status).toBe(200);
   });
 
   it('the secret went only to its own host, and only in its own form', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accessDecision, graphqlIsReadOnly, graphqlOperationKinds } from '../../src/proxy/access.js';
+import { accessDecision } from '../../src/proxy/access.js';
+import { graphqlOperationKinds, graphqlReadOnly } from '../../src/proxy/graphql.js';
 import { defaultRules, injectionFor } from '../../src/proxy/rules.js';
 import { parseConnectTarget } from '../../src/proxy/target.js';
 
@@ -31,6 +32,11 @@ describe('injection rules', () => {
     });
     expect(injectionFor(rules, target('api.pagerduty.com:443'), true, '/incidents', lookup)?.headers).toEqual({ authorization: 'Token token=pd-REAL' });
     expect(injectionFor(rules, target('api.openai.com:443'), true, '/v1/responses', lookup)?.credential).toBe('openai_api_key');
+    // Gemini's key header (a Gemini session's placeholder was sent upstream before this rule)
+    expect(injectionFor(rules, target('generativelanguage.googleapis.com:443'), true, '/v1beta/models/m:generateContent', (c) => (c === 'gemini_api_key' ? 'AIza-REAL' : undefined))).toEqual({
+      credential: 'gemini_api_key',
+      headers: { 'x-goog-api-key': 'AIza-REAL' },
+    });
   });
 
   it('never injects for IP literals, other ports, plaintext, other hosts, or non-git paths on github.com', () => {
@@ -79,6 +85,9 @@ describe('read-only access', () => {
 });
 
 describe('GraphQL read-only check', () => {
+  const none = new URLSearchParams();
+  const graphqlIsReadOnly = (body: string) => graphqlReadOnly(none, body).ok;
+
   it('allows queries, refuses mutations and subscriptions anywhere in the document or batch', () => {
     expect(graphqlIsReadOnly(JSON.stringify({ query: '{ viewer { login } }' }))).toBe(true);
     expect(graphqlIsReadOnly(JSON.stringify({ query: 'query Q($n: Int) { repository(name: "mutation") { issues(first: $n) { nodes { title } } } }' }))).toBe(true);
@@ -92,8 +101,57 @@ describe('GraphQL read-only check', () => {
     expect(graphqlIsReadOnly(JSON.stringify({ nope: 1 }))).toBe(false);
   });
 
-  it('lists operation kinds', () => {
+  // PROXY-NOTES: comments end at CR, LF or CRLF; block strings hold \""" escapes; GET ?query= is GraphQL too.
+  it('is not fooled by a comment ending at CR, an escaped block-string quote, or a mutation in the URL', () => {
+    const mutation = 'mutation { deleteRepository(input: {repositoryId: "R"}) { clientMutationId } }';
+    for (const query of [
+      `# just a comment\r${mutation}`,
+      `# a\r\n${mutation}`,
+      `query { a(x: """ \\""" """) } ${mutation}`,
+      `query { a(x: """ \\""" { """) } ${mutation}`,
+      `{ a(x: "\\"") } ${mutation}`,
+      `query Q { a } \u00a0${mutation}`,
+    ]) {
+      expect(graphqlReadOnly(none, JSON.stringify({ query })), JSON.stringify(query)).toMatchObject({ ok: false });
+    }
+    // the URL carries documents too, on GET and on POST
+    expect(graphqlReadOnly(new URLSearchParams({ query: mutation }), null)).toMatchObject({ ok: false });
+    expect(graphqlReadOnly(new URLSearchParams({ query: '{ viewer { login } }' }), null)).toEqual({ ok: true, body: null });
+    expect(graphqlReadOnly(new URLSearchParams({ query: mutation }), JSON.stringify({ query: '{ a }' }))).toMatchObject({ ok: false });
+    expect(graphqlReadOnly(new URLSearchParams('query=%7Ba%7D&query=mutation%7Bb%7D'), null)).toMatchObject({ ok: false }); // first or last: either may run
+    expect(graphqlReadOnly(new URLSearchParams({ operationName: 'X', extensions: '{"persistedQuery":{}}' }), null)).toMatchObject({ ok: false });
+    // an operationName the document does not hold, an empty batch, a persisted query with no document
+    expect(graphqlReadOnly(none, JSON.stringify({ query: 'query A { a }', operationName: 'B' }))).toMatchObject({ ok: false });
+    expect(graphqlReadOnly(none, '[]')).toMatchObject({ ok: false });
+    expect(graphqlReadOnly(none, JSON.stringify({ extensions: { persistedQuery: { sha256Hash: 'abc' } } }))).toMatchObject({ ok: false });
+  });
+
+  it('forwards exactly what it inspected: duplicate keys cannot hide a second document', () => {
+    const r = graphqlReadOnly(none, '{"query":"mutation { b }","query":"{ a }"}');
+    // JSON.parse keeps the last key; a server that keeps the first would have run the mutation
+    expect(r).toEqual({ ok: true, body: '{"query":"{ a }"}' });
+  });
+
+  it('lists operation kinds; null for a document that does not parse', () => {
     expect(graphqlOperationKinds('query A { a { b } } mutation B($x: ID!) @dir { c }')).toEqual(['query', 'mutation']);
+    expect(graphqlOperationKinds('query { a')).toBeNull();
+  });
+
+  it('read-only GETs of a GraphQL path with parameters are inspected; other GETs are not', () => {
+    const get = (path: string) => accessDecision('read-only', { method: 'GET', host: 'api.github.com', path, headers: {} });
+    expect(get('/graphql?query=mutation%7Bx%7D')).toEqual({ allow: 'inspect-graphql' });
+    expect(get('/api/graphql?%71uery=mutation%7Bx%7D')).toEqual({ allow: 'inspect-graphql' });
+    expect(get('/GraphQL?query=x')).toEqual({ allow: 'inspect-graphql' });
+    expect(get('/graphql')).toEqual({ allow: true });
+    expect(get('/repos/o/r?per_page=5')).toEqual({ allow: true });
+  });
+
+  it('read-only POSTs to read endpoints must be named plainly (no dot segments or encoded separators)', () => {
+    const post = (host: string, path: string) => accessDecision('read-only', { method: 'POST', host, path, headers: {} });
+    expect(post('github.com', '/o/r.git/git-upload-pack')).toEqual({ allow: true });
+    for (const path of ['/o/r/../../settings/git-upload-pack', '/o/r/%2e%2e/x/git-upload-pack', '/o%2fr/git-upload-pack', '/v1/messages/./']) {
+      expect(post(path.startsWith('/v1') ? 'api.anthropic.com' : 'github.com', path), path).toMatchObject({ allow: false });
+    }
   });
 });
 

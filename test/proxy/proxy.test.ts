@@ -15,6 +15,7 @@ import { initBareRepo, isolatedGitEnv, makeTestPki, startFakeAnthropic, startFak
 import { AuditLog } from '../../src/proxy/audit.js';
 import { loadOrCreateCa, type Ca } from '../../src/proxy/ca.js';
 import { SessionProxy } from '../../src/proxy/proxy.js';
+import { EgressPolicy } from '../../src/proxy/egress.js';
 import { defaultRules } from '../../src/proxy/rules.js';
 import type { AccessMode } from '../../src/proxy/access.js';
 import { waitFor } from '../helpers/e2e.js';
@@ -54,6 +55,8 @@ beforeAll(async () => {
     rules: defaultRules(),
     accessMode: () => mode,
     audit,
+    // the fake stands for a public host in "an IP literal is tunnelled opaquely": opened explicitly
+    egress: new EgressPolicy({ allowLocal: [`127.0.0.1:${echo.port}`] }),
     override: {
       hosts: {
         'api.github.com': { host: '127.0.0.1', port: echo.port },
