@@ -22,7 +22,9 @@ import { rulesFromConfig } from '../proxy/rules.js';
 import { loadProxyConfig } from '../config/proxy-config.js';
 import { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
+import { guarded } from '../core/guard.js';
 import { HttpApi } from './http.js';
+import { parseRemoteOrigin } from './http-guard.js';
 import { FileLogger } from './log.js';
 import { LineSplitter } from '../core/lines.js';
 import { canConnect } from '../core/socket.js';
@@ -35,6 +37,9 @@ export interface DaemonOptions {
   /** `clauderon daemon --http-port N` (0: no HTTP API); default [http] port. */
   httpPort?: number | undefined;
 }
+
+/** What the daemon log says about an error that reached the process's last-resort handlers. */
+export const UNCAUGHT_MESSAGE = 'uncaught error (bug)';
 
 /** A result already encoded as JSON (so large lists are joined, not re-encoded). */
 export class RawJson {
@@ -55,6 +60,9 @@ export function encodeSessions(list: readonly Session[]): RawJson {
   }
   return new RawJson(`[${parts.join(',')}]`);
 }
+
+/** Bytes of answers and events a client may leave unread before it is disconnected. */
+const MAX_BACKLOG = 16 << 20;
 
 interface Conn {
   socket: Socket;
@@ -86,6 +94,11 @@ export class Daemon {
   constructor(private readonly opts: DaemonOptions) {
     ensureHome(opts.paths);
     this.log = new FileLogger(opts.paths.daemonLog, opts.echoLog);
+  }
+
+  /** An error nothing caught (see runDaemon): logged, never fatal. */
+  reportUncaught(kind: string, e: unknown): void {
+    this.log.error(UNCAUGHT_MESSAGE, { kind, error: errorMessage(e), stack: e instanceof Error ? e.stack : undefined });
   }
 
   info(): DaemonInfo {
@@ -203,6 +216,7 @@ export class Daemon {
         bind: process.env.CLAUDERON_BIND_ADDR ?? c.bind,
         token: c.token ?? process.env.CLAUDERON_HTTP_TOKEN ?? null,
         disableAuth: process.env.CLAUDERON_DISABLE_AUTH === 'true',
+        remote: parseRemoteOrigin(process.env.CLAUDERON_ORIGIN),
       },
     );
     try {
@@ -226,7 +240,7 @@ export class Daemon {
       }
       rmSync(socket, { force: true }); // stale socket of a dead daemon
     }
-    const server = createServer((s) => this.onConnection(s));
+    const server = createServer(guarded(this.log, 'socket connection', (s: Socket) => this.onConnection(s), (_e, s) => s.destroy()));
     const oldMask = process.umask(0o177); // the socket is created 0600
     try {
       await new Promise<void>((resolve, reject) => {
@@ -239,33 +253,49 @@ export class Daemon {
     } finally {
       process.umask(oldMask);
     }
+    // (an accept failing later, e.g. with EMFILE, costs that connection, not the daemon)
+    server.on('error', (e) => this.log.error('socket server error', { error: errorMessage(e) }));
     this.server = server;
   }
 
   private onConnection(socket: Socket): void {
     const conn: Conn = { socket, subscribed: false };
     this.conns.add(conn);
-    const lines = new LineSplitter((line) => {
-      if (line.trim()) void this.onLine(conn, line);
-    });
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-      lines.push(chunk);
-      if (lines.pending > MAX_LINE_BYTES) {
-        this.send(conn, { id: null, error: { code: 'invalid_input', message: 'request too large' } });
-        socket.destroy();
-      }
-    });
     socket.on('error', () => undefined);
     socket.on('close', () => this.conns.delete(conn));
+    const onLine = guarded(this.log, 'socket request', (line: string) => (line.trim() ? this.onLine(conn, line) : undefined), (_e, line) =>
+      this.send(conn, { id: requestId(line), error: { code: 'internal', message: 'internal error (see logs/daemon.log)' } }),
+    );
+    const lines = new LineSplitter(onLine, {
+      maxLineBytes: MAX_LINE_BYTES,
+      // Answered, then closed: nothing more from this connection is read as a request. What the
+      // client still sends is read and dropped for a moment, so that the answer reaches it rather
+      // than a reset.
+      onOverflow: () => {
+        this.send(conn, { id: null, error: { code: 'invalid_input', message: `request line over ${MAX_LINE_BYTES} bytes: the connection is closed` } });
+        socket.end();
+        setTimeout(() => socket.destroy(), 2_000).unref();
+      },
+    });
+    socket.setEncoding('utf8');
+    socket.on(
+      'data',
+      guarded(this.log, 'socket read', (chunk: string) => lines.push(chunk), () => socket.destroy()),
+    );
+  }
+
+  /** False (and the connection dropped) for a client that stopped reading: its backlog is bounded. */
+  private writable(conn: Conn): boolean {
+    if (conn.socket.writableLength > MAX_BACKLOG) conn.socket.destroy();
+    return conn.socket.writable;
   }
 
   private send(conn: Conn, msg: unknown): void {
-    if (!conn.socket.destroyed) conn.socket.write(`${JSON.stringify(msg)}\n`);
+    if (this.writable(conn)) conn.socket.write(`${JSON.stringify(msg)}\n`);
   }
 
   private reply(conn: Conn, id: number, result: unknown): void {
-    if (conn.socket.destroyed) return;
+    if (!this.writable(conn)) return;
     if (result instanceof RawJson) conn.socket.write(`{"id":${id},"result":${result.json}}\n`);
     else conn.socket.write(`${JSON.stringify({ id, result })}\n`);
   }
@@ -429,6 +459,16 @@ export class Daemon {
   }
 }
 
+/** The id of a request line, if it has one (for an answer to a request that failed oddly). */
+function requestId(line: string): number | null {
+  try {
+    const v = (JSON.parse(line) as { id?: unknown } | null)?.id;
+    return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Where an agent on this host reaches the API: the bind address, or loopback for a wildcard. */
 function hookHost(bind: string): string {
   return bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
@@ -448,6 +488,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const daemon = new Daemon(opts);
   const onSignal = (sig: NodeJS.Signals) => void daemon.stop(sig);
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(sig, onSignal);
+  // Last resort: every entry point is guarded (guard.ts), so reaching these is a bug — logged
+  // with its stack under UNCAUGHT_MESSAGE, and the daemon (every session's proxy) stays up.
+  process.on('uncaughtException', (e) => daemon.reportUncaught('uncaughtException', e));
+  process.on('unhandledRejection', (e) => daemon.reportUncaught('unhandledRejection', e));
   await daemon.start();
   await daemon.stopped;
 }

@@ -50,10 +50,10 @@ describe('hooks-only listener', () => {
     await api.listenHooksOn('127.0.0.2'); // idempotent
 
     const gw = `http://127.0.0.2:${api.port}`;
-    const hook = await fetch(`${gw}/api/hooks?session=${s.id}`, { method: 'POST', headers: { authorization: `Bearer ${tokens.tokenFor(s.id)}` }, body: '{"hook_event_name":"PreToolUse"}' });
+    const hook = await fetch(`${gw}/api/hooks?session=${s.id}`, { method: 'POST', headers: { authorization: `Bearer ${tokens.tokenFor(s.id)}`, 'content-type': 'application/json' }, body: '{"hook_event_name":"PreToolUse"}' });
     expect(hook.status).toBe(200);
     expect(store.getSession(s.id)?.agentStatus).toBe('working');
-    const wrong = await fetch(`${gw}/api/hooks?session=${s.id}`, { method: 'POST', headers: { authorization: 'Bearer nope' }, body: '{"hook_event_name":"Stop"}' });
+    const wrong = await fetch(`${gw}/api/hooks?session=${s.id}`, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: '{"hook_event_name":"Stop"}' });
     expect(wrong.status).toBe(404);
     for (const path of ['/api/sessions', '/api/status', `/api/sessions/${s.id}`]) {
       const r = await fetch(`${gw}${path}`);

@@ -34,7 +34,8 @@ async function api(e: Env, method: string, path: string, body?: unknown, headers
   const once = () =>
     fetch(`http://127.0.0.1:${e.httpPort}${path}`, {
       method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      // (every write is JSON to the API, also one without a body)
+      headers: { ...(method !== 'GET' ? { 'content-type': 'application/json' } : {}), ...headers },
       ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
   // fetch keeps connections alive: after a daemon restart the first try may meet a closed one

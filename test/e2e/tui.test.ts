@@ -213,7 +213,7 @@ describe('TUI in a real terminal', () => {
     const made = env.json<Session>(['create', '--backend', 'tmux', '--repo', env.repo, '--prompt', 'p', '--name', 'hooky']);
     const token = env.json<Record<string, string>>(['env', 'hooky']).CLAUDERON_HOOK_TOKEN ?? '';
     const hook = async (event: string) => {
-      const r = await fetch(`http://127.0.0.1:${env?.httpPort ?? 0}/api/hooks?session=${made.id}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ hook_event_name: event }) });
+      const r = await fetch(`http://127.0.0.1:${env?.httpPort ?? 0}/api/hooks?session=${made.id}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ hook_event_name: event }) });
       expect(r.status).toBe(200);
     };
     term = openTerm(env);
