@@ -4,6 +4,7 @@ import { ClauderonError } from '../core/errors.js';
 import { which } from '../core/which.js';
 import type { AgentName } from '../core/types.js';
 import type { Config } from '../config/config.js';
+import type { CredentialName } from '../config/proxy-config.js';
 
 export interface AgentLaunch {
   prompt: string;
@@ -15,7 +16,7 @@ export interface AgentLaunch {
   sessionId: string;
   /** Restarting an existing session (unarchive): resume the conversation instead of a new prompt. */
   resume: boolean;
-  /** Claude Code: a settings file of clauderon's (its hooks), passed with --settings. */
+  /** Claude Code: a settings file of clauderon's (its hooks, its API-key helper), passed with --settings. */
   settingsFile?: string | undefined;
 }
 
@@ -82,6 +83,28 @@ export const AGENT_INFO: Record<AgentName, AgentInfo> = {
       if (!o.resume && o.prompt) a.push(`--prompt-interactive=${o.prompt}`);
       return a;
     },
+  },
+};
+
+/**
+ * The credentials the proxy may hold for an agent's model API (any one will do), and what to tell
+ * the user when it holds none: the agent's requests would be refused, so say it before it starts.
+ */
+export const MODEL_CREDENTIALS: Record<AgentName, { names: readonly CredentialName[]; missing(secretsDir: string): string }> = {
+  claude: {
+    names: ['anthropic_api_key', 'anthropic_oauth_token'],
+    missing: (dir) =>
+      `no Anthropic credential: the agent's requests will be refused by its proxy — set CLAUDE_CODE_OAUTH_TOKEN (run \`claude setup-token\` for a Claude subscription) or ANTHROPIC_API_KEY, or write ${dir}/anthropic_oauth_token, then restart the daemon: clauderon daemon stop`,
+  },
+  codex: {
+    names: ['openai_api_key'],
+    missing: (dir) =>
+      `no OpenAI credential: the agent's requests will be refused by its proxy — set OPENAI_API_KEY (or CODEX_API_KEY), or write ${dir}/openai_api_key, then restart the daemon: clauderon daemon stop`,
+  },
+  gemini: {
+    names: ['gemini_api_key'],
+    missing: (dir) =>
+      `no Gemini credential: the agent's requests will be refused by its proxy — set GEMINI_API_KEY (or GOOGLE_API_KEY), or write ${dir}/gemini_api_key, then restart the daemon: clauderon daemon stop`,
   },
 };
 

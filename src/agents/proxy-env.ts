@@ -21,6 +21,11 @@ export interface ProxyEnvOptions {
   caBundlePath: string;
   /** Which Anthropic credential the proxy holds: the agent's placeholder must match its header. */
   anthropic: 'api_key' | 'oauth' | null;
+  /**
+   * The agent (Claude Code) gets its API-key placeholder from the apiKeyHelper of its --settings
+   * file, so the environment must hold no Anthropic variable (see API_KEY_HELPER in core/hooks.ts).
+   */
+  apiKeyHelper?: boolean;
   /** Running as root with permission checks skipped: Claude Code needs IS_SANDBOX=1. */
   sandbox: boolean;
 }
@@ -45,9 +50,13 @@ export function proxyEnv(o: ProxyEnvOptions): Record<string, string> {
     GITHUB_TOKEN: PLACEHOLDERS.github,
   };
   // An OAuth-style placeholder (sent as Authorization: Bearer) raises no "use this key?" dialog
-  // in Claude Code; the proxy swaps in whichever real Anthropic credential it holds.
-  if (o.anthropic === 'api_key') env.ANTHROPIC_API_KEY = PLACEHOLDERS.anthropicApiKey;
-  else env.CLAUDE_CODE_OAUTH_TOKEN = PLACEHOLDERS.anthropicOauth;
+  // in Claude Code; the proxy swaps in whichever real Anthropic credential it holds. With an API
+  // key, Claude Code asks about a key in ANTHROPIC_API_KEY, so it gets one from its apiKeyHelper.
+  if (o.anthropic === 'api_key') {
+    if (!o.apiKeyHelper) env.ANTHROPIC_API_KEY = PLACEHOLDERS.anthropicApiKey;
+  } else {
+    env.CLAUDE_CODE_OAUTH_TOKEN = PLACEHOLDERS.anthropicOauth;
+  }
   if (o.sandbox) env.IS_SANDBOX = '1';
   return env;
 }

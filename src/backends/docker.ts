@@ -4,11 +4,12 @@
 // database and no clauderon home is ever mounted. dockerode is loaded only when a Docker session
 // is touched (it costs ~0.6 s to load).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { PLACEHOLDERS } from '../agents/proxy-env.js';
 import type { Paths } from '../config/paths.js';
 import { ClauderonError, errorMessage } from '../core/errors.js';
+import { checkAgentCwd } from './cwd.js';
 import type { Backend, BackendCreateContext, BackendHealth, BackendRequest } from './types.js';
 
 export type PullPolicy = 'always' | 'if-not-present' | 'never';
@@ -40,7 +41,8 @@ export const CONTAINER = {
   caCert: '/etc/clauderon/proxy-ca.pem',
   caBundle: '/etc/clauderon/proxy-ca-bundle.pem',
   managedSettings: '/etc/claude-code/managed-settings.json',
-  hookSettings: '/etc/clauderon/hooks-settings.json',
+  /** clauderon's Claude Code settings files (hooks, API-key helper) are mounted here, by name. */
+  settingsDir: '/etc/clauderon',
   hostAlias: 'host.docker.internal',
 } as const;
 
@@ -73,7 +75,6 @@ export class DockerBackend implements Backend {
   readonly detachHint: string;
   /** `docker attach` ends with "read escape sequence" and status 1 when the detach keys are typed. */
   readonly detachExitCodes = [1];
-  readonly agentSettingsPath = CONTAINER.hookSettings;
   readonly agentFiles = ['.claude.json*', '.clauderon', '.claude/projects', '.claude/todos', '.claude/statsig', '.claude/shell-snapshots', '.claude/session-env', '.claude/plans', '.claude/debug', '.cache', '.npm', '.config', '.local', '.bash_history'];
   private client: Dockerode | null = null;
   private readonly socket: string;
@@ -202,6 +203,10 @@ export class DockerBackend implements Backend {
 
   // ------------------------------------------------------------ the container
 
+  agentSettingsPath(hostPath: string): string {
+    return `${CONTAINER.settingsDir}/${basename(hostPath)}`;
+  }
+
   proxyBind(options: unknown): string[] {
     const o = options as DockerOptions | null;
     return o?.network === 'bridge' && o.gateway ? [o.gateway] : [];
@@ -222,10 +227,11 @@ export class DockerBackend implements Backend {
   async create(ctx: BackendCreateContext): Promise<string> {
     const o = ctx.options as DockerOptions | null;
     if (!o) throw new ClauderonError('internal', 'a Docker session needs its options (prepare was not called)');
+    // the worktree is mounted at /workspace: the agent starts at the same place inside it
+    const { relative: rel } = await checkAgentCwd(ctx.cwd, ctx.worktreePath);
     const docker = await this.docker();
     const id = this.idFor(ctx.name);
     const binds = this.mounts(ctx);
-    const rel = ctx.cwd.startsWith(ctx.worktreePath) ? ctx.cwd.slice(ctx.worktreePath.length) : '';
     const env = {
       ...this.translateEnv(ctx.env, o),
       HOME: CONTAINER.workspace,
@@ -239,7 +245,7 @@ export class DockerBackend implements Backend {
         Image: o.image,
         Cmd: ctx.argv,
         Env: [...this.d.config.env, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)],
-        WorkingDir: `${CONTAINER.workspace}${rel}`,
+        WorkingDir: rel ? `${CONTAINER.workspace}/${rel}` : CONTAINER.workspace,
         User: hostUser(),
         Tty: true,
         OpenStdin: true,
@@ -288,7 +294,7 @@ export class DockerBackend implements Backend {
     if (ctx.gitCommonDir) binds.push(`${ctx.gitCommonDir}:${ctx.gitCommonDir}`);
     if (existsSync(p.caCert)) binds.push(`${p.caCert}:${CONTAINER.caCert}:ro`);
     if (existsSync(p.caBundle)) binds.push(`${p.caBundle}:${CONTAINER.caBundle}:ro`);
-    if (ctx.env.CLAUDERON_HOOK_URL && existsSync(p.hookSettings)) binds.push(`${p.hookSettings}:${CONTAINER.hookSettings}:ro`);
+    if (ctx.settingsFile && existsSync(ctx.settingsFile)) binds.push(this.settingsBind(ctx.settingsFile));
     // With the proxy on, the agent may skip permission prompts: nothing it holds is a secret.
     if (ctx.env.HTTPS_PROXY && ctx.skipChecks) {
       const managed = join(p.home, 'managed-settings.json');
@@ -296,6 +302,10 @@ export class DockerBackend implements Backend {
       binds.push(`${managed}:${CONTAINER.managedSettings}:ro`);
     }
     return binds;
+  }
+
+  private settingsBind(hostPath: string): string {
+    return `${hostPath}:${this.agentSettingsPath(hostPath)}:ro`;
   }
 
   async exists(backendId: string): Promise<boolean> {
@@ -332,9 +342,14 @@ export class DockerBackend implements Backend {
   }
 
   async resume(backendId: string, ctx: BackendCreateContext): Promise<string> {
+    await checkAgentCwd(ctx.cwd, ctx.worktreePath);
     const info = await this.inspect(backendId);
     const want = this.translateEnv(ctx.env, ctx.options);
-    const fits = info !== null && (info.Config.Env ?? []).includes(`HTTPS_PROXY=${want.HTTPS_PROXY ?? ''}`) && info.Config.Image === (ctx.options as DockerOptions).image;
+    // its proxy, its image, how it gets its Anthropic placeholder and its settings file: all unchanged
+    const envOf = (k: string) => (info?.Config.Env ?? []).filter((e) => e.startsWith(`${k}=`)).at(-1)?.slice(k.length + 1);
+    const sameEnv = ['HTTPS_PROXY', 'ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN'].every((k) => envOf(k) === want[k]);
+    const sameSettings = !ctx.settingsFile || (info?.HostConfig.Binds ?? []).includes(this.settingsBind(ctx.settingsFile));
+    const fits = info !== null && sameEnv && sameSettings && info.Config.Image === (ctx.options as DockerOptions).image;
     if (info && fits) {
       await this.startContainer(backendId);
       return backendId;

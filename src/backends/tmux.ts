@@ -3,6 +3,7 @@
 import { execa } from 'execa';
 import { ClauderonError } from '../core/errors.js';
 import { which } from '../core/which.js';
+import { checkAgentCwd } from './cwd.js';
 import type { Backend, BackendCreateContext, BackendHealth } from './types.js';
 
 export interface TmuxOptions {
@@ -40,12 +41,14 @@ export class TmuxBackend implements Backend {
   }
 
   async create(ctx: BackendCreateContext): Promise<string> {
+    // before anything runs: tmux would start a missing -c directory in its own cwd instead
+    const { cwd } = await checkAgentCwd(ctx.cwd, ctx.worktreePath);
     const id = this.idFor(ctx.name);
     const envArgs = Object.entries(ctx.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     // A single argument would be run through the user's shell: make it an argv of two.
     const argv = ctx.argv.length === 1 ? ['env', ...ctx.argv] : ctx.argv;
     const r = await this.run([
-      'new-session', '-d', '-s', id, '-c', ctx.cwd,
+      'new-session', '-d', '-s', id, '-c', cwd,
       '-x', String(this.opts.width), '-y', String(this.opts.height),
       ...envArgs, '--', ...argv,
       // Same command sequence, so even an agent that exits at once keeps its pane and status.

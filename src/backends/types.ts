@@ -4,7 +4,10 @@ import type { BackendName } from '../core/types.js';
 export interface BackendCreateContext {
   /** The clauderon session name; backends derive their object names from it. */
   name: string;
-  /** Where the agent starts (the worktree, or the remembered subdirectory inside it). */
+  /**
+   * Where the agent starts (the worktree, or the remembered subdirectory inside it). Every backend
+   * checks it with checkAgentCwd (./cwd.ts) before it starts anything.
+   */
   cwd: string;
   /** The agent's argv. */
   argv: string[];
@@ -17,6 +20,8 @@ export interface BackendCreateContext {
   gitCommonDir: string | null;
   /** Permission checks skipped (`--dangerous-skip-checks`): agents' settings may follow it. */
   skipChecks: boolean;
+  /** Host path of the settings file the agent's argv names (Claude's --settings), if any: containers mount it. */
+  settingsFile: string | null;
   /** What `prepare` returned for this session (stored with it), for backends that have options. */
   options: unknown;
 }
@@ -85,8 +90,8 @@ export interface Backend {
   resume?(backendId: string, ctx: BackendCreateContext): Promise<string>;
   /** Before attach: e.g. start a stopped container. */
   prepareAttach?(backendId: string): Promise<void>;
-  /** Where the agent sees clauderon's hooks settings file (containers mount it), if not at its host path. */
-  readonly agentSettingsPath?: string;
+  /** Where the agent sees one of clauderon's settings files (containers mount it), if not at its host path. */
+  agentSettingsPath?(hostPath: string): string;
   /** Files the agent keeps in the worktree that are not the user's work (ignored by delete's dirty check). */
   readonly agentFiles?: readonly string[];
 }

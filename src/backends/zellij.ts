@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { ClauderonError } from '../core/errors.js';
 import { which } from '../core/which.js';
+import { checkAgentCwd } from './cwd.js';
 import { oneLine, trimTrailingBlankLines } from './tmux.js';
 import type { Backend, BackendCreateContext, BackendHealth } from './types.js';
 
@@ -36,14 +37,15 @@ export class ZellijBackend implements Backend {
   }
 
   async create(ctx: BackendCreateContext): Promise<string> {
+    const { cwd } = await checkAgentCwd(ctx.cwd, ctx.worktreePath);
     const id = this.idFor(ctx.name);
-    const made = await this.run(['attach', '--create-background', id], ctx.cwd);
+    const made = await this.run(['attach', '--create-background', id], cwd);
     if (made.exitCode !== 0) {
       throw new ClauderonError('backend', `zellij could not create session ${id}: ${oneLine(made.stderr) || `exit ${made.exitCode}`}`);
     }
     const envArgs = Object.entries(ctx.env).map(([k, v]) => `${k}=${v}`);
     const cmd = envArgs.length > 0 ? ['env', ...envArgs, ...ctx.argv] : ctx.argv;
-    const ran = await this.run(['--session', id, 'run', '--cwd', ctx.cwd, '--name', 'agent', '--', ...cmd], ctx.cwd);
+    const ran = await this.run(['--session', id, 'run', '--cwd', cwd, '--name', 'agent', '--', ...cmd], cwd);
     if (ran.exitCode !== 0) {
       await this.delete(id).catch(() => undefined);
       throw new ClauderonError('backend', `zellij could not start the agent in ${id}: ${oneLine(ran.stderr) || `exit ${ran.exitCode}`}`);

@@ -54,8 +54,18 @@ function readPrompt(opt: string | undefined, file: string | undefined): string {
   return opt ?? '';
 }
 
-function progressPrinter(enabled: boolean): (p: ProgressEvent) => void {
+/**
+ * Create's progress on stderr. Steps only when asked (a terminal, or CLAUDERON_PROGRESS); a warning
+ * always, as it arrives — it must reach the user before the agent starts. `warned` collects them so
+ * the result's warnings are not printed twice.
+ */
+function progressPrinter(enabled: boolean, warned: Set<string>): (p: ProgressEvent) => void {
   return (p) => {
+    if (p.state === 'warning') {
+      if (p.message !== null && !warned.has(p.message)) process.stderr.write(`warning: ${p.message}\n`);
+      if (p.message !== null) warned.add(p.message);
+      return;
+    }
     if (!enabled) return;
     if (p.state === 'started') return;
     const mark = p.state === 'done' ? '✓' : p.state === 'failed' ? '✗' : '↺';
@@ -134,6 +144,7 @@ program
     };
     const prompt = readPrompt(o.prompt, o.promptFile);
     const showProgress = !o.json && Boolean(process.stderr.isTTY || process.env.CLAUDERON_PROGRESS);
+    const warned = new Set<string>();
     const result = await withClient((c) =>
       c.call(
         'sessions.create',
@@ -149,10 +160,10 @@ program
           planMode: o.planMode,
           ...(Object.keys(backendRequest).length > 0 ? { backendRequest } : {}),
         },
-        progressPrinter(showProgress),
+        progressPrinter(showProgress, warned),
       ),
     );
-    warn(result.warnings);
+    warn(result.warnings.filter((w) => !warned.has(w)));
     if (o.json) return printJson(publicSession(result.session));
     const s = result.session;
     process.stdout.write(`Created ${s.name} (${s.agent} on ${s.backend}, branch ${s.branchName})\nAttach: clauderon attach ${s.name}\n`);

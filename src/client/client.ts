@@ -236,7 +236,8 @@ async function spawnDaemon(opts: ConnectOptions): Promise<Socket> {
     const child = spawn(process.execPath, [...entry, 'daemon'], {
       detached: true, // setsid: its own session and process group; survives this client
       stdio: ['ignore', logFd, logFd],
-      cwd: paths.home,
+      // not the home: whatever falls back to the daemon's cwd (tmux with a missing -c) lands nowhere useful
+      cwd: '/',
       env: { ...process.env, CLAUDERON_HOME: paths.home, CLAUDERON_DAEMON_DETACHED: '1' },
     });
     closeSync(logFd);

@@ -20,6 +20,10 @@ export interface Paths {
   caBundle: string;
   /** Claude Code settings holding clauderon's hooks (passed with --settings). */
   hookSettings: string;
+  /** Claude Code settings whose apiKeyHelper prints the API-key placeholder (no hooks). */
+  apiKeySettings: string;
+  /** Both: clauderon's hooks and the API-key helper. */
+  hooksApiKeySettings: string;
   secrets: string;
   audit: string;
   worktrees: string;
@@ -49,6 +53,8 @@ export function getPaths(home: string = resolveHome()): Paths {
     caKey: join(home, 'proxy-ca-key.pem'),
     caBundle: join(home, 'proxy-ca-bundle.pem'),
     hookSettings: join(home, 'hooks-settings.json'),
+    apiKeySettings: join(home, 'api-key-settings.json'),
+    hooksApiKeySettings: join(home, 'hooks-api-key-settings.json'),
     secrets: join(home, 'secrets'),
     audit: join(home, 'audit.jsonl'),
     worktrees: join(home, 'worktrees'),

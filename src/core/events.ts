@@ -1,7 +1,8 @@
 // Events the daemon pushes to subscribed clients (socket) — never polled.
 import type { CreateStep, Session } from './types.js';
 
-export type StepState = 'started' | 'done' | 'failed' | 'rolled_back';
+/** `warning`: something the user should know before the agent starts (the message says what); the step goes on. */
+export type StepState = 'started' | 'done' | 'failed' | 'rolled_back' | 'warning';
 
 export interface ProgressEvent {
   type: 'create.progress';

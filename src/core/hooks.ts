@@ -3,10 +3,13 @@
 // touched): every hook event runs a short curl that posts the event's JSON to the daemon's HTTP
 // API with the session's hook token, and always exits 0 within 2 s, so a hook never blocks or
 // fails the agent, even when the daemon is down. The file holds no secret and no session data:
-// the URL, the token and the session id come from the agent's environment.
+// the URL, the token and the session id come from the agent's environment. (When the proxy holds
+// an Anthropic API key, Claude Code gets a variant of the file that also has an apiKeyHelper — see
+// claudeSettingsFile.) Hook payloads come from the agent: their fields are checked (hookFields).
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PLACEHOLDERS } from '../agents/proxy-env.js';
 import type { Paths } from '../config/paths.js';
 import type { AgentStatus } from './types.js';
 
@@ -39,8 +42,30 @@ export function hookSettings(): Record<string, unknown> {
 
 /** Write (or refresh) the shared hooks settings file; returns its path. */
 export function writeHookSettings(paths: Paths): string {
-  const file = paths.hookSettings;
-  const text = `${JSON.stringify(hookSettings(), null, 2)}\n`;
+  return writeSettings(paths.hookSettings, hookSettings());
+}
+
+/**
+ * The apiKeyHelper that hands Claude Code its API-key placeholder. A key in ANTHROPIC_API_KEY makes
+ * Claude Code ask "Detected a custom API key… use this API key?" (and the default answer leaves it
+ * at a login screen); a key from a helper asks nothing. The proxy swaps the placeholder for the
+ * real key. Never combined with CLAUDE_CODE_OAUTH_TOKEN (Claude Code warns that auth may fail).
+ */
+export const API_KEY_HELPER = `echo ${PLACEHOLDERS.anthropicApiKey}`;
+
+/**
+ * The settings file Claude Code is started with (--settings): clauderon's hooks when the HTTP API
+ * listens, the API-key helper when its proxy holds an Anthropic API key; null when neither. One
+ * deterministic file per combination, so sessions share them and none holds a secret or session data.
+ */
+export function claudeSettingsFile(paths: Paths, want: { hooks: boolean; apiKeyHelper: boolean }): string | null {
+  if (!want.apiKeyHelper) return want.hooks ? writeHookSettings(paths) : null;
+  const file = want.hooks ? paths.hooksApiKeySettings : paths.apiKeySettings;
+  return writeSettings(file, { ...(want.hooks ? hookSettings() : {}), apiKeyHelper: API_KEY_HELPER });
+}
+
+function writeSettings(file: string, settings: Record<string, unknown>): string {
+  const text = `${JSON.stringify(settings, null, 2)}\n`;
   if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text, { mode: 0o644 });
   return file;
 }
@@ -78,6 +103,23 @@ export interface HookPayload {
   message?: unknown;
   transcript_path?: unknown;
   session_id?: unknown;
+  exit_status?: unknown;
+}
+
+/** Longest transcript path taken from a hook (PATH_MAX). */
+export const MAX_TRANSCRIPT_PATH = 4096;
+
+/**
+ * The fields of a hook payload clauderon keeps, checked at the edge: a payload comes from the agent,
+ * which may be hostile. transcript_path: an absolute path of bounded length without NUL, else
+ * null (where it may point is checked again when it is read). exit_status: an integer 0–255, else null.
+ */
+export function hookFields(p: HookPayload): { transcriptPath: string | null; exitStatus: number | null } {
+  const t = p.transcript_path;
+  const transcriptPath = typeof t === 'string' && t.startsWith('/') && t.length <= MAX_TRANSCRIPT_PATH && !t.includes('\0') ? t : null;
+  const e = p.exit_status;
+  const exitStatus = typeof e === 'number' && Number.isInteger(e) && e >= 0 && e <= 255 ? e : null;
+  return { transcriptPath, exitStatus };
 }
 
 /**

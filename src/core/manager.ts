@@ -4,19 +4,21 @@
 // Creation is a sequence of recorded steps — validate → worktree → backend → finalize (the proxy
 // and hooks steps slot in between) — and a failure rolls back whatever was done, in reverse.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { AGENT_INFO, agentExecutable, buildAgentCommand, resolveAgentExecutable } from '../agents/agents.js';
+import { AGENT_INFO, agentExecutable, buildAgentCommand, MODEL_CREDENTIALS, resolveAgentExecutable } from '../agents/agents.js';
 import type { Backend, BackendCreateContext, BackendRequest } from '../backends/types.js';
 import type { Config } from '../config/config.js';
 import type { Paths } from '../config/paths.js';
+import type { CredentialName } from '../config/proxy-config.js';
 import * as git from '../git/git.js';
 import type { Store } from '../store/store.js';
 import { ClauderonError, errorMessage } from './errors.js';
 import type { DaemonEvent, ProgressEvent, StepState } from './events.js';
-import { AGENT_EXIT, agentStatusForHook, agentStatusForScreen, EXIT_REPORT, type HookPayload, type HookTokens } from './hooks.js';
+import { AGENT_EXIT, agentStatusForHook, agentStatusForScreen, claudeSettingsFile, EXIT_REPORT, hookFields, type HookPayload, type HookTokens } from './hooks.js';
 import { branchNameFor, generateName, nameProblem } from './names.js';
+import { readTranscript, transcriptRoots } from './transcripts.js';
 import type { AccessMode, AgentName, AgentStatus, BackendName, CreateStep, Session } from './types.js';
 import { BACKENDS } from './types.js';
 
@@ -64,13 +66,15 @@ export interface ManagerDeps {
     start(s: Session, opts: { skipChecks: boolean; bind?: string[]; keepPort?: boolean }): Promise<{ port: number; env: Record<string, string> }>;
     stop(id: string): Promise<void>;
     envFor(s: Session, port: number, skipChecks: boolean): Promise<Record<string, string>>;
+    /** Whether the daemon holds a credential (never its value). */
+    hasCredential(name: CredentialName): Promise<boolean>;
   };
   /** Live agent status from hooks (absent: no hooks are installed). */
   hooks?: {
     tokens: HookTokens;
     /** The daemon's HTTP API as the agent reaches it on this host; null while it is not listening. */
     url(): string | null;
-    /** The shared hooks settings file (host path). */
+    /** The shared hooks settings file (host path; the variants with an API-key helper sit beside it). */
     settingsFile: string;
     /** Also receive hooks on these addresses (a container bridge's gateway). */
     listenOn?(addrs: readonly string[]): Promise<void>;
@@ -97,10 +101,15 @@ export const LIVE_STATUSES: ReadonlySet<string> = new Set(['running', 'idle', 'c
 /** Start of Session.error when a live session's proxy could not come back after a restart. */
 const PROXY_LOST = 'proxy not restored';
 
+/** Most of an agent's screen looked at for its status (a container's "line" may be huge). */
+const MAX_SCREEN_CHARS = 64 * 1024;
+
 export class SessionManager {
-  /** Names of sessions with an operation under way (create, delete, archive…). */
+  /** Names of sessions with an operation under way (create — from its first step — delete, archive…). */
   private readonly busy = new Set<string>();
   private creating = 0;
+  /** Creates that hold a max_sessions slot but have no row yet. */
+  private reservedSlots = 0;
 
   constructor(private readonly d: ManagerDeps) {}
 
@@ -142,25 +151,45 @@ export class SessionManager {
     config: Config,
     onProgress: ((e: ProgressEvent) => void) | undefined,
   ): Promise<CreateResult> {
-    const warnings: string[] = [];
-    const backends = this.d.backends(config);
     const validateStart = performance.now();
+    // A slot under max_sessions and the name are taken before the first await, so creates under way
+    // at once can neither pass the limit nor share a name; both are given back on every way out.
+    const slot = this.reserveSlot(config.general.max_sessions);
+    let name: string | null = null;
+    try {
+      name = this.reserveName(req);
+      if (onProgress) this.progressSinks.set(name, onProgress);
+      return await this.createReserved(req, config, name, slot, validateStart);
+    } finally {
+      slot.release();
+      if (name !== null) {
+        this.busy.delete(name);
+        this.progressSinks.delete(name);
+      }
+    }
+  }
 
-    // validate: nothing is created until every check has passed.
-    const total = this.d.store.countSessions();
-    if (total >= config.general.max_sessions) {
+  /** Hold one session slot (synchronously); release() is idempotent. */
+  private reserveSlot(max: number): { release(): void } {
+    const taken = this.d.store.countSessions() + this.reservedSlots;
+    if (taken >= max) {
       throw new ClauderonError(
         'limit',
-        `${total} sessions exist (limit ${config.general.max_sessions}) — delete some (clauderon delete NAME) or raise general.max_sessions in config.toml`,
+        `${taken} sessions exist or are being created (limit ${max}) — delete some (clauderon delete NAME) or raise general.max_sessions in config.toml`,
       );
     }
-    const backendName = this.chooseBackend(req.backend, config, backends, warnings);
-    const backend = backends[backendName];
-    const agent = req.agent ?? config.general.default_agent;
-    // A container runs its own agent CLI (checked in its image); the others run the host's.
-    if (!backend.prepare) resolveAgentExecutable(agent, config, this.d.pathEnv);
-    const repo = await git.resolveRepo(req.repoPath);
+    this.reservedSlots++;
+    let held = true;
+    return {
+      release: () => {
+        if (held) this.reservedSlots--;
+        held = false;
+      },
+    };
+  }
 
+  /** The new session's name (given or generated), marked busy at once (synchronously). */
+  private reserveName(req: CreateRequest): string {
     let name: string;
     if (req.name !== undefined) {
       const problem = nameProblem(req.name);
@@ -172,6 +201,23 @@ export class SessionManager {
     } else {
       name = generateName(req.prompt, (n) => this.busy.has(n) || this.d.store.getSessionByName(n) !== undefined);
     }
+    this.busy.add(name);
+    return name;
+  }
+
+  private async createReserved(req: CreateRequest, config: Config, name: string, slot: { release(): void }, validateStart: number): Promise<CreateResult> {
+    const warnings: string[] = [];
+    const backends = this.d.backends(config);
+
+    // validate: nothing is created until every check has passed.
+    const backendName = this.chooseBackend(req.backend, config, backends, warnings);
+    const backend = backends[backendName];
+    const agent = req.agent ?? config.general.default_agent;
+    // A container runs its own agent CLI (checked in its image); the others run the host's.
+    if (!backend.prepare) resolveAgentExecutable(agent, config, this.d.pathEnv);
+    const repo = await git.resolveRepo(req.repoPath);
+    await git.checkSubdirectoryInHead(repo);
+
     const worktreePath = join(this.d.paths.worktrees, name);
     const branchName = branchNameFor(name);
     if (existsSync(worktreePath)) {
@@ -185,9 +231,12 @@ export class SessionManager {
       if (given.length > 0) throw new ClauderonError('invalid_input', `${given.join(', ')} only apply to --backend docker`);
     }
     const backendOptions = backend.prepare ? await backend.prepare(req.backendRequest ?? {}, agentExecutable(agent, config)) : null;
+    // Said once every check has passed (a refused create stays one error line), before anything
+    // starts: without a credential for its model API, everything the agent asks of it is refused.
+    const proxied = config.proxy.enabled && this.d.proxies !== undefined;
+    const missing = proxied ? await this.missingModelCredential(agent) : null;
+    if (missing) warnings.push(missing);
 
-    this.busy.add(name);
-    if (onProgress) this.progressSinks.set(name, onProgress);
     const now = new Date().toISOString();
     let session: Session = {
       id: randomUUID(),
@@ -216,17 +265,21 @@ export class SessionManager {
     let t0 = validateStart;
     try {
       this.d.store.insertSession(session);
+      slot.release(); // the row counts itself now
       if (backendOptions !== null) this.d.store.setBackendOptions(session.id, backendOptions);
       this.d.emit({ type: 'session.created', session });
+      // (after session.created, so every event of a create follows it; still before anything runs)
+      if (missing) this.progress(name, 'validate', 'warning', missing, null);
       this.stepDone(session, 'validate', t0, done);
 
       step = 'worktree';
       t0 = await this.stepStart(session, step);
-      await git.addWorktree(repo.root, worktreePath, branchName);
+      // the commit validate looked at, even if HEAD moves meanwhile
+      await git.addWorktree(repo.root, worktreePath, branchName, repo.headSha);
       this.stepDone(session, step, t0, done);
 
       let proxyEnv: Record<string, string> = {};
-      if (config.proxy.enabled && this.d.proxies) {
+      if (proxied) {
         step = 'proxy';
         t0 = await this.stepStart(session, step);
         const started = await this.startProxy(session, backend, backendOptions);
@@ -237,6 +290,7 @@ export class SessionManager {
 
       step = 'backend';
       t0 = await this.stepStart(session, step);
+      const settings = await this.claudeSettings(session, backend, proxied);
       const cmd = buildAgentCommand(agent, config, {
         prompt: req.prompt,
         skipChecks: req.skipChecks,
@@ -244,10 +298,10 @@ export class SessionManager {
         model: session.model,
         sessionId: session.id,
         resume: false,
-        settingsFile: this.settingsFileFor(agent, backend),
+        settingsFile: settings?.agent,
       });
       warnings.push(...cmd.warnings);
-      const backendId = await backend.create(await this.contextFor(session, backend, this.withExitReport(session, cmd.argv), { ...proxyEnv, ...this.agentEnv(session) }, backendOptions));
+      const backendId = await backend.create(await this.contextFor(session, backend, this.withExitReport(session, cmd.argv), { ...proxyEnv, ...this.agentEnv(session) }, backendOptions, settings?.host ?? null));
       session = this.d.store.updateSession(session.id, { backendId });
       this.stepDone(session, step, t0, done);
 
@@ -273,10 +327,16 @@ export class SessionManager {
       this.d.log.error('create failed; rolling back', { name, step, error: errorMessage(e) });
       await this.rollbackCreate(session, backend, done);
       throw e;
-    } finally {
-      this.busy.delete(name);
-      this.progressSinks.delete(name);
     }
+  }
+
+  /** The warning for an agent whose model API has no credential in the daemon, or null. */
+  private async missingModelCredential(agent: AgentName): Promise<string | null> {
+    const proxies = this.d.proxies;
+    if (!proxies) return null;
+    const want = MODEL_CREDENTIALS[agent];
+    for (const c of want.names) if (await proxies.hasCredential(c)) return null;
+    return want.missing(tildify(this.d.paths.secrets));
   }
 
   private chooseBackend(
@@ -365,9 +425,19 @@ export class SessionManager {
     await this.d.hooks.listenOn(addrs).catch((e: unknown) => this.d.log.warn('hooks not received on the bridge', { addrs, error: errorMessage(e) }));
   }
 
-  private settingsFileFor(agent: AgentName, backend: Backend): string | undefined {
-    if (agent !== 'claude' || !this.d.hooks?.url()) return undefined;
-    return backend.agentSettingsPath ?? this.d.hooks.settingsFile;
+  /**
+   * Claude Code's --settings file (host path, and where the agent sees it): its hooks while the HTTP
+   * API listens; its API-key helper when it has a proxy holding an Anthropic API key (then its
+   * environment holds no Anthropic variable — the proxy service's envFor decides alike). Null
+   * for other agents, or when neither applies.
+   */
+  private async claudeSettings(s: Session, backend: Backend, proxied: boolean): Promise<{ host: string; agent: string } | null> {
+    if (s.agent !== 'claude') return null;
+    const hooks = Boolean(this.d.hooks?.url());
+    const apiKeyHelper = proxied && (await this.d.proxies?.hasCredential('anthropic_api_key')) === true;
+    const host = claudeSettingsFile(this.d.paths, { hooks, apiKeyHelper });
+    if (host === null) return null;
+    return { host, agent: backend.agentSettingsPath?.(host) ?? host };
   }
 
   // ---------------------------------------------------------------- agent status (hooks)
@@ -383,11 +453,11 @@ export class SessionManager {
     const s = sessionId ? this.d.store.getSession(sessionId) : undefined;
     // one answer for an unknown session and a wrong token: no oracle for session ids
     if (!s || !this.d.hooks?.tokens.verify(s.id, token)) throw new ClauderonError('not_found', 'unknown session or wrong hook token');
-    const p = (typeof payload === 'object' && payload !== null ? payload : {}) as HookPayload & { exit_status?: unknown };
-    if (typeof p.transcript_path === 'string') this.transcripts.set(s.id, p.transcript_path);
+    const p = (typeof payload === 'object' && payload !== null ? payload : {}) as HookPayload;
+    const { transcriptPath, exitStatus } = hookFields(p);
+    if (transcriptPath !== null) this.transcripts.set(s.id, transcriptPath);
     if (p.hook_event_name === AGENT_EXIT) {
-      const code = typeof p.exit_status === 'number' ? p.exit_status : null;
-      return { agentStatus: this.agentExited(s, code, 'its exit report').agentStatus, changed: true };
+      return { agentStatus: this.agentExited(s, exitStatus, 'its exit report').agentStatus, changed: true };
     }
     const next = agentStatusForHook(p);
     if (next === null || next === s.agentStatus) return { agentStatus: s.agentStatus, changed: false };
@@ -419,7 +489,8 @@ export class SessionManager {
       if (backend.unavailableReason()) continue;
       let screen: string;
       try {
-        screen = await backend.output(s.backendId ?? backend.idFor(s.name), 30);
+        // the agent writes it: only its tail is looked at
+        screen = (await backend.output(s.backendId ?? backend.idFor(s.name), 30)).slice(-MAX_SCREEN_CHARS);
       } catch {
         continue; // gone: reconcile's business
       }
@@ -447,35 +518,22 @@ export class SessionManager {
     return next;
   }
 
-  /** The agent's transcript (Claude Code's JSONL), one parsed line each; [] when there is none yet. */
-  history(nameOrId: string): unknown[] {
+  /**
+   * The agent's transcript (Claude Code's JSONL), one parsed line each; [] when there is none yet.
+   * Only a regular file where transcripts live is read (see transcripts.ts), at most its last
+   * 16 MiB: then the first value is `{"truncated":true,"omittedBytes":N}`.
+   */
+  async history(nameOrId: string): Promise<unknown[]> {
     const s = this.get(nameOrId);
-    const file = this.transcriptFile(s);
-    if (!file) return [];
-    const out: unknown[] = [];
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        out.push(JSON.parse(line) as unknown);
-      } catch {
-        out.push({ unparsed: line });
-      }
-    }
-    return out;
-  }
-
-  private transcriptFile(s: Session): string | null {
-    const known = this.transcripts.get(s.id);
-    // a container's /workspace is the worktree
-    const candidates = known ? [known.startsWith('/workspace/') ? join(s.worktreePath, known.slice('/workspace/'.length)) : known] : [];
-    for (const base of [join(homedir(), '.claude', 'projects'), join(s.worktreePath, '.claude', 'projects')]) {
-      try {
-        for (const d of readdirSync(base)) candidates.push(join(base, d, `${s.id}.jsonl`));
-      } catch {
-        // none there
-      }
-    }
-    return candidates.find((f) => existsSync(f)) ?? null;
+    const t = await readTranscript({
+      sessionId: s.id,
+      worktreePath: s.worktreePath,
+      hinted: this.transcripts.get(s.id) ?? null,
+      container: s.backend === 'docker',
+      roots: transcriptRoots(s.worktreePath, { container: s.backend === 'docker' }),
+    });
+    if (!t) return [];
+    return t.omittedBytes > 0 ? [{ truncated: true, omittedBytes: t.omittedBytes }, ...t.lines] : t.lines;
   }
 
   private async stepStart(s: Session, step: CreateStep): Promise<number> {
@@ -555,6 +613,8 @@ export class SessionManager {
       if (reason) throw new ClauderonError('backend_unavailable', reason);
       if (!backend.prepare) resolveAgentExecutable(s.agent, config, this.d.pathEnv);
       const options = this.d.store.getBackendOptions(s.id);
+      const proxied = config.proxy.enabled && this.d.proxies !== undefined;
+      const settings = await this.claudeSettings(s, backend, proxied);
       const cmd = buildAgentCommand(s.agent, config, {
         prompt: s.prompt,
         skipChecks: s.skipChecks,
@@ -562,16 +622,23 @@ export class SessionManager {
         model: s.model,
         sessionId: s.id,
         resume: true,
-        settingsFile: this.settingsFileFor(s.agent, backend),
+        settingsFile: settings?.agent,
       });
       let env = this.agentEnv(s);
-      if (config.proxy.enabled && this.d.proxies) {
+      if (proxied) {
         const started = await this.startProxy(s, backend, options);
         this.d.store.updateSession(s.id, { proxyPort: started.port });
         env = { ...started.env, ...env };
       }
-      const ctx = await this.contextFor(s, backend, this.withExitReport(s, cmd.argv), env, options);
-      const backendId = backend.resume ? await backend.resume(s.backendId ?? backend.idFor(s.name), ctx) : await backend.create(ctx);
+      const ctx = await this.contextFor(s, backend, this.withExitReport(s, cmd.argv), env, options, settings?.host ?? null);
+      let backendId: string;
+      try {
+        backendId = backend.resume ? await backend.resume(s.backendId ?? backend.idFor(s.name), ctx) : await backend.create(ctx);
+      } catch (e) {
+        // (e.g. its working directory now leads out of the worktree) it stays archived, without a proxy
+        await this.d.proxies?.stop(s.id);
+        throw e;
+      }
       this.d.store.updateSession(s.id, { backendId, error: null });
       const next = this.d.store.setStatus(s.id, 'running', { detail: 'unarchived by user' });
       this.d.emit({ type: 'session.updated', session: next });
@@ -657,7 +724,7 @@ export class SessionManager {
     return backend.translateEnv ? backend.translateEnv(env, this.d.store.getBackendOptions(s.id)) : env;
   }
 
-  private async contextFor(s: Session, backend: Backend, argv: string[], env: Record<string, string>, options: unknown): Promise<BackendCreateContext> {
+  private async contextFor(s: Session, backend: Backend, argv: string[], env: Record<string, string>, options: unknown, settingsFile: string | null): Promise<BackendCreateContext> {
     return {
       name: s.name,
       cwd: s.subdirectory ? join(s.worktreePath, s.subdirectory) : s.worktreePath,
@@ -667,6 +734,7 @@ export class SessionManager {
       worktreePath: s.worktreePath,
       gitCommonDir: backend.prepare ? await git.gitCommonDir(s.worktreePath) : null,
       skipChecks: s.skipChecks,
+      settingsFile,
       options,
     };
   }
@@ -684,11 +752,13 @@ export class SessionManager {
       const stored = this.d.store.getBackendOptions<BackendRequest>(s.id) ?? {};
       const options = await backend.prepare({ ...stored, pullPolicy: stored.pullPolicy === 'never' ? 'never' : 'always' }, agentExecutable(s.agent, config));
       this.d.store.setBackendOptions(s.id, { ...(options as object), pullPolicy: stored.pullPolicy ?? (options as BackendRequest).pullPolicy });
-      const cmd = buildAgentCommand(s.agent, config, { prompt: s.prompt, skipChecks: s.skipChecks, planMode: s.planMode, model: s.model, sessionId: s.id, resume: true, settingsFile: this.settingsFileFor(s.agent, backend) });
+      const proxied = s.proxyPort !== null && this.d.proxies !== undefined;
+      const settings = await this.claudeSettings(s, backend, proxied);
+      const cmd = buildAgentCommand(s.agent, config, { prompt: s.prompt, skipChecks: s.skipChecks, planMode: s.planMode, model: s.model, sessionId: s.id, resume: true, settingsFile: settings?.agent });
       let env = this.agentEnv(s);
-      if (s.proxyPort !== null && this.d.proxies) env = { ...(await this.startProxy(s, backend, options)).env, ...env };
+      if (proxied) env = { ...(await this.startProxy(s, backend, options)).env, ...env };
       await backend.delete(s.backendId ?? backend.idFor(s.name));
-      const backendId = await backend.create(await this.contextFor(s, backend, this.withExitReport(s, cmd.argv), env, options));
+      const backendId = await backend.create(await this.contextFor(s, backend, this.withExitReport(s, cmd.argv), env, options, settings?.host ?? null));
       this.d.store.updateSession(s.id, { backendId, error: null });
       const next = this.d.store.setStatus(s.id, 'running', { detail: 'refreshed by user' });
       this.d.emit({ type: 'session.updated', session: next });
@@ -846,4 +916,10 @@ async function listDirs(root: string): Promise<string[]> {
   } catch {
     return [];
   }
+}
+
+/** `~/…` for a path under the user's home (messages are shorter and say where to look). */
+function tildify(p: string): string {
+  const home = homedir();
+  return p === home || p.startsWith(`${home}/`) ? `~${p.slice(home.length)}` : p;
 }

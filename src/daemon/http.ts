@@ -267,7 +267,7 @@ export class HttpApi {
             return send(200, m.setAccessMode(id, mode));
           }
         }
-        if (id !== undefined && seg.length === 4 && action === 'history' && method === 'GET') return send(200, { lines: m.history(id) });
+        if (id !== undefined && seg.length === 4 && action === 'history' && method === 'GET') return send(200, { lines: await m.history(id) });
       }
       throw httpError(404, 'not_found', `no such endpoint ${method} ${path}`);
     } catch (e) {

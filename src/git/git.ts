@@ -191,6 +191,24 @@ export async function resolveRepo(inputPath: string): Promise<RepoInfo> {
   return { root, subdirectory, commonDir, headSha, headRef };
 }
 
+/**
+ * Refuse a subdirectory that a worktree made from `repo.headSha` would not have (untracked, a file
+ * or symlink in that commit, a submodule): the agent would start somewhere else — tmux, for one,
+ * falls back to its own working directory when `-c` names a missing one.
+ */
+export async function checkSubdirectoryInHead(repo: RepoInfo): Promise<void> {
+  if (repo.subdirectory === '') return;
+  // `<sha>:<path>` takes the path literally, relative to the top level
+  const r = await git(repo.root, ['cat-file', '-t', `${repo.headSha}:${repo.subdirectory}`]);
+  const type = r.exitCode === 0 ? r.stdout.trim() : null;
+  if (type === 'tree') return;
+  const what = type === 'commit' ? 'is a submodule in HEAD, whose files a new worktree does not have' : type ? `is not a directory in HEAD (a ${type === 'blob' ? 'file or symlink' : type})` : 'is not in HEAD (untracked or uncommitted)';
+  throw new ClauderonError(
+    'invalid_input',
+    `${repo.subdirectory} ${what}: the session's worktree is made from HEAD (${repo.headSha.slice(0, 12)}), so the agent could not start there — commit it, or pass --repo the repository root (${repo.root})`,
+  );
+}
+
 export async function branchExists(repoRoot: string, branch: string): Promise<boolean> {
   if (!isValidBranchName(branch)) return false;
   const r = await git(repoRoot, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`]);

@@ -134,6 +134,8 @@ export class ProxyService {
       caCertPath: this.d.paths.caCert,
       caBundlePath: this.bundlePath,
       anthropic: creds?.has('anthropic_api_key') ? 'api_key' : 'oauth',
+      // Claude Code takes an API-key placeholder from its settings' apiKeyHelper (no dialog).
+      apiKeyHelper: s.agent === 'claude',
       sandbox: skipChecks && process.getuid?.() === 0,
     });
   }
@@ -153,6 +155,11 @@ export class ProxyService {
     this.closed = true;
     await Promise.all([...this.running.keys()].map((id) => this.stop(id)));
     await this.audit.close();
+  }
+
+  /** Whether the daemon holds a credential (never its value): create warns when an agent's model API has none. */
+  async hasCredential(name: Parameters<CredentialStore['has']>[0]): Promise<boolean> {
+    return (await this.d.credentials())?.has(name) ?? false;
   }
 }
 

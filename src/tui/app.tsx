@@ -181,8 +181,13 @@ export function App({ store, services }: AppProps) {
   useInput((input, key) => forEachKey(input, key, onKey));
 
   const submitCreate = (values: CreateFormValues) => {
-    act.setCreate({ submitting: true, progress: null, formError: null, fieldErrors: {} });
-    services.createSession(values, (p) => act.setCreate({ progress: { step: p.step, state: p.state } })).then(
+    act.setCreate({ submitting: true, progress: null, warnings: [], formError: null, fieldErrors: {} });
+    const onProgress = (p: { step: string; state: string; message: string | null }) => {
+      // a warning is shown in the dialog at once (the agent is not started yet), then in the status line
+      if (p.state === 'warning') act.setCreate({ warnings: [...store.getState().create.warnings, p.message ?? ''] });
+      else act.setCreate({ progress: { step: p.step, state: p.state } });
+    };
+    services.createSession(values, onProgress).then(
       ({ session, warnings }) => {
         act.closeModal();
         act.setCreate({ submitting: false });
@@ -205,6 +210,7 @@ export function App({ store, services }: AppProps) {
         width={Math.min(width, 100)}
         submitting={state.create.submitting}
         progress={state.create.progress}
+        warnings={state.create.warnings}
         formError={state.create.formError}
         fieldErrors={state.create.fieldErrors}
         onSubmit={submitCreate}

@@ -33,6 +33,8 @@ export type Modal =
 export interface CreateState {
   submitting: boolean;
   progress: { step: string; state: string } | null;
+  /** What the daemon warned about while creating (e.g. no credential for the agent's model API). */
+  warnings: string[];
   formError: string | null;
   fieldErrors: Partial<Record<'prompt' | 'repo' | 'name' | 'backend' | 'agent', string>>;
 }
@@ -59,7 +61,7 @@ export interface TuiState {
 
 export type TuiStore = StoreApi<TuiState>;
 
-export const EMPTY_CREATE: CreateState = { submitting: false, progress: null, formError: null, fieldErrors: {} };
+export const EMPTY_CREATE: CreateState = { submitting: false, progress: null, warnings: [], formError: null, fieldErrors: {} };
 
 export function createTuiStore(init: Partial<TuiState> = {}): TuiStore {
   return createStore<TuiState>(() => ({

@@ -2,7 +2,7 @@
 // created through the CLI, talks to api.anthropic.com through the session's proxy, which sends
 // it to a local fake Anthropic upstream (the test-only override) with the real API key; the
 // agent only ever holds the placeholder.
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestPki, startFakeAnthropic, type FakeAnthropic } from '../../fixtures/upstreams/index.js';
@@ -59,8 +59,15 @@ describe('Claude Code through the proxy', () => {
     for (const m of messages) expect(m.headers['x-api-key']).toBe(REAL);
     expect(upstream.allText()).not.toContain(PLACEHOLDERS.anthropicApiKey);
 
+    // Claude Code gets the API-key placeholder from its settings' apiKeyHelper, not from the
+    // environment (a key there makes the interactive CLI ask whether to use it)
     const agentEnv = env.json<Record<string, string>>(['env', 'cc']);
-    expect(agentEnv.ANTHROPIC_API_KEY).toBe(PLACEHOLDERS.anthropicApiKey);
+    expect(agentEnv.ANTHROPIC_API_KEY).toBeUndefined();
+    expect(agentEnv.CLAUDE_CODE_OAUTH_TOKEN).toBeUndefined();
+    // (with hooks when the HTTP API listens, else alone)
+    const helperSettings = ['hooks-api-key-settings.json', 'api-key-settings.json'].map((f) => join(env?.home ?? '', f)).filter((f) => existsSync(f));
+    expect(helperSettings).toHaveLength(1);
+    expect(readFileSync(helperSettings[0] ?? '', 'utf8')).toContain(`"apiKeyHelper": "echo ${PLACEHOLDERS.anthropicApiKey}"`);
     const audit = readFileSync(join(env.home, 'audit.jsonl'), 'utf8');
     expect(audit).toMatch(/"host":"api\.anthropic\.com","method":"POST","path":"\/v1\/messages[^"]*","credential":"anthropic_api_key","status":200/);
     for (const f of filesUnder(env.home, ['worktrees'])) expect(readFileSync(f, 'latin1'), f).not.toContain(REAL);

@@ -215,7 +215,9 @@ describe.skipIf(!run)('docker backend (real engine)', () => {
     for (const m of messages) expect(m.headers['x-api-key']).toBe(REAL_ANTHROPIC);
     expect(upstream.allText()).not.toContain(PLACEHOLDERS.anthropicApiKey);
     expect(JSON.stringify(inspect('clauderon-cc'))).not.toContain(REAL_ANTHROPIC);
-    expect(inspect('clauderon-cc')?.Config.Env).toContain(`ANTHROPIC_API_KEY=${PLACEHOLDERS.anthropicApiKey}`);
+    // the API-key placeholder comes from the apiKeyHelper of the mounted settings file, not the environment
+    expect((inspect('clauderon-cc')?.Config.Env ?? []).filter((e) => /^(ANTHROPIC_API_KEY|CLAUDE_CODE_OAUTH_TOKEN)=/.test(e))).toEqual([]);
+    expect(inspect('clauderon-cc')?.HostConfig.Binds).toContain(`${join(env.home, 'hooks-api-key-settings.json')}:/etc/clauderon/hooks-api-key-settings.json:ro`);
     const audit = readFileSync(join(env.home, 'audit.jsonl'), 'utf8');
     expect(audit).toMatch(/"host":"api\.anthropic\.com","method":"POST","path":"\/v1\/messages[^"]*","credential":"anthropic_api_key","status":200/);
     expect(audit).not.toContain(REAL_ANTHROPIC);

@@ -16,6 +16,8 @@ export interface CreateDialogProps {
   initial?: Partial<CreateFormValues>;
   submitting: boolean;
   progress: { step: string; state: string } | null;
+  /** The daemon's warnings for the create under way. */
+  warnings?: readonly string[];
   /** The daemon's message when it is about no field in particular. */
   formError: string | null;
   fieldErrors?: Partial<Record<FieldName, string>>;
@@ -221,6 +223,9 @@ export function CreateDialog(props: CreateDialogProps) {
           <Spinner /> {progress ? `${progress.step}…` : 'starting…'}
         </Text>
       ) : null}
+      {(props.warnings ?? []).map((w, i) => (
+        <Text key={i} color={color('yellow')}>{`! ${w}`}</Text>
+      ))}
     </Box>
   );
 }

@@ -1,0 +1,152 @@
+// An agent's transcript (Claude Code's JSONL), read for `GET /api/sessions/:id/history`. Where it
+// is comes partly from the agent (a hook's transcript_path), and the agent may be hostile: a path
+// to a FIFO would block a synchronous read — and with it the whole daemon — and a path (or a
+// symlink) to any other file would hand its content out. So a transcript is read only when it is a
+// regular `*.jsonl` file inside one of the places Claude Code keeps transcripts, opened without
+// blocking or following a final symlink, checked again through the open descriptor, and read
+// asynchronously, at most its last MAX_TRANSCRIPT_BYTES.
+import { constants } from 'node:fs';
+import { open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { isAbsolute, join, relative } from 'node:path';
+
+/** At most this much of a transcript is read: its tail (the newest lines). */
+export const MAX_TRANSCRIPT_BYTES = 16 * 1024 * 1024;
+
+/** A container's home is the worktree, mounted here. */
+const CONTAINER_WORKSPACE = '/workspace/';
+
+export interface Transcript {
+  lines: unknown[];
+  /** Bytes left out at the start (the file was larger than the bound); 0 when read whole. */
+  omittedBytes: number;
+}
+
+export interface TranscriptRoot {
+  dir: string;
+  /** The agent controls this directory's tree: its real path must stay inside this one's. */
+  within?: string;
+}
+
+/**
+ * The directories a session's transcripts may live in: for an agent on the host, the daemon user's
+ * Claude Code projects (and CLAUDE_CONFIG_DIR's, if set) and the worktree's; for an agent in a
+ * container, only the worktree's (its home is the worktree) — it never gets to name the host's.
+ */
+export function transcriptRoots(worktreePath: string, o: { container?: boolean; env?: NodeJS.ProcessEnv } = {}): TranscriptRoot[] {
+  const roots: TranscriptRoot[] = [];
+  if (!o.container) {
+    roots.push({ dir: join(homedir(), '.claude', 'projects') });
+    const configDir = (o.env ?? process.env).CLAUDE_CONFIG_DIR;
+    if (configDir && isAbsolute(configDir)) roots.push({ dir: join(configDir, 'projects') });
+  }
+  // (a `.claude/projects` symlink the agent made to elsewhere is no root at all)
+  roots.push({ dir: join(worktreePath, '.claude', 'projects'), within: worktreePath });
+  return roots;
+}
+
+/** Real paths of the roots that exist (and stay where they must). */
+async function realRoots(roots: readonly TranscriptRoot[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const r of roots) {
+    const real = await realpath(r.dir).catch(() => null);
+    if (real === null) continue;
+    if (r.within !== undefined) {
+      const within = await realpath(r.within).catch(() => null);
+      if (within === null || !inside(real, within)) continue;
+    }
+    out.push(real);
+  }
+  return out;
+}
+
+/**
+ * The session's transcript: the file its hooks named (a container's /workspace/… path maps to the
+ * worktree), else `<root>/<project>/<session id>.jsonl` in one of `roots`; null when none is there
+ * or none may be read.
+ */
+export async function readTranscript(o: {
+  sessionId: string;
+  worktreePath: string;
+  /** The path its hooks reported, if any. */
+  hinted: string | null;
+  /** The agent runs in a container whose /workspace is the worktree. */
+  container: boolean;
+  roots: readonly TranscriptRoot[];
+}): Promise<Transcript | null> {
+  const roots = await realRoots(o.roots);
+  if (roots.length === 0) return null;
+  const candidates: string[] = [];
+  if (o.hinted) candidates.push(o.container && o.hinted.startsWith(CONTAINER_WORKSPACE) ? join(o.worktreePath, o.hinted.slice(CONTAINER_WORKSPACE.length)) : o.hinted);
+  for (const root of roots) {
+    const dirs = await readdir(root, { withFileTypes: true }).catch(() => []);
+    for (const d of dirs) if (d.isDirectory() || d.isSymbolicLink()) candidates.push(join(root, d.name, `${o.sessionId}.jsonl`));
+  }
+  for (const file of candidates) {
+    const t = await readConfined(file, roots);
+    if (t) return t;
+  }
+  return null;
+}
+
+/** `file` parsed line by line if it is a regular *.jsonl file inside one of `roots` (real paths); else null. */
+export async function readConfined(file: string, roots: readonly string[]): Promise<Transcript | null> {
+  if (!file.endsWith('.jsonl')) return null;
+  const real = await realpath(file).catch(() => null);
+  if (real === null || !real.endsWith('.jsonl') || !roots.some((r) => inside(real, r))) return null;
+  let h: FileHandle;
+  try {
+    // O_NONBLOCK: opening a FIFO never waits for a writer; O_NOFOLLOW: the last component was not
+    // swapped for a symlink since realpath
+    h = await open(real, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch {
+    return null;
+  }
+  try {
+    const st = await h.stat();
+    if (!st.isFile()) return null;
+    // a directory above it may have been swapped for a symlink since realpath: ask the kernel where
+    // the open file really is (Linux)
+    if (process.platform === 'linux') {
+      const opened = await readlink(`/proc/self/fd/${h.fd}`).catch(() => null);
+      if (opened === null || !roots.some((r) => inside(opened, r))) return null;
+    }
+    const start = Math.max(0, st.size - MAX_TRANSCRIPT_BYTES);
+    const buf = Buffer.alloc(st.size - start);
+    let got = 0;
+    while (got < buf.length) {
+      const { bytesRead } = await h.read(buf, got, buf.length - got, start + got);
+      if (bytesRead === 0) break; // it shrank meanwhile
+      got += bytesRead;
+    }
+    let text = buf.subarray(0, got).toString('utf8');
+    let omittedBytes = start;
+    if (start > 0) {
+      // the first line is cut: drop it
+      const nl = text.indexOf('\n');
+      omittedBytes += nl < 0 ? got : Buffer.byteLength(text.slice(0, nl + 1));
+      text = nl < 0 ? '' : text.slice(nl + 1);
+    }
+    return { lines: parseLines(text), omittedBytes };
+  } finally {
+    await h.close();
+  }
+}
+
+function parseLines(text: string): unknown[] {
+  const out: unknown[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as unknown);
+    } catch {
+      out.push({ unparsed: line });
+    }
+  }
+  return out;
+}
+
+function inside(p: string, root: string): boolean {
+  const rel = relative(root, p);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
