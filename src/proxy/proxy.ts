@@ -13,23 +13,25 @@
 // so a body can never be re-framed into a second request. Every request is audited. No single
 // connection can take the process down: every handler runs under `guard`, and any upstream
 // response that cannot be relayed (a status line of 000, bad headers) becomes a 502.
+// Plaintext absolute-form requests are plain.ts; what both paths share of relaying is relay.ts.
 //
 // The engine is Node's own http/tls/https rather than mockttp: mockttp binds all interfaces,
 // keeps an unbounded leaf cache, matches rules by Host, buffers on body hooks, and its current
 // dependency tree requires Node ≥ 22.15 — the facts in PROXY-NOTES.md are tested against this.
 import { timingSafeEqual } from 'node:crypto';
-import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect as netConnect, type Socket } from 'node:net';
 import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
-import type { AccessMode } from './access.js';
 import { guarded, type GuardLog } from '../core/guard.js';
-import { accessDecision } from './access.js';
+import { accessDecision, type AccessMode } from './access.js';
 import { auditTarget, type AuditLog, type AuditRecord } from './audit.js';
 import type { Ca } from './ca.js';
 import { EgressPolicy, EgressRefused } from './egress.js';
 import { graphqlReadOnly } from './graphql.js';
 import { placeholderIn } from './placeholders.js';
+import { handlePlain, type PlainContext } from './plain.js';
+import { endToEndHeaders, readLimited, relayResponse, sendJson } from './relay.js';
 import { AUTH_HEADERS, injectionFor, type InjectionRule } from './rules.js';
 import { canonicalHost, hostOfHeader, parseConnectTarget } from './target.js';
 import { TunnelTable, type Tunnel } from './tunnels.js';
@@ -70,11 +72,6 @@ export interface SessionProxyOptions {
   maxInspectBytes?: number;
 }
 
-const HOP_BY_HOP = new Set([
-  'connection', 'proxy-connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer',
-  'transfer-encoding', 'upgrade',
-]);
-
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 407: 'Proxy Authentication Required', 502: 'Bad Gateway', 503: 'Service Unavailable' };
 
 /** RFC 9110 §9.3.8: a TRACE is echoed back, headers included — never with a credential in it. */
@@ -89,11 +86,6 @@ interface TunnelInfo {
 
 type Tagged = { clauderonTarget?: TunnelInfo };
 
-/** Only a status an HTTP/1.1 client can be given is relayed; anything else is the upstream's fault. */
-function relayableStatus(code: number | undefined): code is number {
-  return code !== undefined && Number.isInteger(code) && code >= 200 && code <= 599;
-}
-
 export class SessionProxy {
   private readonly servers: Server[] = [];
   private readonly inner: Server;
@@ -103,12 +95,21 @@ export class SessionProxy {
   private readonly expectedAuth: Buffer;
   private readonly egress: EgressPolicy;
   private readonly log: GuardLog;
+  private readonly plainContext: PlainContext;
   readonly port: number;
 
   constructor(private readonly o: SessionProxyOptions) {
     this.port = o.port;
     this.egress = o.egress ?? new EgressPolicy();
     this.log = o.log ?? { error: () => undefined };
+    this.plainContext = {
+      authorized: (req) => this.authorized(req),
+      audit: (rec) => this.write(rec),
+      rules: o.rules,
+      accessMode: o.accessMode,
+      egress: this.egress,
+      guard: (what, fn, drop) => this.guard(what, fn, drop),
+    };
     this.tunnels = new TunnelTable({ max: o.maxTunnels ?? 128, idleMs: o.idleMs ?? 30_000, rawIdleMs: o.rawIdleMs ?? 600_000, evictAfterMs: Math.min(1000, o.idleMs ?? 30_000) });
     this.expectedAuth = Buffer.from(`Basic ${Buffer.from(`${o.user}:${o.password}`).toString('base64')}`);
     // Requests that arrive inside intercepted tunnels are parsed by this server (never listening).
@@ -120,7 +121,7 @@ export class SessionProxy {
   async start(): Promise<void> {
     for (const addr of this.o.bind) {
       const server = createHttpServer({ headersTimeout: 10_000, requestTimeout: 300_000, connectionsCheckingInterval: 2000 }, (req, res) =>
-        this.guard('plain request', () => this.onPlain(req, res), () => res.destroy()),
+        this.guard('plain request', () => handlePlain(this.plainContext, req, res), () => res.destroy()),
       );
       server.maxConnections = (this.o.maxTunnels ?? 128) * 4;
       server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => this.guard('CONNECT', () => this.onConnect(req, socket, head), () => socket.destroy()));
@@ -342,12 +343,8 @@ export class SessionProxy {
 
     // The credential this canonical target earns, if any (never for a request that is echoed).
     const injection = ECHO_METHODS.has(method) ? null : injectionFor(this.o.rules, target, true, path, this.o.credential);
-    const headers: Record<string, string | string[]> = {};
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (v === undefined || HOP_BY_HOP.has(k)) continue;
-      if (injection && (AUTH_HEADERS as readonly string[]).includes(k)) continue; // placeholders never leave
-      headers[k] = v;
-    }
+    // a request given a credential loses every auth header the agent sent (its placeholders)
+    const headers = endToEndHeaders(req.headers, injection ? AUTH_HEADERS : []);
     if (body) headers['content-length'] = String(body.length);
     if (injection) Object.assign(headers, injection.headers);
 
@@ -381,26 +378,13 @@ export class SessionProxy {
     });
     up.on('response', (upRes) =>
       this.guard('upstream response', () => {
-        upRes.on('error', () => res.destroy());
-        const code = upRes.statusCode;
         if (sent && injection) credential = injection.credential;
-        if (!relayableStatus(code)) {
-          upRes.destroy();
-          finish(502, null, `upstream answered an invalid status ${String(code)}`);
-          return sendJson(res, 502, `upstream ${target.host} answered an invalid status line (${String(code)})`);
+        const r = relayResponse(upRes, res, true);
+        if ('invalid' in r) {
+          finish(502, null, `upstream response not relayable: ${r.invalid}`);
+          return sendJson(res, 502, `upstream ${target.host} sent a response that cannot be relayed (${r.invalid})`);
         }
-        const out: Record<string, string | string[]> = {};
-        for (const [k, v] of Object.entries(upRes.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
-        try {
-          res.writeHead(code, out);
-        } catch (e) {
-          upRes.destroy();
-          finish(502, null, `upstream response not relayable: ${e instanceof Error ? e.message : String(e)}`);
-          return sendJson(res, 502, `upstream ${target.host} sent a response that cannot be relayed`);
-        }
-        res.flushHeaders(); // SSE: the client sees the stream start at once
-        upRes.pipe(res);
-        res.once('close', () => finish(code, null));
+        res.once('close', () => finish(r.status, null));
       }, () => res.destroy()),
     );
     up.on('error', (e) => {
@@ -415,104 +399,6 @@ export class SessionProxy {
     if (body) up.end(body);
     else req.pipe(up);
   }
-
-  // ------------------------------------------------------------ plaintext (absolute-form) requests
-
-  private async onPlain(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = Date.now();
-    req.on('error', () => undefined);
-    let host = '';
-    let path = '';
-    const finish = (status: number, blocked: string | null, error: string | null = null) =>
-      this.write({ host, method: req.method ?? '', path, credential: null, status, durationMs: Date.now() - started, blocked, ...(error ? { error } : {}) });
-    const refuse = (status: number, reason: string, headers: Record<string, string> = {}) => {
-      finish(status, reason);
-      res.writeHead(status, { 'content-type': 'text/plain', ...headers }).end(`${reason}\n`);
-    };
-    if (!this.authorized(req)) return refuse(407, 'proxy authentication required', { 'proxy-authenticate': 'Basic realm="clauderon"' });
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '');
-      if (url.protocol !== 'http:') throw new Error('not http');
-    } catch {
-      host = auditTarget(req.url ?? '');
-      return refuse(400, 'not an absolute http:// URL');
-    }
-    const hostname = url.hostname.replace(/^\[|\]$/g, '');
-    const port = Number(url.port || 80);
-    const t = canonicalHost(hostname, port);
-    host = t.ok ? t.host : auditTarget(hostname);
-    path = `${url.pathname}${url.search}`; // never the userinfo of an absolute URL
-    if (t.ok && this.o.rules.some((r) => r.host === t.host)) return refuse(403, `clauderon proxy: plaintext HTTP to a credentialed host — use https:// for ${host}`);
-    const decision = accessDecision(this.o.accessMode(), { host, method: req.method ?? 'GET', path, headers: req.headers });
-    if (decision.allow !== true) return refuse(403, decision.allow === false ? decision.reason : 'read-only session: not inspected over plaintext');
-    const headers: Record<string, string | string[]> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
-    const carried = placeholderIn(headers, path);
-    if (carried) return refuse(401, `clauderon proxy: not sending ${carried} to ${host}: it holds a clauderon placeholder, not a credential`);
-    let address: string;
-    try {
-      address = (await this.egress.resolve(hostname, port)).address;
-    } catch (e) {
-      if (e instanceof EgressRefused) return refuse(403, e.message);
-      finish(502, null, e instanceof Error ? e.message : String(e));
-      return void res.writeHead(502, { 'content-type': 'text/plain' }).end(`cannot resolve ${host}\n`);
-    }
-    const up = httpRequest({ host: address, port, method: req.method, path, headers, setHost: false });
-    up.on('response', (upRes) =>
-      this.guard('upstream response', () => {
-        upRes.on('error', () => res.destroy());
-        const code = upRes.statusCode;
-        const out: Record<string, string | string[]> = {};
-        for (const [k, v] of Object.entries(upRes.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
-        try {
-          if (!relayableStatus(code)) throw new Error(`invalid status ${String(code)}`);
-          res.writeHead(code, out);
-        } catch (e) {
-          upRes.destroy();
-          finish(502, null, `upstream response not relayable: ${e instanceof Error ? e.message : String(e)}`);
-          return void res.writeHead(502, { 'content-type': 'text/plain' }).end(`upstream ${host} sent a response that cannot be relayed\n`);
-        }
-        upRes.pipe(res);
-        res.once('close', () => finish(code, null));
-      }, () => res.destroy()),
-    );
-    up.on('error', (e) => {
-      finish(502, null, e.message);
-      if (!res.headersSent) res.writeHead(502, { 'content-length': 0 }).end();
-      else res.destroy();
-    });
-    req.pipe(up);
-  }
-}
-
-/** A JSON error the agent's client can show: Anthropic-, OpenAI- and Google-style readers all find `error.message`. */
-function sendJson(res: ServerResponse, status: number, message: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const body = JSON.stringify({ type: 'error', error: { type: 'clauderon_proxy', message } });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-clauderon-blocked': '1' }).end(body);
-}
-
-/** Read a request body up to `limit` bytes; null when it is larger. */
-function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        resolve(null);
-        req.destroy();
-        return;
-      }
-      parts.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(parts)));
-    req.on('error', () => resolve(null));
-  });
 }
 
 /** Parse CLAUDERON_UPSTREAM_OVERRIDES / CLAUDERON_UPSTREAM_CA (testing aid; loopback only). */
