@@ -3,13 +3,14 @@
 // default answer leaves the session at a login screen). clauderon hands it the API-key placeholder
 // through the apiKeyHelper of its --settings file instead of ANTHROPIC_API_KEY, and never edits the
 // user's own ~/.claude.json to pre-approve a key.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeTestPki, startFakeAnthropic, type FakeAnthropic } from '../../fixtures/upstreams/index.js';
+import type { FakeAnthropic } from '../../fixtures/upstreams/index.js';
 import { PLACEHOLDERS } from '../../src/agents/proxy-env.js';
 import type { Session } from '../../src/core/types.js';
 import { claudeBinary, filesUnder, makeEnv, processGone, waitFor, type Env } from '../helpers/e2e.js';
+import { fakeAnthropicFor } from '../helpers/claude.js';
 
 const CLAUDE = claudeBinary();
 const REAL = 'sk-ant-api03-REAL-interactive-e2e-0123456789abcdefghij';
@@ -29,24 +30,14 @@ describe('interactive Claude Code with an API key behind the proxy', () => {
     if (!CLAUDE) throw new Error('the claude binary from @anthropic-ai/claude-code is missing (npm ci installs it)');
     env = makeEnv();
     for (const k of ['CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN']) delete env.env[k];
-    const pki = makeTestPki(['api.anthropic.com']);
-    upstream = await startFakeAnthropic(pki, { text: 'Hello from the interactive upstream' });
-    const upstreamCa = join(env.root, 'upstream-ca.pem');
-    writeFileSync(upstreamCa, pki.caPem);
+    const fake = await fakeAnthropicFor(env, { text: 'Hello from the interactive upstream', home: join(env.root, 'user-home') });
+    upstream = fake.upstream;
     // The user's home: onboarding done and the worktrees trusted — nothing about API keys.
-    const userHome = join(env.root, 'user-home');
-    mkdirSync(userHome, { recursive: true });
+    const userHome = fake.home;
     const userState = JSON.stringify({ hasCompletedOnboarding: true, projects: { [join(env.home, 'worktrees')]: { hasTrustDialogAccepted: true } } });
     writeFileSync(join(userHome, '.claude.json'), userState);
     writeFileSync(join(env.home, 'config.toml'), `${env.portConfig}[agents.claude]\ncommand = "${CLAUDE}"\n`);
-    const daemonEnv = {
-      ANTHROPIC_API_KEY: REAL,
-      HOME: userHome,
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      DISABLE_AUTOUPDATER: '1',
-      CLAUDERON_UPSTREAM_OVERRIDES: JSON.stringify({ 'api.anthropic.com': `127.0.0.1:${upstream.port}` }),
-      CLAUDERON_UPSTREAM_CA: upstreamCa,
-    };
+    const daemonEnv = { ...fake.daemonEnv, ANTHROPIC_API_KEY: REAL };
     expect(env.run(['list'], { env: daemonEnv }).code).toBe(0); // the daemon starts with that environment
     const created = env.run(['create', '--backend', 'tmux', '--repo', env.repo, '--prompt', 'Say hello', '--name', 'talk', '--no-plan-mode', '--json']);
     expect(created.code, created.stderr).toBe(0);
@@ -67,10 +58,10 @@ describe('interactive Claude Code with an API key behind the proxy', () => {
     expect(screen).toContain('Hello from the interactive upstream');
     expect(screen).not.toContain(REAL);
 
-    const messages = upstream.received.filter((r) => r.path.startsWith('/v1/messages'));
+    const messages = fake.upstream.received.filter((r) => r.path.startsWith('/v1/messages'));
     expect(messages.length).toBeGreaterThan(0);
     for (const m of messages) expect(m.headers['x-api-key']).toBe(REAL);
-    expect(upstream.allText()).not.toContain(PLACEHOLDERS.anthropicApiKey);
+    expect(fake.upstream.allText()).not.toContain(PLACEHOLDERS.anthropicApiKey);
 
     // what the agent got: no Anthropic variable at all (the helper gives it the placeholder) …
     const agentEnv = env.json<Record<string, string>>(['env', 'talk']);

@@ -2,13 +2,14 @@
 // created through the CLI, talks to api.anthropic.com through the session's proxy, which sends
 // it to a local fake Anthropic upstream (the test-only override) with the real API key; the
 // agent only ever holds the placeholder.
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeTestPki, startFakeAnthropic, type FakeAnthropic } from '../../fixtures/upstreams/index.js';
+import type { FakeAnthropic } from '../../fixtures/upstreams/index.js';
 import { PLACEHOLDERS } from '../../src/agents/proxy-env.js';
 import type { Session } from '../../src/core/types.js';
 import { claudeBinary, filesUnder, makeEnv, waitFor, type Env } from '../helpers/e2e.js';
+import { fakeAnthropicFor } from '../helpers/claude.js';
 
 let env: Env | undefined;
 let upstream: FakeAnthropic | undefined;
@@ -27,23 +28,12 @@ describe('Claude Code through the proxy', () => {
   it.skipIf(!bin && process.env.CI !== 'true')('claude -p gets its answer while only the upstream sees the real key', async () => {
     if (!bin) throw new Error('the claude binary from @anthropic-ai/claude-code is missing (npm ci installs it)');
     env = makeEnv();
-    const pki = makeTestPki(['api.anthropic.com']);
-    upstream = await startFakeAnthropic(pki, { text: 'Hello from the fake upstream' });
-    const upstreamCa = join(env.root, 'upstream-ca.pem');
-    writeFileSync(upstreamCa, pki.caPem);
-    const agentHome = join(env.root, 'agent-home');
-    mkdirSync(agentHome, { recursive: true });
+    const fake = await fakeAnthropicFor(env, { text: 'Hello from the fake upstream' });
+    upstream = fake.upstream;
     writeFileSync(join(env.home, 'config.toml'), `[agents.claude]\ncommand = "${bin}"\nargs = ["-p"]\n`);
 
     const created = env.run(['create', '--backend', 'tmux', '--repo', env.repo, '--prompt', 'Say hello', '--name', 'cc', '--no-plan-mode', '--json'], {
-      env: {
-        ANTHROPIC_API_KEY: REAL,
-        HOME: agentHome,
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-        DISABLE_AUTOUPDATER: '1',
-        CLAUDERON_UPSTREAM_OVERRIDES: JSON.stringify({ 'api.anthropic.com': `127.0.0.1:${upstream.port}` }),
-        CLAUDERON_UPSTREAM_CA: upstreamCa,
-      },
+      env: { ...fake.daemonEnv, ANTHROPIC_API_KEY: REAL },
     });
     expect(created.code, created.stderr).toBe(0);
     expect((JSON.parse(created.stdout) as Session).proxyPort).not.toBeNull();
@@ -54,10 +44,10 @@ describe('Claude Code through the proxy', () => {
     }, 'claude -p to print the answer', 30_000);
     expect(screen).not.toContain(REAL);
 
-    const messages = upstream.received.filter((r) => r.path.startsWith('/v1/messages'));
+    const messages = fake.upstream.received.filter((r) => r.path.startsWith('/v1/messages'));
     expect(messages.length).toBeGreaterThan(0);
     for (const m of messages) expect(m.headers['x-api-key']).toBe(REAL);
-    expect(upstream.allText()).not.toContain(PLACEHOLDERS.anthropicApiKey);
+    expect(fake.upstream.allText()).not.toContain(PLACEHOLDERS.anthropicApiKey);
 
     // Claude Code gets the API-key placeholder from its settings' apiKeyHelper, not from the
     // environment (a key there makes the interactive CLI ask whether to use it)

@@ -7,10 +7,11 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { makeTestPki, startFakeAnthropic, type FakeAnthropic } from '../../fixtures/upstreams/index.js';
+import type { FakeAnthropic } from '../../fixtures/upstreams/index.js';
 import { HOOK_COMMAND } from '../../src/core/hooks.js';
 import type { Session } from '../../src/core/types.js';
 import { claudeBinary, makeEnv, waitFor, type Env } from '../helpers/e2e.js';
+import { fakeAnthropicFor } from '../helpers/claude.js';
 
 const CLAUDE = claudeBinary();
 
@@ -66,19 +67,10 @@ describe('agent status from hooks', () => {
   it.skipIf(!CLAUDE && process.env.CI !== 'true')('claude -p in tmux: SessionStart → working → waiting for input → idle, in list --json and on /ws/events; history has the transcript', async () => {
     if (!CLAUDE) throw new Error('the claude binary from @anthropic-ai/claude-code is missing (npm ci installs it)');
     env = makeEnv();
-    const pki = makeTestPki(['api.anthropic.com']);
-    upstream = await startFakeAnthropic(pki, { text: 'Hello from the hooked agent' });
-    const upstreamCa = join(env.root, 'upstream-ca.pem');
-    writeFileSync(upstreamCa, pki.caPem);
+    const fake = await fakeAnthropicFor(env, { text: 'Hello from the hooked agent' });
+    upstream = fake.upstream;
     writeFileSync(join(env.home, 'config.toml'), `${env.portConfig}[agents.claude]\ncommand = "${CLAUDE}"\nargs = ["-p"]\n`);
-    const daemonEnv = {
-      ANTHROPIC_API_KEY: 'sk-ant-api03-REAL-hooks-e2e-0123456789abcdefghij',
-      HOME: join(env.root, 'agent-home'),
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      DISABLE_AUTOUPDATER: '1',
-      CLAUDERON_UPSTREAM_OVERRIDES: JSON.stringify({ 'api.anthropic.com': `127.0.0.1:${upstream.port}` }),
-      CLAUDERON_UPSTREAM_CA: upstreamCa,
-    };
+    const daemonEnv = { ...fake.daemonEnv, ANTHROPIC_API_KEY: 'sk-ant-api03-REAL-hooks-e2e-0123456789abcdefghij' };
     expect(env.run(['daemon', 'status'], { env: daemonEnv }).code).toBe(3); // not running yet
     expect(env.run(['list'], { env: daemonEnv }).code).toBe(0); // starts the daemon with that env
     const seen = await events(env);

@@ -2,12 +2,13 @@
 // daemon's HTTP API on loopback trusts loopback), and with no credential configured its
 // placeholder never goes upstream — the real Claude Code CLI is told, by the proxy, what to set.
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeTestPki, startFakeAnthropic, type FakeAnthropic } from '../../fixtures/upstreams/index.js';
+import type { FakeAnthropic } from '../../fixtures/upstreams/index.js';
 import type { Session } from '../../src/core/types.js';
 import { claudeBinary, makeEnv, waitFor, type Env } from '../helpers/e2e.js';
+import { fakeAnthropicFor } from '../helpers/claude.js';
 
 let env: Env | undefined;
 let upstream: FakeAnthropic | undefined;
@@ -51,29 +52,18 @@ describe('no credential configured', () => {
   it.skipIf(!bin && process.env.CI !== 'true')('the real claude is answered by its proxy with what to set; nothing reaches the upstream', async () => {
     if (!bin) throw new Error('the claude binary from @anthropic-ai/claude-code is missing (npm ci installs it)');
     env = makeEnv();
-    const pki = makeTestPki(['api.anthropic.com']);
-    upstream = await startFakeAnthropic(pki, {});
-    const upstreamCa = join(env.root, 'upstream-ca.pem');
-    writeFileSync(upstreamCa, pki.caPem);
-    const agentHome = join(env.root, 'agent-home');
-    mkdirSync(agentHome, { recursive: true });
+    const fake = await fakeAnthropicFor(env);
+    upstream = fake.upstream;
     writeFileSync(join(env.home, 'config.toml'), `${env.portConfig}[agents.claude]\ncommand = "${bin}"\nargs = ["-p"]\n`);
-    const created = env.run(['create', '--backend', 'tmux', '--repo', env.repo, '--prompt', 'Say hello', '--name', 'nocred', '--no-plan-mode', '--json'], {
-      env: {
-        HOME: agentHome,
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-        DISABLE_AUTOUPDATER: '1',
-        CLAUDERON_UPSTREAM_OVERRIDES: JSON.stringify({ 'api.anthropic.com': `127.0.0.1:${upstream.port}` }),
-        CLAUDERON_UPSTREAM_CA: upstreamCa,
-      },
-    });
+    // (no Anthropic credential anywhere in the daemon's environment)
+    const created = env.run(['create', '--backend', 'tmux', '--repo', env.repo, '--prompt', 'Say hello', '--name', 'nocred', '--no-plan-mode', '--json'], { env: fake.daemonEnv });
     expect(created.code, created.stderr).toBe(0);
     const screen = await waitFor(() => {
       const out = env?.run(['output', 'nocred', '--lines', '200']).stdout ?? '';
       return /setup-token/.test(out) ? out : '';
     }, 'claude to show the proxy’s answer', 45_000);
     expect(screen).toMatch(/CLAUDE_CODE_OAUTH_TOKEN/);
-    expect(upstream.received.filter((r) => r.path.startsWith('/v1/'))).toEqual([]);
+    expect(fake.upstream.received.filter((r) => r.path.startsWith('/v1/'))).toEqual([]);
     const audit = readFileSync(join(env.home, 'audit.jsonl'), 'utf8');
     expect(audit).toMatch(/"host":"api\.anthropic\.com","method":"POST","path":"\/v1\/messages[^"]*","credential":null,"status":401/);
   });
