@@ -7,7 +7,13 @@
 // query — so whatever `operationName` the server picks, it runs a query. The JSON body is
 // forwarded re-encoded from what was inspected, so no parser difference between us and the
 // upstream (duplicate keys, odd escapes) can smuggle a second document past the check.
-import { Kind, parse, type DocumentNode } from 'graphql';
+import type { DocumentNode } from 'graphql';
+
+// The parser is loaded on the first read-only GraphQL request only (~10 MB, ~50 ms): most sessions
+// never send one, and the daemon should not pay for it at start.
+type Graphql = typeof import('graphql');
+let loading: Promise<Graphql> | null = null;
+const graphql = (): Promise<Graphql> => (loading ??= import('graphql'));
 
 export type GraphqlVerdict = { ok: true; body: string | null } | { ok: false; reason: string };
 
@@ -15,36 +21,31 @@ export type GraphqlVerdict = { ok: true; body: string | null } | { ok: false; re
 const MAX_TOKENS = 50_000;
 
 /** The kinds of the operations in a document (query, mutation, subscription), or null if it does not parse. */
-export function graphqlOperationKinds(doc: string): string[] | null {
+export async function graphqlOperationKinds(doc: string): Promise<string[] | null> {
+  const ops = operations(await graphql(), doc);
+  return ops === null ? null : ops.map((o) => o.kind);
+}
+
+/** The operations of a document (kind and name), or null if it does not parse. */
+function operations(g: Graphql, doc: string): { kind: string; name: string | null }[] | null {
   let parsed: DocumentNode;
   try {
-    parsed = parse(doc, { noLocation: true, maxTokens: MAX_TOKENS });
+    parsed = g.parse(doc, { noLocation: true, maxTokens: MAX_TOKENS });
   } catch {
     return null;
   }
-  return parsed.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION).map((d) => d.operation);
+  return parsed.definitions.flatMap((d) => (d.kind === g.Kind.OPERATION_DEFINITION ? [{ kind: d.operation, name: d.name?.value ?? null }] : []));
 }
 
-/** Operation names in a document (null for an anonymous one). */
-function operationNames(doc: string): (string | null)[] {
-  try {
-    return parse(doc, { noLocation: true, maxTokens: MAX_TOKENS })
-      .definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION)
-      .map((d) => d.name?.value ?? null);
-  } catch {
-    return [];
-  }
-}
-
-function checkDocument(doc: unknown, operationName: unknown, where: string): string | null {
+function checkDocument(g: Graphql, doc: unknown, operationName: unknown, where: string): string | null {
   if (typeof doc !== 'string') return `${where} has no GraphQL document to inspect`;
-  const kinds = graphqlOperationKinds(doc);
-  if (kinds === null) return `${where} does not parse as GraphQL`;
-  if (kinds.length === 0) return `${where} holds no operation`;
-  const write = kinds.find((k) => k !== 'query');
-  if (write) return `${where} holds a ${write}`;
+  const ops = operations(g, doc);
+  if (ops === null) return `${where} does not parse as GraphQL`;
+  if (ops.length === 0) return `${where} holds no operation`;
+  const write = ops.find((o) => o.kind !== 'query');
+  if (write) return `${where} holds a ${write.kind}`;
   if (operationName !== undefined && operationName !== null) {
-    if (typeof operationName !== 'string' || !operationNames(doc).includes(operationName)) return `${where} names an operation it does not hold`;
+    if (typeof operationName !== 'string' || !ops.some((o) => o.name === operationName)) return `${where} names an operation it does not hold`;
   }
   return null;
 }
@@ -54,13 +55,14 @@ function checkDocument(doc: unknown, operationName: unknown, where: string): str
  * request body (null for GET/HEAD). On success `body` is what to forward (the inspected JSON,
  * re-encoded), or null for GET/HEAD.
  */
-export function graphqlReadOnly(params: URLSearchParams, body: string | null): GraphqlVerdict {
+export async function graphqlReadOnly(params: URLSearchParams, body: string | null): Promise<GraphqlVerdict> {
+  const g = await graphql();
   const refuse = (why: string): GraphqlVerdict => ({ ok: false, reason: `read-only session: ${why} (only GraphQL queries are allowed)` });
   const urlQueries = params.getAll('query');
   const urlNames = params.getAll('operationName');
   if (urlQueries.length > 1 || urlNames.length > 1) return refuse('the URL repeats query or operationName');
   if (urlQueries.length === 1) {
-    const problem = checkDocument(urlQueries[0], urlNames[0], 'the URL’s query');
+    const problem = checkDocument(g, urlQueries[0], urlNames[0], 'the URL’s query');
     if (problem) return refuse(problem);
   } else if (urlNames.length === 1 || params.has('extensions')) {
     return refuse('the URL names an operation without a document (persisted queries are not inspected)');
@@ -79,7 +81,7 @@ export function graphqlReadOnly(params: URLSearchParams, body: string | null): G
   for (const [i, d] of docs.entries()) {
     if (typeof d !== 'object' || d === null || Array.isArray(d)) return refuse('a body entry is not a GraphQL request object');
     const r = d as { query?: unknown; operationName?: unknown };
-    const problem = checkDocument(r.query, r.operationName, docs.length > 1 ? `request ${i + 1} of the batch` : 'the body');
+    const problem = checkDocument(g, r.query, r.operationName, docs.length > 1 ? `request ${i + 1} of the batch` : 'the body');
     if (problem) return refuse(problem);
   }
   return { ok: true, body: JSON.stringify(parsed) };

@@ -336,7 +336,7 @@ export class SessionProxy {
         if (!read) return refuse(413, 'read-only session: GraphQL request too large to inspect');
         text = read.toString('utf8');
       }
-      const verdict = graphqlReadOnly(new URL(path, 'https://x').searchParams, text);
+      const verdict = await graphqlReadOnly(new URL(path, 'https://x').searchParams, text);
       if (!verdict.ok) return refuse(403, verdict.reason);
       if (hasBody) body = Buffer.from(verdict.body ?? '', 'utf8');
     }

@@ -86,23 +86,23 @@ describe('read-only access', () => {
 
 describe('GraphQL read-only check', () => {
   const none = new URLSearchParams();
-  const graphqlIsReadOnly = (body: string) => graphqlReadOnly(none, body).ok;
+  const graphqlIsReadOnly = async (body: string) => (await graphqlReadOnly(none, body)).ok;
 
-  it('allows queries, refuses mutations and subscriptions anywhere in the document or batch', () => {
-    expect(graphqlIsReadOnly(JSON.stringify({ query: '{ viewer { login } }' }))).toBe(true);
-    expect(graphqlIsReadOnly(JSON.stringify({ query: 'query Q($n: Int) { repository(name: "mutation") { issues(first: $n) { nodes { title } } } }' }))).toBe(true);
-    expect(graphqlIsReadOnly(JSON.stringify({ query: '# mutation in a comment\nquery { viewer { login } }' }))).toBe(true);
-    expect(graphqlIsReadOnly(JSON.stringify({ query: 'mutation { addStar(input: {starrableId: "x"}) { clientMutationId } }' }))).toBe(false);
-    expect(graphqlIsReadOnly(JSON.stringify({ query: 'query A { a } mutation B { b }', operationName: 'A' }))).toBe(false);
-    expect(graphqlIsReadOnly(JSON.stringify({ query: 'subscription { x }' }))).toBe(false);
-    expect(graphqlIsReadOnly(JSON.stringify([{ query: '{ a }' }, { query: 'mutation { b }' }]))).toBe(false);
-    expect(graphqlIsReadOnly(JSON.stringify({ query: 'fragment F on User { login } query { viewer { ...F } }' }))).toBe(true);
-    expect(graphqlIsReadOnly('not json')).toBe(false);
-    expect(graphqlIsReadOnly(JSON.stringify({ nope: 1 }))).toBe(false);
+  it('allows queries, refuses mutations and subscriptions anywhere in the document or batch', async () => {
+    expect(await graphqlIsReadOnly(JSON.stringify({ query: '{ viewer { login } }' }))).toBe(true);
+    expect(await graphqlIsReadOnly(JSON.stringify({ query: 'query Q($n: Int) { repository(name: "mutation") { issues(first: $n) { nodes { title } } } }' }))).toBe(true);
+    expect(await graphqlIsReadOnly(JSON.stringify({ query: '# mutation in a comment\nquery { viewer { login } }' }))).toBe(true);
+    expect(await graphqlIsReadOnly(JSON.stringify({ query: 'mutation { addStar(input: {starrableId: "x"}) { clientMutationId } }' }))).toBe(false);
+    expect(await graphqlIsReadOnly(JSON.stringify({ query: 'query A { a } mutation B { b }', operationName: 'A' }))).toBe(false);
+    expect(await graphqlIsReadOnly(JSON.stringify({ query: 'subscription { x }' }))).toBe(false);
+    expect(await graphqlIsReadOnly(JSON.stringify([{ query: '{ a }' }, { query: 'mutation { b }' }]))).toBe(false);
+    expect(await graphqlIsReadOnly(JSON.stringify({ query: 'fragment F on User { login } query { viewer { ...F } }' }))).toBe(true);
+    expect(await graphqlIsReadOnly('not json')).toBe(false);
+    expect(await graphqlIsReadOnly(JSON.stringify({ nope: 1 }))).toBe(false);
   });
 
   // PROXY-NOTES: comments end at CR, LF or CRLF; block strings hold \""" escapes; GET ?query= is GraphQL too.
-  it('is not fooled by a comment ending at CR, an escaped block-string quote, or a mutation in the URL', () => {
+  it('is not fooled by a comment ending at CR, an escaped block-string quote, or a mutation in the URL', async () => {
     const mutation = 'mutation { deleteRepository(input: {repositoryId: "R"}) { clientMutationId } }';
     for (const query of [
       `# just a comment\r${mutation}`,
@@ -112,29 +112,29 @@ describe('GraphQL read-only check', () => {
       `{ a(x: "\\"") } ${mutation}`,
       `query Q { a } \u00a0${mutation}`,
     ]) {
-      expect(graphqlReadOnly(none, JSON.stringify({ query })), JSON.stringify(query)).toMatchObject({ ok: false });
+      expect(await graphqlReadOnly(none, JSON.stringify({ query })), JSON.stringify(query)).toMatchObject({ ok: false });
     }
     // the URL carries documents too, on GET and on POST
-    expect(graphqlReadOnly(new URLSearchParams({ query: mutation }), null)).toMatchObject({ ok: false });
-    expect(graphqlReadOnly(new URLSearchParams({ query: '{ viewer { login } }' }), null)).toEqual({ ok: true, body: null });
-    expect(graphqlReadOnly(new URLSearchParams({ query: mutation }), JSON.stringify({ query: '{ a }' }))).toMatchObject({ ok: false });
-    expect(graphqlReadOnly(new URLSearchParams('query=%7Ba%7D&query=mutation%7Bb%7D'), null)).toMatchObject({ ok: false }); // first or last: either may run
-    expect(graphqlReadOnly(new URLSearchParams({ operationName: 'X', extensions: '{"persistedQuery":{}}' }), null)).toMatchObject({ ok: false });
+    expect(await graphqlReadOnly(new URLSearchParams({ query: mutation }), null)).toMatchObject({ ok: false });
+    expect(await graphqlReadOnly(new URLSearchParams({ query: '{ viewer { login } }' }), null)).toEqual({ ok: true, body: null });
+    expect(await graphqlReadOnly(new URLSearchParams({ query: mutation }), JSON.stringify({ query: '{ a }' }))).toMatchObject({ ok: false });
+    expect(await graphqlReadOnly(new URLSearchParams('query=%7Ba%7D&query=mutation%7Bb%7D'), null)).toMatchObject({ ok: false }); // first or last: either may run
+    expect(await graphqlReadOnly(new URLSearchParams({ operationName: 'X', extensions: '{"persistedQuery":{}}' }), null)).toMatchObject({ ok: false });
     // an operationName the document does not hold, an empty batch, a persisted query with no document
-    expect(graphqlReadOnly(none, JSON.stringify({ query: 'query A { a }', operationName: 'B' }))).toMatchObject({ ok: false });
-    expect(graphqlReadOnly(none, '[]')).toMatchObject({ ok: false });
-    expect(graphqlReadOnly(none, JSON.stringify({ extensions: { persistedQuery: { sha256Hash: 'abc' } } }))).toMatchObject({ ok: false });
+    expect(await graphqlReadOnly(none, JSON.stringify({ query: 'query A { a }', operationName: 'B' }))).toMatchObject({ ok: false });
+    expect(await graphqlReadOnly(none, '[]')).toMatchObject({ ok: false });
+    expect(await graphqlReadOnly(none, JSON.stringify({ extensions: { persistedQuery: { sha256Hash: 'abc' } } }))).toMatchObject({ ok: false });
   });
 
-  it('forwards exactly what it inspected: duplicate keys cannot hide a second document', () => {
-    const r = graphqlReadOnly(none, '{"query":"mutation { b }","query":"{ a }"}');
+  it('forwards exactly what it inspected: duplicate keys cannot hide a second document', async () => {
+    const r = await graphqlReadOnly(none, '{"query":"mutation { b }","query":"{ a }"}');
     // JSON.parse keeps the last key; a server that keeps the first would have run the mutation
     expect(r).toEqual({ ok: true, body: '{"query":"{ a }"}' });
   });
 
-  it('lists operation kinds; null for a document that does not parse', () => {
-    expect(graphqlOperationKinds('query A { a { b } } mutation B($x: ID!) @dir { c }')).toEqual(['query', 'mutation']);
-    expect(graphqlOperationKinds('query { a')).toBeNull();
+  it('lists operation kinds; null for a document that does not parse', async () => {
+    expect(await graphqlOperationKinds('query A { a { b } } mutation B($x: ID!) @dir { c }')).toEqual(['query', 'mutation']);
+    expect(await graphqlOperationKinds('query { a')).toBeNull();
   });
 
   it('read-only GETs of a GraphQL path with parameters are inspected; other GETs are not', () => {
