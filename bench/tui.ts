@@ -15,7 +15,7 @@ import type * as InkTesting from 'ink-testing-library';
 import type * as React from 'react';
 import type { DaemonClient } from '../src/client/client.js';
 import { getPaths, type Paths } from '../src/config/paths.js';
-import type { Session } from '../src/core/types.js';
+import type { Session } from '../src/shared/types.js';
 import type * as AppModule from '../src/tui/app.js';
 import type { TuiServices } from '../src/tui/services.js';
 import type * as StoreModule from '../src/tui/store.js';

@@ -1,8 +1,8 @@
 // Agent command lines. Each agent knows how to turn a session's options into argv; the
 // executable can be overridden in config.toml ([agents.<name>] command = …), which tests use.
-import { ClauderonError } from '../core/errors.js';
-import { which } from '../core/which.js';
-import type { AgentName } from '../core/types.js';
+import { ClauderonError } from '../shared/errors.js';
+import { which } from '../shared/which.js';
+import type { AgentName } from '../shared/types.js';
 import type { Config } from '../config/config.js';
 import type { CredentialName } from '../config/proxy-config.js';
 

@@ -5,7 +5,7 @@
 // names a missing one.
 import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative } from 'node:path';
-import { ClauderonError } from '../core/errors.js';
+import { ClauderonError } from '../shared/errors.js';
 
 export interface CheckedCwd {
   /** The real path of the worktree. */

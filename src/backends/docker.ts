@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { PLACEHOLDERS } from '../agents/proxy-env.js';
 import type { Paths } from '../config/paths.js';
-import { ClauderonError, errorMessage } from '../core/errors.js';
+import { ClauderonError, errorMessage } from '../shared/errors.js';
 import { checkAgentCwd } from './cwd.js';
 import type { Backend, BackendCreateContext, BackendHealth, BackendRequest } from './types.js';
 

@@ -1,8 +1,8 @@
 // tmux backend: one detached tmux session per clauderon session, on a tmux server of our own
 // (socket CLAUDERON_HOME/tmux.sock by default) so the user's sessions and ours never mix.
 import { execa } from 'execa';
-import { ClauderonError } from '../core/errors.js';
-import { which } from '../core/which.js';
+import { ClauderonError } from '../shared/errors.js';
+import { which } from '../shared/which.js';
 import { checkAgentCwd } from './cwd.js';
 import type { Backend, BackendCreateContext, BackendHealth } from './types.js';
 

@@ -1,5 +1,5 @@
 // One interface for every place an agent can run. Each backend file knows only its own tool.
-import type { BackendName } from '../core/types.js';
+import type { BackendName } from '../shared/types.js';
 
 export interface BackendCreateContext {
   /** The clauderon session name; backends derive their object names from it. */

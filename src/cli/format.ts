@@ -1,6 +1,7 @@
 // Plain-text output helpers for the CLI: tables that truncate with "…", colour only on a TTY
 // without NO_COLOR, relative ages.
-import type { Session, SessionStatus } from '../core/types.js';
+import { age, shortenHome, truncate } from '../shared/format.js';
+import type { Session, SessionStatus } from '../shared/types.js';
 
 export function useColor(stream: NodeJS.WriteStream): boolean {
   return Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
@@ -18,25 +19,6 @@ const STATUS_COLOR: Record<SessionStatus, number> = {
 
 export function colorStatus(status: SessionStatus, color: boolean): string {
   return color ? `\u001b[${STATUS_COLOR[status]}m${status}\u001b[0m` : status;
-}
-
-export function truncate(s: string, width: number): string {
-  if (width <= 0) return '';
-  if (s.length <= width) return s;
-  return width === 1 ? '…' : `${s.slice(0, width - 1)}…`;
-}
-
-export function age(iso: string, now = Date.now()): string {
-  const s = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86_400)}d`;
-}
-
-export function shortenHome(p: string): string {
-  const home = process.env.HOME;
-  return home && (p === home || p.startsWith(`${home}/`)) ? `~${p.slice(home.length)}` : p;
 }
 
 /** A fixed-width table: the last column takes what is left of `width`. */

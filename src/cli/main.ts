@@ -6,12 +6,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { DaemonClient } from '../client/client.js';
 import { expandPath, runWithTerminal } from '../client/handoff.js';
 import { getPaths, resolveHome, type Paths } from '../config/paths.js';
-import { ClauderonError, errorMessage, isClauderonError } from '../core/errors.js';
-import { processAlive } from '../core/process.js';
-import type { ProgressEvent } from '../core/events.js';
-import { ACCESS_MODES, AGENTS, BACKENDS, SESSION_FIELDS, type Session } from '../core/types.js';
+import { ClauderonError, errorMessage, isClauderonError } from '../shared/errors.js';
+import { processAlive } from '../shared/process.js';
+import type { ProgressEvent } from '../shared/events.js';
+import { ACCESS_MODES, AGENTS, BACKENDS, SESSION_FIELDS, type Session } from '../shared/types.js';
 import { VERSION } from '../version.js';
-import { colorStatus, sessionTable, shortenHome, useColor } from './format.js';
+import { shortenHome } from '../shared/format.js';
+import { colorStatus, sessionTable, useColor } from './format.js';
 
 let debug = process.argv.includes('--debug');
 

@@ -5,12 +5,12 @@ import { spawn } from 'node:child_process';
 import { closeSync, linkSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { ensureHome, ensurePrivateFile, socketPathProblem, type Paths } from '../config/paths.js';
-import { ClauderonError, type ErrorCode } from '../core/errors.js';
-import { LineSplitter } from '../core/lines.js';
-import { canConnect, tryConnect } from '../core/socket.js';
-import { processAlive } from '../core/process.js';
-import type { DaemonEvent, ProgressEvent } from '../core/events.js';
-import type { DaemonInfo, Method, Params, WireError } from '../daemon/protocol.js';
+import { ClauderonError, type ErrorCode } from '../shared/errors.js';
+import { LineSplitter } from '../shared/lines.js';
+import { canConnect, tryConnect } from '../shared/socket.js';
+import { processAlive } from '../shared/process.js';
+import type { DaemonEvent, ProgressEvent } from '../shared/events.js';
+import type { DaemonInfo, Method, Params, WireError } from '../protocol/protocol.js';
 import { VERSION } from '../version.js';
 
 export interface ConnectOptions {
@@ -132,8 +132,8 @@ export class DaemonClient {
 }
 
 // What each method returns (the daemon's side is typed by the manager; this is the client's view).
-import type { CreateResult, DeleteResult, ReconcileItem } from '../core/manager.js';
-import type { RecentRepo, Session, SessionEvent } from '../core/types.js';
+import type { CreateResult, DeleteResult, ReconcileItem } from '../shared/types.js';
+import type { RecentRepo, Session, SessionEvent } from '../shared/types.js';
 import type { Config } from '../config/config.js';
 import type { CredentialInfo } from '../proxy/credentials.js';
 interface Results {

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ClauderonError } from '../core/errors.js';
+import { ClauderonError } from '../shared/errors.js';
 
 /** `~`, `~/x` and relative paths, as the user typed them, made absolute. */
 export function expandPath(p: string): string {

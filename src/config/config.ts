@@ -2,7 +2,7 @@
 // validated once with zod. Unknown keys are errors (a typo should not be silently ignored).
 import { z } from 'zod';
 import { loadTomlFile, parseWith } from './toml-file.js';
-import { AGENTS, BACKENDS } from '../core/types.js';
+import { AGENTS, BACKENDS } from '../shared/types.js';
 
 const agentOverride = z
   .object({

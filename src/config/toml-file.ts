@@ -4,7 +4,7 @@
 import { cosmiconfig } from 'cosmiconfig';
 import { parse, TomlError } from 'smol-toml';
 import type { z } from 'zod';
-import { ClauderonError } from '../core/errors.js';
+import { ClauderonError } from '../shared/errors.js';
 
 const FIX = 'fix the file or move it aside';
 

@@ -11,7 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PLACEHOLDERS } from '../agents/proxy-env.js';
 import type { Paths } from '../config/paths.js';
-import type { AgentStatus } from './types.js';
+import type { AgentStatus } from '../shared/types.js';
 
 /** The hook events clauderon listens to (events a Claude Code version lacks are ignored by it). */
 export const HOOK_EVENTS = ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Notification', 'PermissionRequest', 'Stop', 'StopFailure', 'SessionEnd'] as const;

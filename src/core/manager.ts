@@ -14,13 +14,14 @@ import type { Paths } from '../config/paths.js';
 import type { CredentialName } from '../config/proxy-config.js';
 import * as git from '../git/git.js';
 import type { Store } from '../store/store.js';
-import { ClauderonError, errorMessage } from './errors.js';
-import type { DaemonEvent, ProgressEvent, StepState } from './events.js';
+import { ClauderonError, errorMessage } from '../shared/errors.js';
+import type { DaemonEvent, ProgressEvent, StepState } from '../shared/events.js';
 import { AGENT_EXIT, agentStatusForHook, agentStatusForScreen, claudeSettingsFile, EXIT_REPORT, hookFields, type HookPayload, type HookTokens } from './hooks.js';
-import { branchNameFor, generateName, nameProblem } from './names.js';
+import { branchNameFor, generateName, nameProblem } from '../shared/names.js';
 import { readTranscript, transcriptRoots } from './transcripts.js';
-import type { AccessMode, AgentName, AgentStatus, BackendName, CreateStep, Session } from './types.js';
-import { BACKENDS } from './types.js';
+import type { AccessMode, AgentName, AgentStatus, BackendName, CreateResult, CreateStep, DeleteResult, ListFilter, ReconcileItem, Session } from '../shared/types.js';
+import type { Logger } from '../shared/logger.js';
+import { BACKENDS } from '../shared/types.js';
 
 export interface CreateRequest {
   repoPath: string;
@@ -34,19 +35,6 @@ export interface CreateRequest {
   planMode: boolean;
   /** Container backends: image, pull policy, limits (defaults from config). */
   backendRequest?: BackendRequest | undefined;
-}
-
-export interface CreateResult {
-  session: Session;
-  warnings: string[];
-}
-
-export type ListFilter = 'active' | 'archived' | 'all';
-
-export interface Logger {
-  info(msg: string, data?: Record<string, unknown>): void;
-  warn(msg: string, data?: Record<string, unknown>): void;
-  error(msg: string, data?: Record<string, unknown>): void;
 }
 
 export interface ManagerDeps {
@@ -81,18 +69,6 @@ export interface ManagerDeps {
   };
   /** Testing aid: called before each create step (CLAUDERON_TEST_HOLD_STEP). */
   beforeStep?: (step: CreateStep, name: string) => Promise<void>;
-}
-
-export interface DeleteResult {
-  session: Session;
-  notes: string[];
-}
-
-export interface ReconcileItem {
-  session: string | null;
-  kind: 'stale_creating' | 'stale_deleting' | 'missing_worktree' | 'missing_backend' | 'orphan_worktree' | 'orphan_backend';
-  action: 'repaired' | 'removed' | 'reported';
-  detail: string;
 }
 
 /** Statuses of sessions whose agent (and proxy) may be up. */

@@ -11,7 +11,7 @@
 // 4xx that the client actually receives, never a throw or a reset.
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ClauderonError, type ErrorCode } from '../core/errors.js';
+import { ClauderonError, type ErrorCode } from '../shared/errors.js';
 
 export const MAX_BODY = 1 << 20;
 /** After an early answer, the rest of a body is read and discarded up to this much / this long. */

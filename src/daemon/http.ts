@@ -8,13 +8,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { ClauderonError, errorMessage, isClauderonError, type ErrorCode } from '../core/errors.js';
-import type { DaemonEvent } from '../core/events.js';
-import type { Logger, SessionManager } from '../core/manager.js';
+import { ClauderonError, errorMessage, isClauderonError, type ErrorCode } from '../shared/errors.js';
+import type { DaemonEvent } from '../shared/events.js';
+import type { SessionManager } from '../core/manager.js';
+import type { Logger } from '../shared/logger.js';
 import type { Store } from '../store/store.js';
-import { guarded } from '../core/guard.js';
+import { guarded } from '../shared/guard.js';
 import { awaitingContinue, checkBody, checkCaller, HttpError, httpError, isLoopback, readJson, sendJson, sendRaw, parseTarget, type ListenerPolicy, type RemoteOrigin } from './http-guard.js';
-import { methodSchemas } from './protocol.js';
+import { methodSchemas } from '../protocol/protocol.js';
 
 export { isLoopback };
 

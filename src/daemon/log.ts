@@ -2,7 +2,7 @@
 // Never log a secret: callers pass names, not values.
 import { appendFileSync, renameSync, statSync } from 'node:fs';
 import { ensurePrivateFile } from '../config/paths.js';
-import type { Logger } from '../core/manager.js';
+import type { Logger } from '../shared/logger.js';
 
 const MAX_BYTES = 10 * 1024 * 1024;
 

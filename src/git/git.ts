@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ClauderonError } from '../core/errors.js';
+import { ClauderonError } from '../shared/errors.js';
 
 export interface RepoInfo {
   /** Real path (symlinks resolved) of the top level of the checkout containing the input path. */

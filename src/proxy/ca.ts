@@ -23,7 +23,7 @@ import { isIP } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import type * as Forge from 'node-forge';
-import { ClauderonError, errorMessage } from '../core/errors.js';
+import { ClauderonError, errorMessage } from '../shared/errors.js';
 
 type ForgeModule = typeof Forge;
 type Asn1 = Forge.asn1.Asn1;

@@ -14,7 +14,7 @@ import { inspect } from 'node:util';
 import { execa } from 'execa';
 import { CREDENTIAL_NAMES, isOpReference, loadProxyConfig, type CredentialName, type ProxyConfig } from '../config/proxy-config.js';
 import type { Paths } from '../config/paths.js';
-import { which } from '../core/which.js';
+import { which } from '../shared/which.js';
 
 export { CREDENTIAL_NAMES, isCredentialName, type CredentialName } from '../config/proxy-config.js';
 

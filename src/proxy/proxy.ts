@@ -23,7 +23,7 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect as netConnect, type Socket } from 'node:net';
 import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
-import { guarded, type GuardLog } from '../core/guard.js';
+import { guarded, type GuardLog } from '../shared/guard.js';
 import { accessDecision, type AccessMode } from './access.js';
 import { auditTarget, type AuditLog, type AuditRecord } from './audit.js';
 import type { Ca } from './ca.js';

@@ -6,8 +6,8 @@ import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync
 import { join } from 'node:path';
 import { proxyEnv } from '../agents/proxy-env.js';
 import type { Paths } from '../config/paths.js';
-import { ClauderonError, errorMessage } from '../core/errors.js';
-import type { Session } from '../core/types.js';
+import { ClauderonError, errorMessage } from '../shared/errors.js';
+import type { Session } from '../shared/types.js';
 import { AuditLog } from './audit.js';
 import { bundleWithSystemRoots, type Ca } from './ca.js';
 import { CREDENTIAL_ENV, isCredentialName, type CredentialName, type CredentialStore } from './credentials.js';

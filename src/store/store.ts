@@ -3,7 +3,7 @@
 // row mapping is a single object literal, so listing 1,000 sessions stays cheap.
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { ClauderonError, errorMessage } from '../core/errors.js';
+import { ClauderonError, errorMessage } from '../shared/errors.js';
 import {
   ACCESS_MODES,
   AGENTS,
@@ -14,7 +14,7 @@ import {
   type Session,
   type SessionEvent,
   type SessionStatus,
-} from '../core/types.js';
+} from '../shared/types.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
 export interface StoreOpenOptions {

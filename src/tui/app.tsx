@@ -3,7 +3,7 @@
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
-import { errorMessage } from '../core/errors.js';
+import { errorMessage } from '../shared/errors.js';
 import { Dialog, Footer, Header, HelpScreen, StatusBar, ViewTabs } from './components/chrome.js';
 import { SessionTable } from './components/session-table.js';
 import { CreateDialog } from './create-dialog/create-dialog.js';

@@ -8,9 +8,8 @@ import { createElement } from 'react';
 import { DaemonClient } from '../client/client.js';
 import { expandPath, runWithTerminal } from '../client/handoff.js';
 import type { Paths } from '../config/paths.js';
-import { loadConfig } from '../config/config.js';
-import type { AgentStatus } from '../core/types.js';
-import { ClauderonError, errorMessage } from '../core/errors.js';
+import type { AgentStatus } from '../shared/types.js';
+import { ClauderonError, errorMessage } from '../shared/errors.js';
 import { App } from './app.js';
 import type { CreateFormValues, TuiServices } from './services.js';
 import { actions, createTuiStore, type TuiStore } from './store.js';
@@ -145,17 +144,19 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
     quit: () => quit(0),
   };
 
-  // [tui] bell: an agent that starts waiting for the user rings the terminal's bell.
-  const bell = await loadConfig(opts.paths.config).then(
-    (c) => c.tui.bell,
-    () => false,
-  );
+  // [tui] bell: an agent that starts waiting for the user rings the terminal's bell. The daemon
+  // says whether it is on (the TUI does not load the config module: ~0.3 s cold).
+  let bell = false;
   // Connect (and reconnect) to the daemon; the list arrives pushed, not polled.
   let firstFrameSent = false;
   const connect = async (): Promise<void> => {
     for (let attempt = 0; !quitting; attempt++) {
       try {
         const c = await DaemonClient.connect({ paths: opts.paths });
+        bell = await c.call('config.show', {}).then(
+          (r) => r.config.tui.bell,
+          () => false, // a broken config.toml: each operation that reads it says so
+        );
         await c.subscribe((e) => {
           if (bell && e.type === 'session.updated') {
             const before = store.getState().sessions.find((x) => x.id === e.session.id)?.agentStatus;

@@ -1,8 +1,8 @@
 // Side effects enter the TUI as services: components call these, never the daemon client,
 // child_process or the file system directly. run.ts builds the real ones; tests may pass their own.
-import type { ProgressEvent } from '../core/events.js';
-import type { ReconcileItem } from '../core/manager.js';
-import type { AccessMode, AgentName, BackendName, Session } from '../core/types.js';
+import type { ProgressEvent } from '../shared/events.js';
+import type { ReconcileItem } from '../shared/types.js';
+import type { AccessMode, AgentName, BackendName, Session } from '../shared/types.js';
 
 export interface CreateFormValues {
   prompt: string;

@@ -2,8 +2,8 @@
 // daemon's pushed events and survives the Ink instance being unmounted while another program
 // (zellij/tmux attach, $EDITOR) has the terminal.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { DaemonEvent, ProgressEvent } from '../core/events.js';
-import type { Session, SessionStatus } from '../core/types.js';
+import type { DaemonEvent, ProgressEvent } from '../shared/events.js';
+import type { Session, SessionStatus } from '../shared/types.js';
 
 export const VIEWS = ['all', 'running', 'idle', 'completed', 'archived'] as const;
 export type View = (typeof VIEWS)[number];
@@ -117,7 +117,7 @@ export function selectedSession(s: TuiState): Session | null {
   return i >= 0 ? (visibleSessions(s)[i] ?? null) : null;
 }
 
-export { statusCounts } from '../core/types.js';
+export { statusCounts } from '../shared/types.js';
 
 /** Sessions whose agent waits for the user (approval or input), archived ones aside. */
 export function waitingCount(sessions: readonly Session[]): number {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildAgentCommand, resolveAgentExecutable, type AgentLaunch } from '../../src/agents/agents.js';
 import { defaultConfig, parseConfig } from '../../src/config/config.js';
-import { ClauderonError } from '../../src/core/errors.js';
+import { ClauderonError } from '../../src/shared/errors.js';
 
 const base: AgentLaunch = { prompt: 'Fix the bug', skipChecks: false, planMode: true, model: null, sessionId: 'uuid-1', resume: false };
 const cfg = defaultConfig();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkAgentCwd } from '../../src/backends/cwd.js';
-import { ClauderonError } from '../../src/core/errors.js';
+import { ClauderonError } from '../../src/shared/errors.js';
 
 const root = realpathSync(mkdtempSync(join(tmpdir(), 'clrn-cwd-')));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

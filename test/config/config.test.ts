@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultConfig, loadConfig } from '../../src/config/config.js';
-import { scrubbedEnv, CREDENTIAL_ENV_VARS } from '../../src/core/env.js';
+import { scrubbedEnv, CREDENTIAL_ENV_VARS } from '../../src/shared/env.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'clrn-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from '../../src/core/lines.js';
+import { LineSplitter } from '../../src/shared/lines.js';
 
 describe('LineSplitter', () => {
   it('splits lines across arbitrary chunk boundaries', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isValidBranchName } from '../../src/git/git.js';
-import { branchNameFor, generateName, nameProblem, NAME_MAX, slugify } from '../../src/core/names.js';
+import { branchNameFor, generateName, nameProblem, NAME_MAX, slugify } from '../../src/shared/names.js';
 
 describe('session names', () => {
   it('slugs a prompt into a short, safe word list', () => {

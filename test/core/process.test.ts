@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { processAlive } from '../../src/core/process.js';
+import { processAlive } from '../../src/shared/process.js';
 import { waitFor } from '../helpers/e2e.js';
 
 describe('processAlive', () => {

@@ -4,8 +4,8 @@
 import type { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { LineSplitter } from '../../src/core/lines.js';
-import { guarded, GUARD_MESSAGE } from '../../src/core/guard.js';
+import { LineSplitter } from '../../src/shared/lines.js';
+import { guarded, GUARD_MESSAGE } from '../../src/shared/guard.js';
 import { acceptedHosts, checkBody, checkCaller, parseRemoteOrigin, parseTarget, type ListenerPolicy } from '../../src/daemon/http-guard.js';
 import { startApi, type ApiFixture } from './api-fixture.js';
 

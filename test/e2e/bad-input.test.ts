@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Session } from '../../src/core/types.js';
+import type { Session } from '../../src/shared/types.js';
 import { git, makeEnv, pathWith, type Env } from '../helpers/e2e.js';
 
 let env: Env;

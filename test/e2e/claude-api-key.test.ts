@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeAnthropic } from '../../fixtures/upstreams/index.js';
 import { PLACEHOLDERS } from '../../src/agents/proxy-env.js';
-import type { Session } from '../../src/core/types.js';
+import type { Session } from '../../src/shared/types.js';
 import { claudeBinary, filesUnder, makeEnv, processGone, waitFor, type Env } from '../helpers/e2e.js';
 import { fakeAnthropicFor } from '../helpers/claude.js';
 

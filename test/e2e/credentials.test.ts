@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { filesUnder, FIXTURE_BIN, makeEnv, type Env } from '../helpers/e2e.js';
-import type { Session } from '../../src/core/types.js';
+import type { Session } from '../../src/shared/types.js';
 
 let env: Env;
 afterEach(() => env?.cleanup());

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DaemonClient } from '../../src/client/client.js';
 import { getPaths } from '../../src/config/paths.js';
-import type { DaemonEvent } from '../../src/core/events.js';
+import type { DaemonEvent } from '../../src/shared/events.js';
 import { BIN, daemonPidsFor, git, makeEnv, pidAlive, processGone, ROOT, waitFor, type Env, type EnvOptions } from '../helpers/e2e.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;

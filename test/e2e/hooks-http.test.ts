@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { FakeAnthropic } from '../../fixtures/upstreams/index.js';
 import { HOOK_COMMAND } from '../../src/core/hooks.js';
-import type { Session } from '../../src/core/types.js';
+import type { Session } from '../../src/shared/types.js';
 import { claudeBinary, makeEnv, waitFor, type Env } from '../helpers/e2e.js';
 import { fakeAnthropicFor } from '../helpers/claude.js';
 

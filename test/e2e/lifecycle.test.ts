@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SESSION_FIELDS, type Session } from '../../src/core/types.js';
+import { SESSION_FIELDS, type Session } from '../../src/shared/types.js';
 import { BIN, git, makeEnv, waitFor, type Env } from '../helpers/e2e.js';
 
 let env: Env;

@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeAnthropic } from '../../fixtures/upstreams/index.js';
-import type { Session } from '../../src/core/types.js';
+import type { Session } from '../../src/shared/types.js';
 import { claudeBinary, makeEnv, waitFor, type Env } from '../helpers/e2e.js';
 import { fakeAnthropicFor } from '../helpers/claude.js';
 

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PLACEHOLDERS } from '../../src/agents/proxy-env.js';
-import type { Session } from '../../src/core/types.js';
+import type { Session } from '../../src/shared/types.js';
 import { BIN, makeEnv, waitFor, type Env } from '../helpers/e2e.js';
 
 let env: Env;

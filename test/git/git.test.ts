@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ClauderonError } from '../../src/core/errors.js';
+import { ClauderonError } from '../../src/shared/errors.js';
 import {
   addExistingWorktree,
   addWorktree,

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ClauderonError } from '../../src/core/errors.js';
+import { ClauderonError } from '../../src/shared/errors.js';
 import { checkSubdirectoryInHead, resolveRepo } from '../../src/git/git.js';
 
 const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'clrn-sub-')));

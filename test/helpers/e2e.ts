@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { processAlive } from '../../src/core/process.js';
+import { processAlive } from '../../src/shared/process.js';
 import { daemonPidsFor } from './procs.js';
 
 export { daemonPidsFor };

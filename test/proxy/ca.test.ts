@@ -10,7 +10,7 @@ import { rootCertificates } from 'node:tls';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClauderonError } from '../../src/core/errors.js';
+import { ClauderonError } from '../../src/shared/errors.js';
 import { Ca, LEAF_CACHE_SIZE, bundleWithSystemRoots, loadOrCreateCa, rotateCa, type CaPaths } from '../../src/proxy/ca.js';
 
 const execFileP = promisify(execFile);

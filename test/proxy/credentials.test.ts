@@ -9,9 +9,9 @@ import { format, inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getPaths, type Paths } from '../../src/config/paths.js';
 import { CREDENTIAL_ENV, CREDENTIAL_NAMES, CredentialStore, loadCredentials } from '../../src/proxy/credentials.js';
-import { ClauderonError } from '../../src/core/errors.js';
-import { CREDENTIAL_ENV_VARS } from '../../src/core/env.js';
-import { which } from '../../src/core/which.js';
+import { ClauderonError } from '../../src/shared/errors.js';
+import { CREDENTIAL_ENV_VARS } from '../../src/shared/env.js';
+import { which } from '../../src/shared/which.js';
 
 const FIXTURE_BIN = resolve(import.meta.dirname, '../../fixtures/bin');
 const OP = join(FIXTURE_BIN, 'op');

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ClauderonError } from '../../src/core/errors.js';
-import { SESSION_FIELDS, type Session } from '../../src/core/types.js';
+import { ClauderonError } from '../../src/shared/errors.js';
+import { SESSION_FIELDS, type Session } from '../../src/shared/types.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
 

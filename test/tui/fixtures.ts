@@ -1,6 +1,6 @@
 // Sessions and recording services for TUI component tests. Components take their side effects
 // as services by design (CONVENTIONS.md); the whole-binary tests use the real daemon.
-import type { Session } from '../../src/core/types.js';
+import type { Session } from '../../src/shared/types.js';
 import type { TuiServices } from '../../src/tui/services.js';
 
 let n = 0;

@@ -10,7 +10,7 @@
 import { connect, createServer, type Server } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Session } from '../../src/core/types.js';
+import type { Session } from '../../src/shared/types.js';
 import { launchChromium, SKIP_BROWSER } from '../helpers/browser.js';
 import { makeEnv, waitFor, type Env } from '../helpers/e2e.js';
 

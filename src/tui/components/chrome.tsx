@@ -1,6 +1,6 @@
 // Header (counts per status, daemon state), status bar, footer (keys that work here), help.
 import { Box, Text } from 'ink';
-import type { SessionStatus } from '../../core/types.js';
+import type { SessionStatus } from '../../shared/types.js';
 import { COMMANDS, footerItems, keyLabel, type KeyContext } from '../keymap.js';
 import type { Connection, View } from '../store.js';
 import { VIEW_LABELS, VIEWS } from '../store.js';

@@ -2,9 +2,9 @@
 // selection, and columns dropped (branch, then backend) when the terminal is narrow.
 import { Box, Text } from 'ink';
 import { memo } from 'react';
-import { age, shortenHome } from '../../cli/format.js';
-import type { ProgressEvent } from '../../core/events.js';
-import type { Session } from '../../core/types.js';
+import { age, shortenHome } from '../../shared/format.js';
+import type { ProgressEvent } from '../../shared/events.js';
+import type { Session } from '../../shared/types.js';
 import { agentMark, color, fit, STATUS_COLORS } from './theme.js';
 
 export interface Columns {

@@ -1,6 +1,6 @@
 // Colours for the TUI. NO_COLOR (any value) turns every colour off; inverse/bold stay, since
 // they are attributes, not colours.
-import type { AgentStatus, SessionStatus } from '../../core/types.js';
+import type { AgentStatus, SessionStatus } from '../../shared/types.js';
 
 export const COLOR = !('NO_COLOR' in process.env);
 

@@ -1,8 +1,8 @@
 // The Create dialog's state machine: a pure reducer with a tiny API, no rendering and no keys.
 // `createFormMachine` drives it without React (unit tests); `useCreateFormState` with useReducer.
 import { useMemo, useReducer } from 'react';
-import { nameProblem } from '../../core/names.js';
-import { ACCESS_MODES, AGENTS, BACKENDS } from '../../core/types.js';
+import { nameProblem } from '../../shared/names.js';
+import { ACCESS_MODES, AGENTS, BACKENDS } from '../../shared/types.js';
 import type { CreateFormValues } from '../services.js';
 
 /** The fields in focus order; `create` is the Create button. */

@@ -5,7 +5,7 @@
 //   event        {"event": {...}}                         (after events.subscribe)
 // Requests are validated here, once, at the edge.
 import { z } from 'zod';
-import { ACCESS_MODES, AGENTS, BACKENDS } from '../core/types.js';
+import { ACCESS_MODES, AGENTS, BACKENDS } from '../shared/types.js';
 
 export const MAX_LINE_BYTES = 1024 * 1024;
 

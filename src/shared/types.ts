@@ -72,3 +72,22 @@ export interface RecentRepo {
   lastUsedAt: string;
   useCount: number;
 }
+
+export type ListFilter = 'active' | 'archived' | 'all';
+
+export interface CreateResult {
+  session: Session;
+  warnings: string[];
+}
+
+export interface DeleteResult {
+  session: Session;
+  notes: string[];
+}
+
+export interface ReconcileItem {
+  session: string | null;
+  kind: 'stale_creating' | 'stale_deleting' | 'missing_worktree' | 'missing_backend' | 'orphan_worktree' | 'orphan_backend';
+  action: 'repaired' | 'removed' | 'reported';
+  detail: string;
+}
