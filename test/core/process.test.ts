@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { processAlive } from '../../src/shared/process.js';
-import { waitFor } from '../helpers/e2e.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('processAlive', () => {
   it('is true for a live process and false for a dead pid', () => {

@@ -24,21 +24,20 @@ function curl(args: string[], input?: Buffer): Promise<{ code: number; status: s
   });
 }
 
-/** Bytes from a raw connection until the server closes it (or `ms` pass: then 'open'). */
-function rawUntilClosed(port: number, send: string, ms: number): Promise<{ got: string; closed: boolean; after: number }> {
+/** Bytes from a raw connection until the server closes it (or `ms` pass: then not `closed`). */
+function rawUntilClosed(port: number, send: string, ms: number): Promise<{ got: string; closed: boolean }> {
   return new Promise((resolve) => {
-    const t0 = Date.now();
     const s = connect(port, '127.0.0.1');
     let got = '';
     const timer = setTimeout(() => {
       s.destroy();
-      resolve({ got, closed: false, after: Date.now() - t0 });
+      resolve({ got, closed: false });
     }, ms);
     s.on('data', (d: Buffer) => (got += d.toString('utf8')));
     s.on('error', () => undefined);
     s.on('close', () => {
       clearTimeout(timer);
-      resolve({ got, closed: true, after: Date.now() - t0 });
+      resolve({ got, closed: true });
     });
     if (send) s.write(send);
   });
@@ -70,10 +69,8 @@ describe('HTTP API limits', () => {
       rawUntilClosed(port, `GET /api/status HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Slow: `, 5_000),
       rawUntilClosed(port, `POST /api/sessions HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"repoPath":`, 5_000),
     ]);
-    for (const [what, r] of [['idle', idle], ['headers', headers], ['body', body]] as const) {
-      expect(r.closed, what).toBe(true);
-      expect(r.after, what).toBeLessThan(3_000);
-    }
+    // closed by the server (its 400 / 800 ms timeouts), not left open until our 5 s deadline
+    for (const [what, r] of [['idle', idle], ['headers', headers], ['body', body]] as const) expect(r.closed, what).toBe(true);
     expect(headers.got).toMatch(/^HTTP\/1\.1 408 /);
   });
 

@@ -111,7 +111,8 @@ function rowOf(screen: string, namePrefix: string): string | undefined {
 
 /** The TUI exited with `code`, the main screen is back with the shell's prompt and the terminal is restored. */
 async function expectRestored(t: Term, code: number): Promise<string> {
-  const s = await t.waitScreen(new RegExp(`^TUI-EXIT=${code}$`, 'm'), `TUI-EXIT=${code}`);
+  // (the status line is printed a moment before the shell draws its prompt: wait for both)
+  const s = await t.waitScreen(new RegExp(`^TUI-EXIT=${code}\\n(?:\\s*\\n)*[$#] ?$`, 'm'), `TUI-EXIT=${code} and the prompt`);
   const after = s.split('\n').slice(s.split('\n').findIndex((l) => l === `TUI-EXIT=${code}`) + 1);
   expect(after.find((l) => l.trim() !== '')).toMatch(/^[$#]$/); // the shell's prompt (sh: "$ " or "# "), nothing drawn after it
   expect(t.tmux('display', '-p', '-t', 'term', '#{alternate_on} #{cursor_flag}').stdout.trim()).toBe('0 1');

@@ -10,6 +10,8 @@ import { processAlive } from '../../src/shared/process.js';
 import { daemonPidsFor } from './procs.js';
 
 export { daemonPidsFor };
+/** Poll until `fn` returns a truthy value (bounded); no fixed sleeps. The one waitFor of the tests, from wait.ts. */
+export { waitFor } from './wait.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = join(ROOT, 'dist', 'clauderon.js');
@@ -85,6 +87,8 @@ export function makeEnv(opts: EnvOptions = {}): Env {
     ...process.env,
     ...GIT_ENV,
     CLAUDERON_HOME: home,
+    // config.toml's second search place: never the developer's own ~/.config
+    XDG_CONFIG_HOME: join(root, 'xdg-config'),
     ZELLIJ_DOUBLE_SOCKET: zellijSocket,
     PATH: opts.zellij ? `${FIXTURE_BIN}:${basePath}` : withoutDir(basePath, FIXTURE_BIN),
   };
@@ -210,18 +214,6 @@ export function pathWith(root: string, tools: string[]): string {
     if (!existsSync(join(dir, t))) symlinkSync(found, join(dir, t));
   }
   return dir;
-}
-
-/** Poll until `fn` returns a truthy value (bounded); no fixed sleeps. */
-export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await fn();
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}${last !== undefined ? ` (last: ${JSON.stringify(last)})` : ''}`);
 }
 
 export function pidAlive(pid: number): boolean {

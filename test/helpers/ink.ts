@@ -1,5 +1,6 @@
 // Waiting on what ink-testing-library draws: poll the last frame until it shows what a test
 // expects (never a fixed sleep), and fail with the frame that was there when time ran out.
+import { waitFor } from './wait.js';
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001B\[[0-9;?]*[ -/]*[@-~]/g;
@@ -30,19 +31,10 @@ export async function waitForFrame(
   }
 }
 
-/** Resolve when `condition` holds (e.g. a callback was called); reject after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`waitFor: ${what} not met after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /**
  * Resolve once ink reads keys: it listens on stdin from the first active useInput, which React
  * subscribes a few ticks after the first frame is drawn. Keys written before that are lost.
  */
 export async function waitForInput(stdin: { listenerCount(event: string): number }, timeoutMs = 3000): Promise<void> {
-  await waitFor(() => stdin.listenerCount('readable') > 0, timeoutMs, 'ink to listen on stdin');
+  await waitFor(() => stdin.listenerCount('readable') > 0, 'ink to listen on stdin', timeoutMs);
 }

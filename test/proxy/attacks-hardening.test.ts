@@ -16,7 +16,7 @@ import { SessionProxy, type SessionProxyOptions } from '../../src/proxy/proxy.js
 import { defaultRules } from '../../src/proxy/rules.js';
 import { missingCredentialHint } from '../../src/proxy/service.js';
 import { connectTunnel, plainRequest, requestInTunnel, type ProxyClient } from '../helpers/proxy-client.js';
-import { waitFor } from '../helpers/e2e.js';
+import { waitFor } from '../helpers/wait.js';
 
 const GITHUB = 'ghp_REAL_hardening_0123456789abcdef';
 let dir: string;
@@ -33,7 +33,7 @@ let sentinelPort = 0;
 let sentinelHits = 0;
 const proxies: SessionProxy[] = [];
 const errors: string[] = [];
-const base = 45000 + Math.floor(Math.random() * 1900);
+const base = 46000 + Math.floor(Math.random() * 900); // 46000–46999 (attacks.test.ts has 45000–45999)
 let nextPort = base;
 
 /** Names the fake resolver knows: a rebinding name that answers loopback. */

@@ -1,6 +1,6 @@
 // The proxy CA against real files, real openssl, real TLS (node:https) and real curl.
-import { execFile, execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -9,9 +9,63 @@ import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ClauderonError } from '../../src/shared/errors.js';
 import { Ca, LEAF_CACHE_SIZE, bundleWithSystemRoots, loadOrCreateCa, rotateCa, type CaPaths } from '../../src/proxy/ca.js';
+import { waitFor } from '../helpers/wait.js';
+
+// RSA 2048 key generation (0.1–0.3 s a key, two for every new CA: its own and its leaf key) was
+// most of this file's time. In this process the keys come from a pool of four pairs, made once
+// and handed out in turn, so any four keys in a row differ: a CA's leaf key is never its own key,
+// and CAs made one after another never share one. Only the CA's exact request (RSA, 2048 bits,
+// e = 65537, KeyObjects) is served from the pool; `keys.real` switches it off for the tests of
+// what generation makes ("the CA certificate (openssl)"), and the two-process race generates in
+// its children for real.
+const keys = vi.hoisted(() => ({ real: false, handedOut: 0 }));
+vi.mock('node:crypto', async (importOriginal) => {
+  const crypto = await importOriginal<typeof import('node:crypto')>();
+  interface Pair {
+    publicKey: KeyObject;
+    privateKey: KeyObject;
+  }
+  const realGenerate = crypto.generateKeyPair as (...args: unknown[]) => void;
+  const rsa2048 = (): Promise<Pair> =>
+    new Promise((resolve, reject) => {
+      realGenerate('rsa', { modulusLength: 2048, publicExponent: 0x10001 }, (err: Error | null, publicKey: KeyObject, privateKey: KeyObject) => {
+        if (err) reject(err);
+        else resolve({ publicKey, privateKey });
+      });
+    });
+  let pool: Promise<Pair[]> | undefined;
+  const generateKeyPair = (type: unknown, options: unknown, callback: (err: Error | null, publicKey?: KeyObject, privateKey?: KeyObject) => void): void => {
+    const o = (options ?? {}) as Record<string, unknown>;
+    const caRequest = type === 'rsa' && o.modulusLength === 2048 && o.publicExponent === 0x10001 && Object.keys(o).length === 2;
+    if (keys.real || !caRequest) {
+      realGenerate(type, options, callback);
+      return;
+    }
+    pool ??= Promise.all([rsa2048(), rsa2048(), rsa2048(), rsa2048()]);
+    const i = keys.handedOut++ % 4;
+    pool.then(
+      (pairs) => callback(null, pairs[i]?.publicKey, pairs[i]?.privateKey),
+      (err: unknown) => callback(err as Error),
+    );
+  };
+  return { ...crypto, generateKeyPair, default: { ...crypto, generateKeyPair } };
+});
+
+// Reads of each path through node:fs/promises (the CA module's only way to read its files), so a
+// test can wait for the loader to have looked.
+const reads = vi.hoisted(() => new Map<string, number>());
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const fsp = await importOriginal<typeof import('node:fs/promises')>();
+  const realRead = fsp.readFile as (...args: unknown[]) => unknown;
+  const readFile = ((path: unknown, ...rest: unknown[]) => {
+    if (typeof path === 'string') reads.set(path, (reads.get(path) ?? 0) + 1);
+    return realRead(path, ...rest);
+  }) as typeof fsp.readFile;
+  return { ...fsp, readFile, default: { ...fsp, readFile } };
+});
 
 const execFileP = promisify(execFile);
 const DAY = 24 * 60 * 60 * 1000;
@@ -121,23 +175,40 @@ describe('loadOrCreateCa: files', () => {
 
     it('racing from separate processes end with one CA both agree on', async () => {
       const p = home();
+      // Each child loads the module, says "ready", and starts when its stdin says so: all three
+      // are told once all three are ready.
       const script = writeTemp(
         'race.cjs',
         `const { loadOrCreateCa } = require(${JSON.stringify(bundle)});
-const [cert, key, startAt] = process.argv.slice(2);
-const go = async () => {
-  while (Date.now() < Number(startAt)) await new Promise((r) => setTimeout(r, 2));
-  const ca = await loadOrCreateCa({ caCert: cert, caKey: key });
-  process.stdout.write(ca.fingerprint256());
-};
-go().catch((e) => { console.error(e); process.exit(1); });
+const [cert, key] = process.argv.slice(2);
+process.stdin.once('data', () => {
+  process.stdin.destroy();
+  loadOrCreateCa({ caCert: cert, caKey: key }).then(
+    (ca) => process.stdout.write(ca.fingerprint256()),
+    (e) => { console.error(e); process.exit(1); },
+  );
+});
+process.stdout.write('ready\\n');
 `,
       );
-      const startAt = String(Date.now() + 700);
-      const runs = await Promise.all(
-        [1, 2, 3].map(() => execFileP(process.execPath, [script, p.caCert, p.caKey, startAt], { encoding: 'utf8' })),
-      );
-      const prints = runs.map((r) => r.stdout);
+      const children = [1, 2, 3].map(() => {
+        const child = spawn(process.execPath, [script, p.caCert, p.caKey], { stdio: ['pipe', 'pipe', 'pipe'] });
+        const out = { stdout: '', stderr: '' };
+        child.stdout.setEncoding('utf8').on('data', (c: string) => (out.stdout += c));
+        child.stderr.setEncoding('utf8').on('data', (c: string) => (out.stderr += c));
+        const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+        return { child, out, exited };
+      });
+      let codes: (number | null)[];
+      try {
+        await waitFor(() => children.every((c) => c.out.stdout.startsWith('ready\n')), 'the three children to be ready');
+        for (const c of children) c.child.stdin.end('go\n');
+        codes = await Promise.all(children.map((c) => c.exited));
+      } finally {
+        for (const c of children) if (c.child.exitCode === null) c.child.kill();
+      }
+      expect(codes, children.map((c) => c.out.stderr).join('\n')).toEqual([0, 0, 0]);
+      const prints = children.map((c) => c.out.stdout.slice('ready\n'.length));
       expect(new Set(prints).size).toBe(1);
       expect(prints[0]).toBe(new X509Certificate(readFileSync(p.caCert)).fingerprint256);
       expect((await loadOrCreateCa(p)).fingerprint256()).toBe(prints[0]);
@@ -151,7 +222,8 @@ go().catch((e) => { console.error(e); process.exit(1); });
     const p = home();
     copyFileSync(src.caKey, p.caKey);
     const loading = loadOrCreateCa(p, { settleMs: 5000 });
-    await new Promise((r) => setTimeout(r, 300));
+    // a second read of the certificate: the loader found it missing and is looking again
+    await waitFor(() => (reads.get(p.caCert) ?? 0) >= 2, 'the loader to look for the certificate again');
     copyFileSync(src.caCert, p.caCert);
     expect((await loading).fingerprint256()).toBe(made.fingerprint256());
   });
@@ -196,7 +268,12 @@ describe('the CA certificate (openssl)', () => {
   let ca: Ca;
   let text: string;
   beforeAll(async () => {
-    ca = await loadOrCreateCa(home());
+    keys.real = true; // what real key generation makes
+    try {
+      ca = await loadOrCreateCa(home());
+    } finally {
+      keys.real = false;
+    }
     text = x509Text(ca.certPem);
   });
 

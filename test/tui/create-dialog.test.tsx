@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CreateDialog, type CreateDialogProps } from '../../src/tui/create-dialog/create-dialog.js';
 import type { TuiServices } from '../../src/tui/services.js';
 import { BACKSPACE, DOWN, ENTER, ESC, LEFT, RIGHT, SHIFT_TAB, SPACE, TAB, UP, ctrl } from '../helpers/keys.js';
-import { plain, waitFor, waitForFrame, waitForInput } from '../helpers/ink.js';
+import { plain, waitForFrame, waitForInput } from '../helpers/ink.js';
+import { waitFor } from '../helpers/wait.js';
 
 // Component tests pass services in by design (side effects enter the TUI as services): this fake
 // has what the Create dialog calls and records it; the rest is not the dialog's business.
@@ -158,7 +159,7 @@ describe('Create dialog', () => {
   it('Esc cancels', async () => {
     const { press, onCancel } = await setup();
     press(ESC);
-    await waitFor(() => onCancel.mock.calls.length === 1, 3000, 'onCancel');
+    await waitFor(() => onCancel.mock.calls.length === 1, 'onCancel', 3000);
   });
 
   it('Enter on Create with an empty prompt shows the error inline, submits nothing and keeps what was typed', async () => {
@@ -220,7 +221,7 @@ describe('Create dialog', () => {
     await step(SPACE, (f) => line(f, 'Plan mode').includes('[ ]'));
     await step(TAB, (f) => f.includes('› [ Create ]'));
     press(ENTER);
-    await waitFor(() => onSubmit.mock.calls.length === 1, 3000, 'onSubmit');
+    await waitFor(() => onSubmit.mock.calls.length === 1, 'onSubmit', 3000);
     expect(onSubmit.mock.calls[0]?.[0]).toEqual({
       prompt: 'fix the login bug\nand add a test',
       repoPath: '~/src/app',
@@ -255,7 +256,7 @@ describe('Create dialog', () => {
     first.press('/src/app');
     await waitForFrame(first.frame, (f) => line(f, 'Repository').includes('/src/app'));
     first.press(ctrl('e'));
-    await waitFor(() => fake.calls.editText.length === 1, 3000, 'editText');
+    await waitFor(() => fake.calls.editText.length === 1, 'editText', 3000);
     // What run.ts does while $EDITOR has the terminal: unmount, and mount again afterwards.
     first.r.unmount();
     const second = await setup({ services: fake.services });
