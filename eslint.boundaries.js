@@ -9,20 +9,25 @@
 // The bin entry (cli/main.ts) starts the TUI and the daemon with dynamic `import()`, which this
 // rule does not check: it is the one composition root of every process.
 
+// `backends/registry` (with the specs it lists) is what a backend declares about itself — names,
+// capabilities, config section, create options — and imports no implementation: config reads
+// its sections from it, and the clients their flags and choices.
+const SPECS = 'backends/registry';
+
 const LAYERS = {
   shared: { may: [] },
-  config: { may: ['shared'] },
+  config: { may: ['shared', SPECS] },
   git: { may: ['shared', 'config'] },
   store: { may: ['shared', 'config'] },
   agents: { may: ['shared', 'config'] },
   proxy: { may: ['shared', 'config', 'agents'] },
   backends: { may: ['shared', 'config', 'agents'] },
   core: { may: ['shared', 'config', 'git', 'store', 'agents', 'proxy', 'backends'] },
-  protocol: { may: ['shared'], typesFrom: ['config', 'agents', 'proxy', 'backends', 'core'] },
+  protocol: { may: ['shared', SPECS], typesFrom: ['config', 'agents', 'proxy', 'backends', 'core'] },
   daemon: { may: ['shared', 'config', 'git', 'store', 'agents', 'proxy', 'backends', 'core', 'protocol'] },
-  client: { may: ['shared', 'protocol', 'config/paths'], typesFrom: ['config', 'agents', 'proxy', 'backends', 'core'] },
-  cli: { may: ['shared', 'protocol', 'client', 'config/paths'], typesFrom: ['config', 'agents', 'proxy', 'backends', 'core'] },
-  tui: { may: ['shared', 'protocol', 'client', 'config/paths'], typesFrom: ['config', 'agents', 'proxy', 'backends', 'core'] },
+  client: { may: ['shared', 'protocol', 'config/paths', SPECS], typesFrom: ['config', 'agents', 'proxy', 'backends', 'core'] },
+  cli: { may: ['shared', 'protocol', 'client', 'config/paths', SPECS], typesFrom: ['config', 'agents', 'proxy', 'backends', 'core'] },
+  tui: { may: ['shared', 'protocol', 'client', 'config/paths', SPECS], typesFrom: ['config', 'agents', 'proxy', 'backends', 'core'] },
 };
 
 const folders = Object.keys(LAYERS);
@@ -48,7 +53,16 @@ function rulesFor(layer) {
   return patterns;
 }
 
-export const boundaries = folders.map((layer) => ({
-  files: [`src/${layer}/**/*.ts`, `src/${layer}/**/*.tsx`],
-  rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: rulesFor(layer) }] },
-}));
+const rule = (patterns) => ({ '@typescript-eslint/no-restricted-imports': ['error', { patterns }] });
+
+export const boundaries = [
+  ...folders.map((layer) => ({ files: [`src/${layer}/**/*.ts`, `src/${layer}/**/*.tsx`], rules: rule(rulesFor(layer)) })),
+  // the specs themselves: below config (which reads them), so they import shared only (and types)
+  {
+    files: ['src/backends/registry.ts', 'src/backends/spec.ts', 'src/backends/*/spec.ts'],
+    rules: rule([
+      { group: folders.filter((f) => f !== 'shared' && f !== 'backends').flatMap((f) => patternsFor(f)), message: 'a backend spec imports only src/shared (and types): config and the clients read it', allowTypeImports: true },
+      { group: ['**/backend.js', '**/cwd.js', '../*/container.js', '../*/image.js', '../*/engine.js', './container.js', './image.js', './engine.js'], message: 'a backend spec does not import implementations (load them in load())', allowTypeImports: true },
+    ]),
+  },
+];

@@ -26,13 +26,8 @@ export interface BackendCreateContext {
   options: unknown;
 }
 
-/** What a create request asks of a backend with options (container image, limits). */
-export interface BackendRequest {
-  image?: string | undefined;
-  pullPolicy?: 'always' | 'if-not-present' | 'never' | undefined;
-  cpuLimit?: number | undefined;
-  memoryLimit?: string | undefined;
-}
+/** What one create asks of a backend (its spec's requestSchema says which keys it takes). */
+export type BackendRequest = Record<string, unknown>;
 
 export type BackendState = 'running' | 'exited' | 'missing';
 
@@ -44,12 +39,7 @@ export interface BackendHealth {
 
 export interface Backend {
   readonly name: BackendName;
-  readonly capabilities: {
-    /** Every object in the backend's namespace belongs to this clauderon home (orphans may be removed). */
-    ownsNamespace: boolean;
-    resourceLimits: boolean;
-    customImage: boolean;
-  };
+  // (what it can do is declared in its spec: registry.ts)
   /** null when usable, else an actionable message (e.g. the tool is not installed). */
   unavailableReason(): string | null;
   /** The backend object's id for a session name (deterministic). */
@@ -76,7 +66,7 @@ export interface Backend {
    * Validate step: check (and fetch) what the session needs before anything is created; returns
    * the options to store with the session. `agentCommand` is the agent's executable name.
    */
-  prepare?(req: BackendRequest, agentCommand: string): Promise<unknown>;
+  prepare?(req: BackendRequest, agentCommand: string, opts?: { refresh?: boolean }): Promise<unknown>;
   /** Addresses the session's proxy must listen on besides 127.0.0.1. */
   proxyBind?(options: unknown): string[];
   /** The agent's environment as seen from inside (paths and the proxy's host rewritten). */

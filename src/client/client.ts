@@ -10,7 +10,7 @@ import { LineSplitter } from '../shared/lines.js';
 import { canConnect, tryConnect } from '../shared/socket.js';
 import { processAlive } from '../shared/process.js';
 import type { DaemonEvent, ProgressEvent } from '../shared/events.js';
-import type { DaemonInfo, Method, Params, WireError } from '../protocol/protocol.js';
+import type { Method, Params, Result, WireError } from '../protocol/protocol.js';
 import { VERSION } from '../version.js';
 
 export interface ConnectOptions {
@@ -105,6 +105,7 @@ export class DaemonClient {
     else p.resolve(msg.result);
   }
 
+  /** Run one operation of the table (params and result typed from it); `onProgress`: a create's steps. */
   call<M extends Method>(method: M, params: Params<M>, onProgress?: (p: ProgressEvent) => void): Promise<Result<M>> {
     if (this.closed) return Promise.reject(new ClauderonError('daemon', 'not connected to the clauderon daemon'));
     const id = this.nextId++;
@@ -131,43 +132,8 @@ export class DaemonClient {
   }
 }
 
-// What each method returns (the daemon's side is typed by the manager; this is the client's view).
-import type { CreateResult, DeleteResult, ReconcileItem } from '../shared/types.js';
-import type { RecentRepo, Session, SessionEvent } from '../shared/types.js';
-import type { Config } from '../config/config.js';
-import type { CredentialInfo } from '../proxy/credentials.js';
-interface Results {
-  'daemon.info': DaemonInfo;
-  'daemon.stop': { stopping: boolean };
-  'events.subscribe': { subscribed: boolean };
-  'sessions.list': Session[];
-  'sessions.get': Session;
-  'sessions.create': CreateResult;
-  'sessions.archive': Session;
-  'sessions.refresh': Session;
-  'sessions.unarchive': CreateResult;
-  'sessions.delete': DeleteResult;
-  'sessions.attach': { argv: string[]; detachHint: string; detachExitCodes: number[]; session: Session };
-  'sessions.output': { output: string };
-  'sessions.events': SessionEvent[];
-  'sessions.env': Record<string, string>;
-  'sessions.setAccessMode': Session;
-  reconcile: ReconcileItem[];
-  'config.show': { path: string; config: Config };
-  'repos.recent': RecentRepo[];
-  'credentials.describe': { credentials: CredentialInfo[]; error: string | null };
-  'ca.show': CaInfo;
-  'ca.rotate': CaInfo;
-}
-export type Result<M extends Method> = Results[M];
-export interface CaInfo {
-  certPath: string;
-  keyPath: string;
-  fingerprint256: string;
-  rotated: boolean;
-  /** After a rotation: the live sessions whose agents still trust the old CA (marked in Session.error). */
-  restart: string[];
-}
+// What each method takes and returns: the operations table (src/protocol/operations.ts).
+export type { CaInfo, Method, Params, Result } from '../protocol/operations.js';
 
 // ---------------------------------------------------------------- connecting and spawning
 

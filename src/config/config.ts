@@ -1,8 +1,16 @@
-// User configuration: CLAUDERON_HOME/config.toml, read with cosmiconfig and a TOML loader,
-// validated once with zod. Unknown keys are errors (a typo should not be silently ignored).
+// User configuration: CLAUDERON_HOME/config.toml, else $XDG_CONFIG_HOME/clauderon/config.toml
+// (found by cosmiconfig, read with a TOML loader), validated once with zod. Unknown keys are
+// errors (a typo should not be silently ignored).
 import { z } from 'zod';
-import { loadTomlFile, parseWith } from './toml-file.js';
+import { configSearchPlaces } from './paths.js';
+import { findTomlFile, parseWith } from './toml-file.js';
+import { BACKEND_SPECS, type BackendSpecs } from '../backends/registry.js';
 import { AGENTS, BACKENDS } from '../shared/types.js';
+
+/** [zellij], [tmux], [docker] …: each backend's section is its spec's configSchema. */
+const backendSections = Object.fromEntries(Object.entries(BACKEND_SPECS).map(([name, spec]) => [name, spec.configSchema(z)])) as {
+  [K in keyof BackendSpecs]: ReturnType<BackendSpecs[K]['configSchema']>;
+};
 
 const agentOverride = z
   .object({
@@ -30,15 +38,6 @@ export const configSchema = z
       .object({ claude: agentOverride.optional(), codex: agentOverride.optional(), gemini: agentOverride.optional() })
       .strict()
       .prefault({}),
-    tmux: z
-      .object({
-        /** Path of the tmux server socket; default CLAUDERON_HOME/tmux.sock. */
-        socket: z.string().min(1).optional(),
-        width: z.number().int().min(20).default(200),
-        height: z.number().int().min(5).default(50),
-      })
-      .strict()
-      .prefault({}),
     proxy: z
       .object({
         /** Give every new session a credential-injecting proxy (placeholders in the agent's env). */
@@ -56,22 +55,6 @@ export const configSchema = z
         allow_local: z
           .array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([1-9][0-9]{0,4})$/, 'expected "host:port", e.g. "127.0.0.1:5432" or "[::1]:6379"'))
           .default([]),
-      })
-      .strict()
-      .prefault({}),
-    docker: z
-      .object({
-        /** The image agents run in (see examples/ for what it needs). */
-        image: z.string().min(1).default('ghcr.io/shepherdjerred/dotfiles'),
-        pull_policy: z.enum(['always', 'if-not-present', 'never']).default('if-not-present'),
-        /** "bridge": the proxy also listens on the bridge gateway; "host": the host's network. */
-        network: z.enum(['bridge', 'host']).default('bridge'),
-        cpu_limit: z.number().positive().optional(),
-        memory_limit: z.string().regex(/^\d+(\.\d+)?\s*[kmgt]?(i?b)?$/i, 'expected a size such as 512m or 4g').optional(),
-        /** Keys that detach from `docker attach`. */
-        /** Extra environment for every container, as "KEY=VALUE" strings (never put a secret here). */
-        env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*=/, 'expected "KEY=VALUE"')).default([]),
-        detach_keys: z.string().regex(/^[^,\s]+(,[^,\s]+)*$/, 'expected keys such as "ctrl-p,ctrl-q"').default('ctrl-p,ctrl-q'),
       })
       .strict()
       .prefault({}),
@@ -93,13 +76,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    zellij: z
-      .object({
-        /** Extra environment for the agent, as "KEY=VALUE" strings. */
-        env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*=/, 'expected "KEY=VALUE"')).default([]),
-      })
-      .strict()
-      .prefault({}),
+    // each backend's own section ([zellij], [tmux], [docker] …), from its spec
+    ...backendSections,
   })
   .strict();
 
@@ -114,7 +92,25 @@ export function parseConfig(raw: unknown, file: string): Config {
   return parseWith(configSchema, raw, file);
 }
 
-/** Load config.toml (an absent file gives the defaults). */
-export function loadConfig(file: string): Promise<Config> {
-  return loadTomlFile(configSchema, file);
+export interface FoundConfig {
+  config: Config;
+  /** The file that was read, or null when there is none (the defaults). */
+  file: string | null;
+  /** Where config.toml was looked for, in order. */
+  places: readonly string[];
+}
+
+/**
+ * Find and load config.toml: the home's (`homeConfig`, i.e. paths.config) when it exists, else
+ * $XDG_CONFIG_HOME/clauderon/config.toml (default ~/.config/clauderon/config.toml); neither gives
+ * the defaults. Errors name the file that was read.
+ */
+export async function findConfig(homeConfig: string, env: NodeJS.ProcessEnv = process.env): Promise<FoundConfig> {
+  const { value, file, places } = await findTomlFile(configSchema, configSearchPlaces(homeConfig, env));
+  return { config: value, file, places };
+}
+
+/** Load config.toml as findConfig finds it (none gives the defaults). */
+export async function loadConfig(homeConfig: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  return (await findConfig(homeConfig, env)).config;
 }

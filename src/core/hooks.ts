@@ -8,7 +8,6 @@
 // claudeSettingsFile.) Hook payloads come from the agent: their fields are checked (hookFields).
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { PLACEHOLDERS } from '../agents/proxy-env.js';
 import type { Paths } from '../config/paths.js';
 import type { AgentStatus } from '../shared/types.js';
@@ -75,7 +74,7 @@ export class HookTokens {
   private readonly key: Buffer;
 
   constructor(paths: Paths) {
-    const file = join(paths.home, 'hook-auth.key');
+    const file = paths.hookAuthKey;
     if (!existsSync(file)) {
       try {
         writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });

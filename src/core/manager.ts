@@ -4,10 +4,13 @@
 // Creation is a sequence of recorded steps — validate → worktree → backend → finalize (the proxy
 // and hooks steps slot in between) — and a failure rolls back whatever was done, in reverse.
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { existsSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT_INFO, agentExecutable, buildAgentCommand, MODEL_CREDENTIALS, resolveAgentExecutable } from '../agents/agents.js';
+import { backendOptions, backendSpec, fallbackOrder } from '../backends/registry.js';
+import type { AnyBackendSpec } from '../backends/spec.js';
 import type { Backend, BackendCreateContext, BackendRequest } from '../backends/types.js';
 import type { Config } from '../config/config.js';
 import type { Paths } from '../config/paths.js';
@@ -188,9 +191,10 @@ export class SessionManager {
     // validate: nothing is created until every check has passed.
     const backendName = this.chooseBackend(req.backend, config, backends, warnings);
     const backend = backends[backendName];
+    const spec = backendSpec(backendName);
     const agent = req.agent ?? config.general.default_agent;
     // A container runs its own agent CLI (checked in its image); the others run the host's.
-    if (!backend.prepare) resolveAgentExecutable(agent, config, this.d.pathEnv);
+    if (!spec.capabilities.container) resolveAgentExecutable(agent, config, this.d.pathEnv);
     const repo = await git.resolveRepo(req.repoPath);
     await git.checkSubdirectoryInHead(repo);
 
@@ -202,11 +206,8 @@ export class SessionManager {
     if (await git.branchExists(repo.root, branchName)) {
       throw new ClauderonError('conflict', `branch ${branchName} already exists in ${repo.root} — pick another --name or delete the branch`);
     }
-    if (req.backendRequest && !backend.prepare) {
-      const given = Object.entries(req.backendRequest).filter(([, v]) => v !== undefined).map(([k]) => k);
-      if (given.length > 0) throw new ClauderonError('invalid_input', `${given.join(', ')} only apply to --backend docker`);
-    }
-    const backendOptions = backend.prepare ? await backend.prepare(req.backendRequest ?? {}, agentExecutable(agent, config)) : null;
+    const request = backendRequestFor(spec, req.backendRequest);
+    const backendOptions = backend.prepare ? await backend.prepare(request, agentExecutable(agent, config)) : null;
     // Said once every check has passed (a refused create stays one error line), before anything
     // starts: without a credential for its model API, everything the agent asks of it is refused.
     const proxied = config.proxy.enabled && this.d.proxies !== undefined;
@@ -277,7 +278,7 @@ export class SessionManager {
         settingsFile: settings?.agent,
       });
       warnings.push(...cmd.warnings);
-      const backendId = await backend.create(await this.contextFor(session, backend, this.withExitReport(session, cmd.argv), { ...proxyEnv, ...this.agentEnv(session) }, backendOptions, settings?.host ?? null));
+      const backendId = await backend.create(await this.contextFor(session, this.withExitReport(session, cmd.argv), { ...proxyEnv, ...this.agentEnv(session) }, backendOptions, settings?.host ?? null));
       session = this.d.store.updateSession(session.id, { backendId });
       this.stepDone(session, step, t0, done);
 
@@ -332,16 +333,19 @@ export class SessionManager {
       if (reason) throw new ClauderonError('backend_unavailable', `${reason} (general.default_backend in config.toml)`);
       return configured;
     }
-    if (!backends.zellij.unavailableReason()) return 'zellij';
-    if (!backends.tmux.unavailableReason()) {
-      if (this.d.firstNotice('tmux-fallback')) {
-        warnings.push('zellij is not on PATH, so new sessions use tmux (set general.default_backend in config.toml to choose)');
+    // none asked for or configured: the first available in the specs' fallback order
+    const order = fallbackOrder();
+    const chosen = order.find((s) => !backends[s.name].unavailableReason());
+    if (chosen) {
+      const skipped = order.slice(0, order.indexOf(chosen)).map((s) => s.name);
+      if (skipped.length > 0 && this.d.firstNotice(`${chosen.name}-fallback`)) {
+        warnings.push(`${skipped.join(', ')} ${skipped.length === 1 ? 'is' : 'are'} not on PATH, so new sessions use ${chosen.name} (set general.default_backend in config.toml to choose)`);
       }
-      return 'tmux';
+      return chosen.name;
     }
     throw new ClauderonError(
       'backend_unavailable',
-      'no terminal multiplexer found: install zellij (cargo install --locked zellij) or tmux (apt-get install tmux), or pick another --backend',
+      `no terminal multiplexer found: install ${order.map((s) => `${s.name}${s.install ? ` (${s.install})` : ''}`).join(' or ')}, or pick another --backend`,
     );
   }
 
@@ -505,8 +509,8 @@ export class SessionManager {
       sessionId: s.id,
       worktreePath: s.worktreePath,
       hinted: this.transcripts.get(s.id) ?? null,
-      container: s.backend === 'docker',
-      roots: transcriptRoots(s.worktreePath, { container: s.backend === 'docker' }),
+      workspace: backendSpec(s.backend).capabilities.workspace,
+      roots: transcriptRoots(s.worktreePath, { container: backendSpec(s.backend).capabilities.container }),
     });
     if (!t) return [];
     return t.omittedBytes > 0 ? [{ truncated: true, omittedBytes: t.omittedBytes }, ...t.lines] : t.lines;
@@ -587,7 +591,7 @@ export class SessionManager {
       const backend = this.d.backends(config)[s.backend];
       const reason = backend.unavailableReason();
       if (reason) throw new ClauderonError('backend_unavailable', reason);
-      if (!backend.prepare) resolveAgentExecutable(s.agent, config, this.d.pathEnv);
+      if (!backendSpec(s.backend).capabilities.container) resolveAgentExecutable(s.agent, config, this.d.pathEnv);
       const options = this.d.store.getBackendOptions(s.id);
       const proxied = config.proxy.enabled && this.d.proxies !== undefined;
       const settings = await this.claudeSettings(s, backend, proxied);
@@ -606,7 +610,7 @@ export class SessionManager {
         this.d.store.updateSession(s.id, { proxyPort: started.port });
         env = { ...started.env, ...env };
       }
-      const ctx = await this.contextFor(s, backend, this.withExitReport(s, cmd.argv), env, options, settings?.host ?? null);
+      const ctx = await this.contextFor(s, this.withExitReport(s, cmd.argv), env, options, settings?.host ?? null);
       let backendId: string;
       try {
         backendId = backend.resume ? await backend.resume(s.backendId ?? backend.idFor(s.name), ctx) : await backend.create(ctx);
@@ -700,7 +704,7 @@ export class SessionManager {
     return backend.translateEnv ? backend.translateEnv(env, this.d.store.getBackendOptions(s.id)) : env;
   }
 
-  private async contextFor(s: Session, backend: Backend, argv: string[], env: Record<string, string>, options: unknown, settingsFile: string | null): Promise<BackendCreateContext> {
+  private async contextFor(s: Session, argv: string[], env: Record<string, string>, options: unknown, settingsFile: string | null): Promise<BackendCreateContext> {
     return {
       name: s.name,
       cwd: s.subdirectory ? join(s.worktreePath, s.subdirectory) : s.worktreePath,
@@ -708,7 +712,8 @@ export class SessionManager {
       env,
       sessionId: s.id,
       worktreePath: s.worktreePath,
-      gitCommonDir: backend.prepare ? await git.gitCommonDir(s.worktreePath) : null,
+      // a bind-mounted worktree needs its repository's git dir mounted too (its commits land there)
+      gitCommonDir: backendSpec(s.backend).capabilities.worktree === 'bind-mount' ? await git.gitCommonDir(s.worktreePath) : null,
       skipChecks: s.skipChecks,
       settingsFile,
       options,
@@ -723,18 +728,21 @@ export class SessionManager {
     return this.exclusive(nameOrId, async (s) => {
       const config = await this.d.loadConfig();
       const backend = this.d.backends(config)[s.backend];
-      if (!backend.prepare) throw new ClauderonError('invalid_input', `refresh re-creates a container; ${s.name} runs on ${s.backend} — archive and unarchive it to restart its agent`);
+      if (!backendSpec(s.backend).capabilities.container || !backend.prepare) {
+        throw new ClauderonError('invalid_input', `refresh re-creates a container; ${s.name} runs on ${s.backend} — archive and unarchive it to restart its agent`);
+      }
       if (!LIVE_STATUSES.has(s.status)) throw new ClauderonError('conflict', `session ${s.name} is ${s.status} — refresh works on running sessions`);
       const stored = this.d.store.getBackendOptions<BackendRequest>(s.id) ?? {};
-      const options = await backend.prepare({ ...stored, pullPolicy: stored.pullPolicy === 'never' ? 'never' : 'always' }, agentExecutable(s.agent, config));
-      this.d.store.setBackendOptions(s.id, { ...(options as object), pullPolicy: stored.pullPolicy ?? (options as BackendRequest).pullPolicy });
+      // (the backend fetches its image again, as its pull policy allows)
+      const options = await backend.prepare(stored, agentExecutable(s.agent, config), { refresh: true });
+      this.d.store.setBackendOptions(s.id, options);
       const proxied = s.proxyPort !== null && this.d.proxies !== undefined;
       const settings = await this.claudeSettings(s, backend, proxied);
       const cmd = buildAgentCommand(s.agent, config, { prompt: s.prompt, skipChecks: s.skipChecks, planMode: s.planMode, model: s.model, sessionId: s.id, resume: true, settingsFile: settings?.agent });
       let env = this.agentEnv(s);
       if (proxied) env = { ...(await this.startProxy(s, backend, options)).env, ...env };
       await backend.delete(s.backendId ?? backend.idFor(s.name));
-      const backendId = await backend.create(await this.contextFor(s, backend, this.withExitReport(s, cmd.argv), env, options, settings?.host ?? null));
+      const backendId = await backend.create(await this.contextFor(s, this.withExitReport(s, cmd.argv), env, options, settings?.host ?? null));
       this.d.store.updateSession(s.id, { backendId, error: null });
       const next = this.d.store.setStatus(s.id, 'running', { detail: 'refreshed by user' });
       this.d.emit({ type: 'session.updated', session: next });
@@ -830,11 +838,13 @@ export class SessionManager {
     for (const n of this.busy) for (const b of BACKENDS) busyIds.add(backends[b].idFor(n));
     for (const b of BACKENDS) {
       const backend = backends[b];
+      const caps = backendSpec(b).capabilities;
       if (backend.unavailableReason()) continue;
-      if (opts.startup && backend.prepare && !used.has(b)) continue;
+      // (at start, an engine's client is not loaded for a backend no session uses: it costs more than the pass)
+      if (opts.startup && caps.container && !used.has(b)) continue;
       for (const id of await backend.listIds()) {
         if (known.has(id) || busyIds.has(id)) continue;
-        if (backend.capabilities.ownsNamespace) {
+        if (caps.ownsNamespace) {
           await backend.delete(id);
           items.push({ session: null, kind: 'orphan_backend', action: 'removed', detail: `${b} session ${id} had no clauderon session; removed` });
         } else {
@@ -898,4 +908,21 @@ async function listDirs(root: string): Promise<string[]> {
 function tildify(p: string): string {
   const home = homedir();
   return p === home || p.startsWith(`${home}/`) ? `~${p.slice(home.length)}` : p;
+}
+
+/** The create's options for its backend, validated by the backend's own schema. */
+function backendRequestFor(spec: AnyBackendSpec, given: BackendRequest | undefined): BackendRequest {
+  const set = Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== undefined));
+  const schema = spec.requestSchema(z);
+  const foreign = Object.keys(set).filter((k) => !(k in schema.shape));
+  if (foreign.length > 0) {
+    const owners = [...new Set(backendOptions().filter((o) => foreign.includes(o.key)).flatMap((o) => o.backends))];
+    throw new ClauderonError(
+      'invalid_input',
+      owners.length > 0 ? `${foreign.join(', ')} only apply to ${owners.map((b) => `--backend ${b}`).join(' or ')}` : `unknown backend option ${foreign.join(', ')} — see clauderon create --help`,
+    );
+  }
+  const r = schema.safeParse(set);
+  if (!r.success) throw new ClauderonError('invalid_input', `invalid ${r.error.issues[0]?.path.join('.') ?? 'option'} for --backend ${spec.name}: ${r.error.issues[0]?.message ?? 'invalid'}`);
+  return r.data;
 }

@@ -13,8 +13,6 @@ import { isAbsolute, join, relative } from 'node:path';
 /** At most this much of a transcript is read: its tail (the newest lines). */
 export const MAX_TRANSCRIPT_BYTES = 16 * 1024 * 1024;
 
-/** A container's home is the worktree, mounted here. */
-const CONTAINER_WORKSPACE = '/workspace/';
 
 export interface Transcript {
   lines: unknown[];
@@ -61,7 +59,7 @@ async function realRoots(roots: readonly TranscriptRoot[]): Promise<string[]> {
 }
 
 /**
- * The session's transcript: the file its hooks named (a container's /workspace/… path maps to the
+ * The session's transcript: the file its hooks named (a container's workspace path maps to the
  * worktree), else `<root>/<project>/<session id>.jsonl` in one of `roots`; null when none is there
  * or none may be read.
  */
@@ -70,14 +68,15 @@ export async function readTranscript(o: {
   worktreePath: string;
   /** The path its hooks reported, if any. */
   hinted: string | null;
-  /** The agent runs in a container whose /workspace is the worktree. */
-  container: boolean;
+  /** Where the worktree appears to the agent when not at its host path (a container's /workspace), else null. */
+  workspace: string | null;
   roots: readonly TranscriptRoot[];
 }): Promise<Transcript | null> {
   const roots = await realRoots(o.roots);
   if (roots.length === 0) return null;
   const candidates: string[] = [];
-  if (o.hinted) candidates.push(o.container && o.hinted.startsWith(CONTAINER_WORKSPACE) ? join(o.worktreePath, o.hinted.slice(CONTAINER_WORKSPACE.length)) : o.hinted);
+  const inside = o.workspace === null ? null : `${o.workspace.replace(/\/$/, '')}/`;
+  if (o.hinted) candidates.push(inside !== null && o.hinted.startsWith(inside) ? join(o.worktreePath, o.hinted.slice(inside.length)) : o.hinted);
   for (const root of roots) {
     const dirs = await readdir(root, { withFileTypes: true }).catch(() => []);
     for (const d of dirs) if (d.isDirectory() || d.isSymbolicLink()) candidates.push(join(root, d.name, `${o.sessionId}.jsonl`));

@@ -1,5 +1,7 @@
 // The daemon's HTTP API (127.0.0.1:3030 by default) and its event stream (/ws/events). The same
-// operations as the Unix-socket RPC, for web clients, scripts and the agents' hooks. On loopback
+// operations as the Unix-socket RPC — every one with a route in the operations table
+// (src/protocol/operations.ts), run by the same handlers (operations.ts) — for web clients,
+// scripts, and the agents' hooks (POST /api/hooks, not an operation). On loopback
 // the API needs no token (like the socket, it is for this machine's user); bound anywhere else it
 // requires `Authorization: Bearer <[http] token>` and refuses to start without one unless
 // CLAUDERON_DISABLE_AUTH=true. Hook posts always need the session's own hook token.
@@ -12,10 +14,13 @@ import { ClauderonError, errorMessage, isClauderonError, type ErrorCode } from '
 import type { DaemonEvent } from '../shared/events.js';
 import type { SessionManager } from '../core/manager.js';
 import type { Logger } from '../shared/logger.js';
+import { statusCounts } from '../shared/types.js';
 import type { Store } from '../store/store.js';
 import { guarded } from '../shared/guard.js';
+import { VERSION } from '../version.js';
 import { awaitingContinue, checkBody, checkCaller, HttpError, httpError, isLoopback, readJson, sendJson, sendRaw, parseTarget, type ListenerPolicy, type RemoteOrigin } from './http-guard.js';
-import { methodSchemas } from '../protocol/protocol.js';
+import { HOOKS_PATH, httpParts, issueText, METHODS, operations, parseParams, type HttpParts, type HttpRoute, type Method, type ParsedParams } from '../protocol/operations.js';
+import { runOperation, type OperationContext } from './operations.js';
 
 export { isLoopback };
 
@@ -37,7 +42,44 @@ export interface HttpApiDeps {
   log: Logger;
   /** Subscribe to the daemon's events; returns the unsubscribe. */
   subscribe(cb: (e: DaemonEvent) => void): () => void;
+  /** The WebSocket's hello. */
   status(): Record<string, unknown>;
+  /** The daemon's operations context, read for each request; absent (an API on its own, in tests): the daemon's own operations answer 503. */
+  operations?: () => OperationContext;
+}
+
+/** An operation's HTTP route, matched by method and path segments (`:param` matches any one). */
+interface Route {
+  op: Method;
+  http: HttpRoute;
+  segments: string[];
+  parts: HttpParts;
+  /** A POST's or DELETE's body: the params not in the path or the query, strict (any other key, one of the path's included, is refused). */
+  body: z.ZodObject | null;
+}
+
+const ROUTES: Route[] = METHODS.flatMap((op): Route[] => {
+  const http = operations[op].http;
+  if (!http || http.stream) return [];
+  const parts = httpParts(op);
+  const shape: Record<string, z.ZodType> = operations[op].params.shape;
+  const body = http.method !== 'GET' ? z.strictObject(Object.fromEntries(parts.body.map((k) => [k, shape[k] ?? z.never()]))) : null;
+  return [{ op, http, segments: http.path.split('/').slice(1), parts, body }];
+});
+
+/** The event streams' WebSocket paths (events.subscribe). */
+const STREAM_PATHS = METHODS.flatMap((op) => {
+  const http = operations[op].http;
+  return http?.stream ? [http.path] : [];
+});
+
+function matchRoute(method: string, seg: readonly string[]): { route: Route; path: Record<string, string> } | null {
+  for (const route of ROUTES) {
+    if (route.http.method !== method || route.segments.length !== seg.length) continue;
+    const path: Record<string, string> = {};
+    if (route.segments.every((s, i) => (s.startsWith(':') ? ((path[s.slice(1)] = seg[i] ?? ''), true) : s === seg[i]))) return { route, path };
+  }
+  return null;
 }
 
 /** No single client holds the API: headers within 10 s, a whole request within 30 s. */
@@ -72,10 +114,14 @@ export class HttpApi {
     return this.o.bind;
   }
 
+  private readonly context: () => OperationContext;
+
   constructor(
     private readonly d: HttpApiDeps,
     private readonly o: HttpApiOptions,
-  ) {}
+  ) {
+    this.context = d.operations ?? standaloneContext(d, () => this.port);
+  }
 
   private get authRequired(): boolean {
     return !isLoopback(this.o.bind) && !this.o.disableAuth;
@@ -197,7 +243,7 @@ export class HttpApi {
     // the same gate as every request: a page elsewhere may not listen to the events either
     const refused = checkCaller(req, this.policy(this.o.bind, false));
     if (refused) return sendRaw(socket, refused.status, refused.code, refused.message);
-    if (path !== 'ws/events') return sendRaw(socket, 404, 'not_found', `no WebSocket endpoint at ${req.url ?? ''}: use /ws/events`);
+    if (!STREAM_PATHS.includes(`/${path}`)) return sendRaw(socket, 404, 'not_found', `no WebSocket endpoint at ${req.url ?? ''}: use ${STREAM_PATHS.join(', ')}`);
     if (!this.authorized(req)) return sendRaw(socket, 401, 'invalid_input', 'missing or wrong Authorization: Bearer token');
     // (ws answers a handshake that is not a valid WebSocket one with a 400 itself)
     this.wss.handleUpgrade(
@@ -224,7 +270,7 @@ export class HttpApi {
       // (parsed in here: a malformed target is the client's 400, never the daemon's throw)
       const { segments: seg, path, query } = parseTarget(req.url);
       shownPath = path;
-      const hooks = seg.length === 2 && seg[0] === 'api' && seg[1] === 'hooks';
+      const hooks = `/${seg.join('/')}` === HOOKS_PATH;
       const refused = checkCaller(req, this.policy(addr, hooksOnly || hooks));
       if (refused) throw refused;
       // (a CORS preflight is never approved: no Access-Control-Allow-* header is ever sent)
@@ -241,36 +287,11 @@ export class HttpApi {
       }
       if (hooksOnly) throw httpError(403, 'invalid_input', 'only POST /api/hooks is served on this address');
       if (!this.authorized(req)) throw httpError(401, 'invalid_input', 'missing or wrong Authorization: Bearer token');
-      const m = this.d.manager;
-      if (seg[0] !== 'api') throw httpError(404, 'not_found', `no such endpoint ${method} ${path}`);
-      const [, what, id, action] = seg;
-      if (what === 'status' && seg.length === 2 && method === 'GET') return send(200, this.d.status());
-      if (what === 'recent-repos' && seg.length === 2 && method === 'GET') return send(200, this.d.store.listRecentRepos(limitParam(query)));
-      if (what === 'sessions') {
-        if (seg.length === 2 && method === 'GET') {
-          const filter = z.enum(['active', 'archived', 'all']).catch('active').parse(query.get('filter') ?? 'active');
-          return send(200, m.list(filter));
-        }
-        if (seg.length === 2 && method === 'POST') {
-          const req2 = parseWith(methodSchemas['sessions.create'], await readJson(req, res));
-          const result = await m.create(req2);
-          return send(201, result);
-        }
-        if (id !== undefined && seg.length === 3) {
-          if (method === 'GET') return send(200, m.get(id));
-          if (method === 'DELETE') return send(200, await m.delete(id, { force: query.get('force') === 'true' }));
-        }
-        if (id !== undefined && seg.length === 4 && method === 'POST') {
-          if (action === 'archive') return send(200, await m.archive(id));
-          if (action === 'unarchive') return send(200, await m.unarchive(id));
-          if (action === 'access-mode') {
-            const { mode } = parseWith(z.object({ mode: z.enum(['read-only', 'read-write']) }).strict(), await readJson(req, res));
-            return send(200, m.setAccessMode(id, mode));
-          }
-        }
-        if (id !== undefined && seg.length === 4 && action === 'history' && method === 'GET') return send(200, { lines: await m.history(id) });
-      }
-      throw httpError(404, 'not_found', `no such endpoint ${method} ${path}`);
+      const found = matchRoute(method, seg);
+      if (!found) throw httpError(404, 'not_found', `no such endpoint ${method} ${path}`);
+      const params = await paramsOf(found.route, found.path, query, () => readJson(req, res));
+      // (no progress here: HTTP clients see a create's steps on the event stream)
+      return send(found.route.http.status ?? 200, await runOperation(found.route.op, params, this.context()));
     } catch (e) {
       const status = e instanceof HttpError ? e.status : isClauderonError(e) ? STATUS_FOR[e.code] : 500;
       const code = isClauderonError(e) ? e.code : 'internal';
@@ -305,14 +326,57 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function limitParam(query: URLSearchParams): number {
-  const n = Number(query.get('limit') ?? 20);
-  return Number.isInteger(n) && n > 0 && n <= 200 ? n : 20;
+/**
+ * An operation's params from a request: its path segments, the query params its route declares
+ * (a lenient one the schema refuses is left to its default), and the rest from the JSON body —
+ * read only when some are left for it. Validated like a socket request's.
+ */
+async function paramsOf(route: Route, path: Record<string, string>, query: URLSearchParams, readBody: () => Promise<unknown>): Promise<ParsedParams<Method>> {
+  const shape: Record<string, z.ZodType> = operations[route.op].params.shape;
+  let body: Record<string, unknown> = {};
+  if (route.body) {
+    const r = route.body.safeParse(await readBody());
+    if (!r.success) {
+      const issue = r.error.issues[0];
+      throw httpError(400, 'invalid_input', `invalid request body${issue ? `: ${issue.path.join('.') || '(body)'}: ${issue.message}` : ''}`);
+    }
+    body = r.data;
+  }
+  const fromQuery: Record<string, unknown> = {};
+  for (const [k, q] of Object.entries(route.http.query ?? {})) {
+    const text = query.get(k);
+    if (text === null) continue;
+    const value = q.as === 'number' ? Number(text) : q.as === 'flag' ? text === 'true' : text;
+    if (q.lenient && !shape[k]?.safeParse(value).success) continue;
+    fromQuery[k] = value;
+  }
+  const parsed = parseParams(route.op, { ...body, ...fromQuery, ...path });
+  if (!parsed.ok) throw httpError(400, 'invalid_input', `invalid ${issueText(parsed.issue)}`);
+  return parsed.params;
 }
 
-function parseWith<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  throw httpError(400, 'invalid_input', `invalid request body${issue ? `: ${issue.path.join('.') || '(body)'}: ${issue.message}` : ''}`);
+/**
+ * The context of an API that runs without a daemon (in-process tests): the sessions' operations
+ * as usual, the daemon's own ones (info, config, credentials, CA) a 503.
+ */
+function standaloneContext(d: HttpApiDeps, port: () => number): () => OperationContext {
+  const startedAt = new Date().toISOString();
+  const absent = (): never => {
+    throw new ClauderonError('daemon', 'this HTTP API runs without a daemon');
+  };
+  const later = (): Promise<never> => Promise.reject(new ClauderonError('daemon', 'this HTTP API runs without a daemon'));
+  const context: OperationContext = {
+    manager: d.manager,
+    store: d.store,
+    startupReconciled: () => Promise.resolve(),
+    daemon: {
+      info: absent,
+      status: () => ({ version: VERSION, pid: process.pid, startedAt, httpPort: port(), sessions: statusCounts(d.store.listSessions()) }),
+      stopSoon: absent,
+      configShow: later,
+      credentials: later,
+      ca: later,
+    },
+  };
+  return () => context;
 }

@@ -1,9 +1,9 @@
-// The daemon: one per clauderon home. Owns the store, the session manager and (later) the
-// proxies and HTTP API; serves clients over a Unix socket (newline-delimited JSON).
+// The daemon: one per clauderon home. Owns the store, the session manager, the proxies and the
+// HTTP API; serves clients over a Unix socket (socket.ts) and HTTP (http.ts), both running the
+// operations of src/protocol/operations.ts through the same handlers (operations.ts).
 // Stopping the daemon never stops a session.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
-import { defaultConfig, loadConfig, type Config } from '../config/config.js';
+import { defaultConfig, findConfig, loadConfig, type Config } from '../config/config.js';
 import { HookTokens, writeHookSettings } from '../core/hooks.js';
 import { ensureHome, ensurePrivateFile, socketPathProblem, type Paths } from '../config/paths.js';
 import { scrubbedEnv } from '../shared/env.js';
@@ -11,11 +11,7 @@ import { ClauderonError, errorMessage, isClauderonError } from '../shared/errors
 import type { DaemonEvent } from '../shared/events.js';
 import { LIVE_STATUSES, SessionManager } from '../core/manager.js';
 import type { ReconcileItem } from '../shared/types.js';
-import { statusCounts, type BackendName, type CreateStep, type Session } from '../shared/types.js';
-import { DockerBackend } from '../backends/docker.js';
-import { TmuxBackend } from '../backends/tmux.js';
-import type { Backend } from '../backends/types.js';
-import { ZellijBackend } from '../backends/zellij.js';
+import { statusCounts, type CreateStep } from '../shared/types.js';
 import { loadOrCreateCa, rotateCa, type Ca } from '../proxy/ca.js';
 import { loadCredentials, type CredentialStore } from '../proxy/credentials.js';
 import { ProxyService } from '../proxy/service.js';
@@ -23,13 +19,16 @@ import { rulesFromConfig } from '../proxy/rules.js';
 import { loadProxyConfig } from '../config/proxy-config.js';
 import { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
-import { guarded } from '../shared/guard.js';
+import { loadBackends } from './backends.js';
 import { HttpApi } from './http.js';
 import { parseRemoteOrigin } from './http-guard.js';
 import { FileLogger } from './log.js';
-import { LineSplitter } from '../shared/lines.js';
 import { canConnect } from '../shared/socket.js';
-import { MAX_LINE_BYTES, methodSchemas, requestSchema, type DaemonInfo, type Method } from '../protocol/protocol.js';
+import type { CaInfo, ConfigShow, CredentialsReport, DaemonInfo, DaemonStatus } from '../protocol/operations.js';
+import type { DaemonServices, OperationContext } from './operations.js';
+import { SocketServer } from './socket.js';
+
+export { encodeSessions, RawJson } from './socket.js';
 
 export interface DaemonOptions {
   paths: Paths;
@@ -42,39 +41,13 @@ export interface DaemonOptions {
 /** What the daemon log says about an error that reached the process's last-resort handlers. */
 export const UNCAUGHT_MESSAGE = 'uncaught error (bug)';
 
-/** A result already encoded as JSON (so large lists are joined, not re-encoded). */
-export class RawJson {
-  constructor(readonly json: string) {}
-}
-
-/** Sessions from the store are frozen and replaced on change: their JSON can be memoized. */
-const sessionJson = new WeakMap<Session, string>();
 /** Session.error of a session started before `config ca --rotate`. */
 const CA_ROTATED = 'the proxy CA was rotated after this agent started';
-export function encodeSessions(list: readonly Session[]): RawJson {
-  const parts = new Array<string>(list.length);
-  for (let i = 0; i < list.length; i++) {
-    const s = list[i]!;
-    let j = sessionJson.get(s);
-    if (j === undefined) sessionJson.set(s, (j = JSON.stringify(s)));
-    parts[i] = j;
-  }
-  return new RawJson(`[${parts.join(',')}]`);
-}
-
-/** Bytes of answers and events a client may leave unread before it is disconnected. */
-const MAX_BACKLOG = 16 << 20;
-
-interface Conn {
-  socket: Socket;
-  subscribed: boolean;
-}
 
 export class Daemon {
-  private server: Server | null = null;
+  private sockets: SocketServer | null = null;
   private store!: Store;
   private manager!: SessionManager;
-  private readonly conns = new Set<Conn>();
   private readonly log: FileLogger;
   private readonly startedAt = new Date().toISOString();
   private startupReconcile: Promise<ReconcileItem[]> = Promise.resolve([]);
@@ -87,7 +60,6 @@ export class Daemon {
   private http: HttpApi | null = null;
   private screenTimer: NodeJS.Timeout | null = null;
   private readonly eventListeners = new Set<(e: DaemonEvent) => void>();
-  private inflight = 0;
   private resolveStopped: () => void = () => undefined;
   /** Settles once the daemon has stopped (signal or daemon.stop). */
   readonly stopped = new Promise<void>((r) => (this.resolveStopped = r));
@@ -104,6 +76,10 @@ export class Daemon {
 
   info(): DaemonInfo {
     return { pid: process.pid, version: VERSION, startedAt: this.startedAt, socketPath: this.opts.paths.socket, httpPort: this.http?.port ?? null };
+  }
+
+  status(): DaemonStatus {
+    return { version: VERSION, pid: process.pid, startedAt: this.startedAt, httpPort: this.http?.port ?? null, sessions: statusCounts(this.store.listSessions()) };
   }
 
   async start(): Promise<void> {
@@ -143,11 +119,7 @@ export class Daemon {
       store: this.store,
       paths,
       loadConfig: () => loadConfig(paths.config),
-      backends: (config): Record<BackendName, Backend> => ({
-        zellij: new ZellijBackend(childEnv),
-        tmux: new TmuxBackend({ socket: config.tmux.socket ?? paths.tmuxSocket, width: config.tmux.width, height: config.tmux.height, env: childEnv }),
-        docker: new DockerBackend({ config: config.docker, paths }),
-      }),
+      backends: await loadBackends(paths, childEnv),
       pathEnv: process.env.PATH,
       log: this.log,
       emit: (e) => this.broadcast(e),
@@ -210,7 +182,8 @@ export class Daemon {
           this.eventListeners.add(cb);
           return () => this.eventListeners.delete(cb);
         },
-        status: () => ({ version: VERSION, pid: process.pid, startedAt: this.startedAt, httpPort: this.http?.port ?? null, sessions: statusCounts(this.store.listSessions()) }),
+        status: () => ({ ...this.status() }),
+        operations: () => this.operationContext(),
       },
       {
         port,
@@ -241,188 +214,64 @@ export class Daemon {
       }
       rmSync(socket, { force: true }); // stale socket of a dead daemon
     }
-    const server = createServer(guarded(this.log, 'socket connection', (s: Socket) => this.onConnection(s), (_e, s) => s.destroy()));
-    const oldMask = process.umask(0o177); // the socket is created 0600
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(socket, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-    } finally {
-      process.umask(oldMask);
-    }
-    // (an accept failing later, e.g. with EMFILE, costs that connection, not the daemon)
-    server.on('error', (e) => this.log.error('socket server error', { error: errorMessage(e) }));
-    this.server = server;
-  }
-
-  private onConnection(socket: Socket): void {
-    const conn: Conn = { socket, subscribed: false };
-    this.conns.add(conn);
-    socket.on('error', () => undefined);
-    socket.on('close', () => this.conns.delete(conn));
-    const onLine = guarded(this.log, 'socket request', (line: string) => (line.trim() ? this.onLine(conn, line) : undefined), (_e, line) =>
-      this.send(conn, { id: requestId(line), error: { code: 'internal', message: 'internal error (see logs/daemon.log)' } }),
-    );
-    const lines = new LineSplitter(onLine, {
-      maxLineBytes: MAX_LINE_BYTES,
-      // Answered, then closed: nothing more from this connection is read as a request. What the
-      // client still sends is read and dropped for a moment, so that the answer reaches it rather
-      // than a reset.
-      onOverflow: () => {
-        this.send(conn, { id: null, error: { code: 'invalid_input', message: `request line over ${MAX_LINE_BYTES} bytes: the connection is closed` } });
-        socket.end();
-        setTimeout(() => socket.destroy(), 2_000).unref();
-      },
-    });
-    socket.setEncoding('utf8');
-    socket.on(
-      'data',
-      guarded(this.log, 'socket read', (chunk: string) => lines.push(chunk), () => socket.destroy()),
-    );
-  }
-
-  /** False (and the connection dropped) for a client that stopped reading: its backlog is bounded. */
-  private writable(conn: Conn): boolean {
-    if (conn.socket.writableLength > MAX_BACKLOG) conn.socket.destroy();
-    return conn.socket.writable;
-  }
-
-  private send(conn: Conn, msg: unknown): void {
-    if (this.writable(conn)) conn.socket.write(`${JSON.stringify(msg)}\n`);
-  }
-
-  private reply(conn: Conn, id: number, result: unknown): void {
-    if (!this.writable(conn)) return;
-    if (result instanceof RawJson) conn.socket.write(`{"id":${id},"result":${result.json}}\n`);
-    else conn.socket.write(`${JSON.stringify({ id, result })}\n`);
+    const server = new SocketServer(this.log, () => this.operationContext());
+    await server.listen(socket);
+    this.sockets = server;
   }
 
   private broadcast(e: DaemonEvent): void {
-    for (const c of this.conns) if (c.subscribed) this.send(c, { event: e });
+    this.sockets?.broadcast(e);
     for (const l of this.eventListeners) l(e);
   }
 
-  private async onLine(conn: Conn, line: string): Promise<void> {
-    let id: number | null = null;
-    try {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(line);
-      } catch {
-        throw new ClauderonError('invalid_input', 'request is not valid JSON');
-      }
-      const req = requestSchema.safeParse(raw);
-      if (!req.success) throw new ClauderonError('invalid_input', `bad request: ${req.error.issues[0]?.message ?? 'invalid'}`);
-      id = req.data.id;
-      const method = req.data.method;
-      if (!Object.hasOwn(methodSchemas, method)) throw new ClauderonError('invalid_input', `unknown method ${method}`);
-      const schema = methodSchemas[method as Method];
-      const params = schema.safeParse(req.data.params ?? {});
-      if (!params.success) {
-        const issue = params.error.issues[0];
-        throw new ClauderonError('invalid_input', `invalid ${issue?.path.join('.') || 'params'}: ${issue?.message ?? 'invalid'}`);
-      }
-      this.inflight++;
-      try {
-        const result = await this.dispatch(conn, id, method as Method, params.data);
-        this.reply(conn, id, result);
-      } finally {
-        this.inflight--;
-      }
-      if (method === 'daemon.stop') void this.stop('daemon.stop request');
-    } catch (e) {
-      if (!isClauderonError(e)) this.log.error('request failed', { error: errorMessage(e), stack: e instanceof Error ? e.stack : undefined });
-      this.send(conn, { id, error: { code: isClauderonError(e) ? e.code : 'internal', message: errorMessage(e) } });
-    }
+  /** What the operations run against (both transports), read for each request. */
+  private operationContext(): OperationContext {
+    return { manager: this.manager, store: this.store, daemon: this.services, startupReconciled: () => this.startupReconcile };
   }
 
-  private async dispatch(conn: Conn, id: number, method: Method, p: unknown): Promise<unknown> {
-    const m = this.manager;
-    const mutating = method.startsWith('sessions.') && method !== 'sessions.list' && method !== 'sessions.get';
-    if (mutating || method === 'reconcile') await this.startupReconcile;
-    switch (method) {
-      case 'daemon.info':
-        return this.info();
-      case 'daemon.stop':
-        return { stopping: true };
-      case 'events.subscribe':
-        conn.subscribed = true;
-        return { subscribed: true };
-      case 'sessions.list': {
-        const { filter } = p as { filter: 'active' | 'archived' | 'all' };
-        return encodeSessions(m.list(filter));
+  /** The daemon's own operations (operations.ts: daemon.*, config.show, credentials.describe, ca.*). */
+  private readonly services: DaemonServices = {
+    info: () => this.info(),
+    status: () => this.status(),
+    // (after the answer is out: the stop waits for the requests under way, this one done)
+    stopSoon: () => void setImmediate(() => void this.stop('daemon.stop request')),
+    configShow: async (): Promise<ConfigShow> => {
+      const found = await findConfig(this.opts.paths.config);
+      // [http] token is a credential of the API: a client sees that one is set, never its value
+      const config = found.config.http.token === undefined ? found.config : { ...found.config, http: { ...found.config.http, token: '(set)' } };
+      return { path: found.file ?? this.opts.paths.config, config };
+    },
+    credentials: async (): Promise<CredentialsReport> => {
+      const { store, error } = await this.credentials;
+      return { credentials: store?.describe() ?? [], error };
+    },
+    ca: (opts) => this.caInfo(opts.rotate),
+  };
+
+  private async caInfo(rotate: boolean): Promise<CaInfo> {
+    if (!this.ca) throw new ClauderonError('internal', 'the daemon has not started');
+    const restart: string[] = [];
+    if (rotate) {
+      const rotated = rotateCa(this.opts.paths);
+      this.ca = rotated;
+      await rotated;
+      await this.proxies?.writeBundle();
+      // Running agents loaded the old CA when they started (and their proxies keep minting with
+      // it, so they go on working): each is marked until it is restarted.
+      for (const s of this.store.listSessions()) {
+        if (s.proxyPort === null || !LIVE_STATUSES.has(s.status)) continue;
+        const error = `${CA_ROTATED} — archive and unarchive the session so its agent trusts the new one`;
+        this.broadcast({ type: 'session.updated', session: this.store.updateSession(s.id, { error }) });
+        restart.push(s.name);
       }
-      case 'sessions.get':
-        return m.get((p as { name: string }).name);
-      case 'sessions.create': {
-        const req = p as Parameters<SessionManager['create']>[0];
-        return m.create(req, (progress) => this.send(conn, { id, progress }));
-      }
-      case 'sessions.archive':
-        return m.archive((p as { name: string }).name);
-      case 'sessions.unarchive':
-        return m.unarchive((p as { name: string }).name);
-      case 'sessions.refresh':
-        return m.refresh((p as { name: string }).name);
-      case 'sessions.delete': {
-        const { name, force } = p as { name: string; force: boolean };
-        return m.delete(name, { force });
-      }
-      case 'sessions.attach':
-        return m.attachCommand((p as { name: string }).name);
-      case 'sessions.output': {
-        const { name, lines } = p as { name: string; lines: number };
-        return { output: await m.output(name, lines) };
-      }
-      case 'sessions.events':
-        return this.store.listEvents(m.get((p as { name: string }).name).id);
-      case 'reconcile':
-        return m.reconcile();
-      case 'config.show':
-        return { path: this.opts.paths.config, config: await loadConfig(this.opts.paths.config) };
-      case 'ca.show':
-      case 'ca.rotate': {
-        if (!this.ca) throw new ClauderonError('internal', 'the daemon has not started');
-        const restart: string[] = [];
-        if (method === 'ca.rotate') {
-          const rotated = rotateCa(this.opts.paths);
-          this.ca = rotated;
-          await rotated;
-          await this.proxies?.writeBundle();
-          // Running agents loaded the old CA when they started (and their proxies keep minting with
-          // it, so they go on working): each is marked until it is restarted.
-          for (const s of this.store.listSessions()) {
-            if (s.proxyPort === null || !LIVE_STATUSES.has(s.status)) continue;
-            const error = `${CA_ROTATED} — archive and unarchive the session so its agent trusts the new one`;
-            this.broadcast({ type: 'session.updated', session: this.store.updateSession(s.id, { error }) });
-            restart.push(s.name);
-          }
-          this.log.warn('proxy CA rotated; sessions started before must be restarted (archive + unarchive)', { sessions: restart.length });
-        }
-        const ca = await this.ca;
-        return { certPath: this.opts.paths.caCert, keyPath: this.opts.paths.caKey, fingerprint256: ca.fingerprint256(), rotated: method === 'ca.rotate', restart };
-      }
-      case 'sessions.env':
-        return m.agentEnvironment((p as { name: string }).name);
-      case 'sessions.setAccessMode': {
-        const { name, mode } = p as { name: string; mode: 'read-only' | 'read-write' };
-        return m.setAccessMode(name, mode);
-      }
-      case 'credentials.describe': {
-        const { store, error } = await this.credentials;
-        return { credentials: store?.describe() ?? [], error };
-      }
-      case 'repos.recent':
-        return this.store.listRecentRepos((p as { limit: number }).limit);
+      this.log.warn('proxy CA rotated; sessions started before must be restarted (archive + unarchive)', { sessions: restart.length });
     }
+    const ca = await this.ca;
+    return { certPath: this.opts.paths.caCert, keyPath: this.opts.paths.caKey, fingerprint256: ca.fingerprint256(), rotated: rotate, restart };
   }
 
   private firstNotice(key: string): boolean {
-    const file = `${this.opts.paths.home}/notices.json`;
+    const file = this.opts.paths.notices;
     let seen: string[] = [];
     try {
       seen = JSON.parse(readFileSync(file, 'utf8')) as string[];
@@ -439,12 +288,12 @@ export class Daemon {
   stop(reason: string): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info('daemon stopping', { reason });
-      this.server?.close();
+      this.sockets?.close();
       if (this.screenTimer) clearInterval(this.screenTimer);
       await this.http?.close().catch(() => undefined);
       const deadline = Date.now() + 10_000;
-      while (this.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-      for (const c of this.conns) c.socket.end();
+      while ((this.sockets?.inflight ?? 0) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      this.sockets?.endConnections();
       await this.proxies?.closeAll().catch(() => undefined);
       rmSync(this.opts.paths.socket, { force: true });
       if (readInfoPid(this.opts.paths.daemonInfo) === process.pid) rmSync(this.opts.paths.daemonInfo, { force: true });
@@ -457,16 +306,6 @@ export class Daemon {
       this.resolveStopped();
     })();
     return this.stopping;
-  }
-}
-
-/** The id of a request line, if it has one (for an answer to a request that failed oddly). */
-function requestId(line: string): number | null {
-  try {
-    const v = (JSON.parse(line) as { id?: unknown } | null)?.id;
-    return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null;
-  } catch {
-    return null;
   }
 }
 

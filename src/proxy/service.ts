@@ -47,7 +47,7 @@ export class ProxyService {
   private closed = false;
 
   constructor(private readonly d: ProxyServiceDeps) {
-    this.authKey = loadOrCreateKey(join(d.paths.home, 'proxy-auth.key'));
+    this.authKey = loadOrCreateKey(d.paths.proxyAuthKey);
     this.audit = new AuditLog(d.paths.audit, () => this.secrets);
     this.override = upstreamOverrideFromEnv(d.env, (p) => readFileSync(p, 'utf8'));
     if (this.override) d.log.warn('testing aid active: CLAUDERON_UPSTREAM_OVERRIDES', { hosts: Object.keys(this.override.hosts) });

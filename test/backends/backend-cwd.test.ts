@@ -5,10 +5,10 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DockerBackend, type DockerOptions } from '../../src/backends/docker.js';
-import { TmuxBackend } from '../../src/backends/tmux.js';
+import { DockerBackend, type DockerOptions } from '../../src/backends/docker/backend.js';
+import { TmuxBackend } from '../../src/backends/tmux/backend.js';
 import type { BackendCreateContext } from '../../src/backends/types.js';
-import { ZellijBackend } from '../../src/backends/zellij.js';
+import { ZellijBackend } from '../../src/backends/zellij/backend.js';
 import { getPaths } from '../../src/config/paths.js';
 
 const root = realpathSync(mkdtempSync(join(tmpdir(), 'clrn-bcwd-')));

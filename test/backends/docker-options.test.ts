@@ -2,7 +2,7 @@
 // bridge network (the engine here has no bridge, so the e2e tests use host networking), where the
 // proxy listens, and memory sizes.
 import { describe, expect, it } from 'vitest';
-import { CONTAINER, DockerBackend, parseMemory, type DockerOptions } from '../../src/backends/docker.js';
+import { CONTAINER, DockerBackend, parseMemory, type DockerOptions } from '../../src/backends/docker/backend.js';
 import { getPaths } from '../../src/config/paths.js';
 
 const paths = getPaths('/home/u/.clauderon');

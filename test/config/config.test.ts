@@ -1,12 +1,23 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { defaultConfig, loadConfig } from '../../src/config/config.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig, findConfig, loadConfig } from '../../src/config/config.js';
+import { configSearchPlaces, getPaths } from '../../src/config/paths.js';
 import { scrubbedEnv, CREDENTIAL_ENV_VARS } from '../../src/shared/env.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'clrn-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// config.toml's second search place is under XDG_CONFIG_HOME: never the developer's own ~/.config.
+const savedXdg = process.env.XDG_CONFIG_HOME;
+beforeAll(() => {
+  process.env.XDG_CONFIG_HOME = join(dir, 'xdg-default');
+});
+afterAll(() => {
+  if (savedXdg === undefined) delete process.env.XDG_CONFIG_HOME;
+  else process.env.XDG_CONFIG_HOME = savedXdg;
+});
 
 function write(name: string, text: string): string {
   const p = join(dir, name);
@@ -38,6 +49,68 @@ describe('config.toml', () => {
     await expect(loadConfig(write('typo.toml', '[general]\ndefualt_agent = "codex"\n'))).rejects.toThrow(/typo\.toml: general: .*defualt_agent/);
     await expect(loadConfig(write('enum.toml', '[general]\ndefault_backend = "vagrant"\n'))).rejects.toThrow(/enum\.toml: general\.default_backend:/);
     await expect(loadConfig(write('neg.toml', '[general]\nmax_sessions = 0\n'))).rejects.toThrow(/general\.max_sessions/);
+  });
+});
+
+describe('where config.toml is looked for', () => {
+  /** A home and an XDG_CONFIG_HOME of their own; returns the home's config.toml path and the env. */
+  function places(name: string): { homeConfig: string; xdgConfig: string; env: NodeJS.ProcessEnv } {
+    const home = join(dir, name, 'home');
+    const xdg = join(dir, name, 'xdg');
+    mkdirSync(home, { recursive: true });
+    mkdirSync(join(xdg, 'clauderon'), { recursive: true });
+    return { homeConfig: join(home, 'config.toml'), xdgConfig: join(xdg, 'clauderon', 'config.toml'), env: { XDG_CONFIG_HOME: xdg } };
+  }
+
+  it('uses $XDG_CONFIG_HOME/clauderon/config.toml when the home has none', async () => {
+    const p = places('xdg-only');
+    writeFileSync(p.xdgConfig, '[general]\nmax_sessions = 7\n');
+    const found = await findConfig(p.homeConfig, p.env);
+    expect(found.file).toBe(p.xdgConfig);
+    expect(found.places).toEqual([p.homeConfig, p.xdgConfig]);
+    expect(found.config.general.max_sessions).toBe(7);
+    expect((await loadConfig(p.homeConfig, p.env)).general.max_sessions).toBe(7);
+  });
+
+  it("the home's config.toml wins when both exist, even an empty one", async () => {
+    const p = places('both');
+    writeFileSync(p.xdgConfig, '[general]\nmax_sessions = 7\n');
+    writeFileSync(p.homeConfig, '[general]\nmax_sessions = 3\n');
+    expect(await findConfig(p.homeConfig, p.env)).toMatchObject({ file: p.homeConfig, config: { general: { max_sessions: 3 } } });
+    writeFileSync(p.homeConfig, '');
+    expect(await findConfig(p.homeConfig, p.env)).toMatchObject({ file: p.homeConfig, config: defaultConfig() });
+  });
+
+  it('neither: the defaults, and no file', async () => {
+    const p = places('neither');
+    expect(await findConfig(p.homeConfig, p.env)).toEqual({ config: defaultConfig(), file: null, places: [p.homeConfig, p.xdgConfig] });
+  });
+
+  it('an error names the file that was read', async () => {
+    const p = places('bad-xdg');
+    writeFileSync(p.xdgConfig, '[general]\ndefualt_agent = "codex"\n');
+    await expect(loadConfig(p.homeConfig, p.env)).rejects.toThrow(`${p.xdgConfig}: general: `);
+    writeFileSync(p.xdgConfig, '[general\n');
+    await expect(loadConfig(p.homeConfig, p.env)).rejects.toThrow(new RegExp(`^${p.xdgConfig}: line 1, column \\d+: .* — fix the file or move it aside$`));
+  });
+
+  it('a home config.toml that cannot be read is an error, not passed over', async () => {
+    const p = places('unreadable');
+    writeFileSync(p.xdgConfig, '[general]\nmax_sessions = 7\n');
+    mkdirSync(p.homeConfig);
+    await expect(loadConfig(p.homeConfig, p.env)).rejects.toThrow(`cannot read ${p.homeConfig}: it is a directory`);
+    rmSync(p.homeConfig, { recursive: true });
+    if (process.getuid?.() === 0) return; // root reads any file
+    writeFileSync(p.homeConfig, '[general]\nmax_sessions = 3\n');
+    chmodSync(p.homeConfig, 0o000);
+    await expect(loadConfig(p.homeConfig, p.env)).rejects.toThrow(`cannot read ${p.homeConfig}: EACCES`);
+  });
+
+  it('XDG_CONFIG_HOME unset or relative means ~/.config; the XDG place is in config paths', () => {
+    expect(configSearchPlaces('/h/config.toml', {})).toEqual(['/h/config.toml', join(homedir(), '.config', 'clauderon', 'config.toml')]);
+    expect(configSearchPlaces('/h/config.toml', { XDG_CONFIG_HOME: 'rel' })[1]).toBe(join(homedir(), '.config', 'clauderon', 'config.toml'));
+    expect(configSearchPlaces('/x/clauderon/config.toml', { XDG_CONFIG_HOME: '/x' })).toEqual(['/x/clauderon/config.toml']);
+    expect(getPaths('/h', { XDG_CONFIG_HOME: '/x' })).toMatchObject({ config: '/h/config.toml', xdgConfig: '/x/clauderon/config.toml' });
   });
 });
 

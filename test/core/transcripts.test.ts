@@ -27,7 +27,7 @@ function mkfifo(p: string): void {
 }
 
 const read = (hinted: string | null, o: { container?: boolean; id?: string } = {}) =>
-  readTranscript({ sessionId: o.id ?? ID, worktreePath: worktree, hinted, container: o.container ?? false, roots });
+  readTranscript({ sessionId: o.id ?? ID, worktreePath: worktree, hinted, workspace: o.container ? '/workspace' : null, roots });
 
 describe('readTranscript', () => {
   it('reads a transcript found in a root, or named by a hook (a container path maps to the worktree)', async () => {
@@ -67,7 +67,7 @@ describe('readTranscript', () => {
     mkdirSync(join(tmp, 'elsewhere', 'p'), { recursive: true });
     writeFileSync(join(tmp, 'elsewhere', 'p', `${ID}.jsonl`), `${JSON.stringify({ secret: SECRET })}\n`);
     symlinkSync(join(tmp, 'elsewhere'), join(wt2, '.claude', 'projects'));
-    expect(await readTranscript({ sessionId: ID, worktreePath: wt2, hinted: null, container: false, roots: [{ dir: join(wt2, '.claude', 'projects'), within: wt2 }] })).toBeNull();
+    expect(await readTranscript({ sessionId: ID, worktreePath: wt2, hinted: null, workspace: null, roots: [{ dir: join(wt2, '.claude', 'projects'), within: wt2 }] })).toBeNull();
   });
 
   it('reads only *.jsonl regular files', async () => {

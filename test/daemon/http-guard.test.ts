@@ -8,6 +8,7 @@ import { LineSplitter } from '../../src/shared/lines.js';
 import { guarded, GUARD_MESSAGE } from '../../src/shared/guard.js';
 import { acceptedHosts, checkBody, checkCaller, parseRemoteOrigin, parseTarget, type ListenerPolicy } from '../../src/daemon/http-guard.js';
 import { startApi, type ApiFixture } from './api-fixture.js';
+import { waitFor } from '../helpers/wait.js';
 
 function req(headers: Record<string, string>, opts: { method?: string; local?: string } = {}): IncomingMessage {
   return { headers, method: opts.method ?? 'GET', socket: { localAddress: opts.local ?? '127.0.0.1' } } as unknown as IncomingMessage;
@@ -142,7 +143,7 @@ describe('guarded', () => {
     }, () => {
       throw new Error('second');
     })();
-    await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => answered.length === 3 && logged.length === 3, 'the rejection to be logged and answered');
     expect(answered).toEqual(['a', 'ok c', 'b']);
     expect(logged).toEqual([`${GUARD_MESSAGE} sync boom`, `${GUARD_MESSAGE} worse first`, `${GUARD_MESSAGE} async later`]);
   });

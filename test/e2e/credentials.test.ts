@@ -11,6 +11,22 @@ let env: Env;
 afterEach(() => env?.cleanup());
 
 
+describe('the daemon’s config.show', () => {
+  it('says that [http] token is set but never gives its value (HTTP API)', async () => {
+    env = makeEnv();
+    const token = 'tok-SECRET-0123456789abcdef';
+    env.writeConfig(`[tui]\nbell = true\n`);
+    const cfg = readFileSync(join(env.home, 'config.toml'), 'utf8').replace('[http]\n', `[http]\ntoken = "${token}"\n`);
+    writeFileSync(join(env.home, 'config.toml'), cfg);
+    expect(env.run(['list']).code).toBe(0); // starts the daemon
+    const r = await fetch(`http://127.0.0.1:${env.httpPort}/api/config`);
+    const text = await r.text();
+    expect(r.status, text).toBe(200);
+    expect(text).not.toContain(token);
+    expect((JSON.parse(text) as { config: { http: { token?: string }; tui: { bell: boolean } } }).config).toMatchObject({ http: { token: '(set)' }, tui: { bell: true } });
+  });
+});
+
 describe('config credentials', () => {
   it('lists every credential with its source and never shows a value', () => {
     env = makeEnv();

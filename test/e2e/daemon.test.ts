@@ -262,9 +262,7 @@ describe('daemon process (whole binary)', () => {
     db.prepare('INSERT INTO schema_version (id, version) VALUES (1, 99)').run();
     db.close();
 
-    const t0 = Date.now();
     const r = e.run(['list'], { timeoutMs: 15_000 });
-    expect(Date.now() - t0).toBeLessThan(8_000);
     expect(r.code).not.toBe(0);
     expect(r.code).not.toBe(-1); // not killed by the timeout
     const line = oneLineError(r.stderr);

@@ -30,6 +30,8 @@ describe('import boundaries', () => {
       ['src/tui/x.ts', "import { loadConfig } from '../config/config.js';"],
       ['src/client/x.ts', "import { SessionManager } from '../core/manager.js';"],
       ['src/protocol/x.ts', "import { DaemonClient } from '../client/client.js';"],
+      ['src/config/x.ts', "import { DockerBackend } from '../backends/docker/backend.js';"],
+      ['src/cli/x.ts', "import { TmuxBackend } from '../backends/tmux/backend.js';"],
     ];
     for (const [file, code] of wrong) expect((await problems(file, code)).join('\n'), `${file}: ${code}`).toMatch(/may import only from/);
   });
@@ -43,8 +45,17 @@ describe('import boundaries', () => {
       ['src/client/x.ts', "import type { CredentialInfo } from '../proxy/credentials.js';"],
       ['src/cli/x.ts', "import { DaemonClient } from '../client/client.js';"],
       ['src/shared/x.ts', "import { ClauderonError } from './errors.js';"],
+      ['src/config/x.ts', "import { BACKEND_SPECS } from '../backends/registry.js';"],
+      ['src/cli/x.ts', "import { backendOptions } from '../backends/registry.js';"],
     ];
     for (const [file, code] of right) expect(await problems(file, code), `${file}: ${code}`).toEqual([]);
+  });
+
+  it('keeps backend specs free of implementations and of config (config reads them)', async () => {
+    expect((await problems('src/backends/docker/spec.ts', "import { loadConfig } from '../../config/config.js';")).join('\n')).toMatch(/imports only src\/shared/);
+    expect((await problems('src/backends/docker/spec.ts', "import { DockerBackend } from './backend.js';")).join('\n')).toMatch(/does not import implementations/);
+    expect(await problems('src/backends/docker/spec.ts', "import type { Paths } from '../../config/paths.js';")).toEqual([]);
+    expect(await problems('src/backends/docker/spec.ts', "import { defineBackend } from '../spec.js';")).toEqual([]);
   });
 
   it('is part of the project’s lint configuration', () => {

@@ -6,18 +6,16 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { ClauderonError } from '../shared/errors.js';
-import { which } from '../shared/which.js';
-import { checkAgentCwd } from './cwd.js';
-import { oneLine, trimTrailingBlankLines } from './tmux.js';
-import type { Backend, BackendCreateContext, BackendHealth } from './types.js';
+import { ClauderonError } from '../../shared/errors.js';
+import { which } from '../../shared/which.js';
+import { checkAgentCwd } from '../cwd.js';
+import { oneLine, trimTrailingBlankLines } from '../tmux/backend.js';
+import type { Backend, BackendCreateContext, BackendHealth } from '../types.js';
 
 export const ZELLIJ_PREFIX = 'clauderon-';
 
 export class ZellijBackend implements Backend {
   readonly name = 'zellij' as const;
-  // Zellij sessions are per user, not per clauderon home: never remove ones we did not make.
-  readonly capabilities = { ownsNamespace: false, resourceLimits: false, customImage: false };
   readonly detachHint = 'detach with Ctrl-o d (older keymaps: Ctrl-p d)';
 
   constructor(private readonly env: Record<string, string>) {}

@@ -1,10 +1,10 @@
 // tmux backend: one detached tmux session per clauderon session, on a tmux server of our own
 // (socket CLAUDERON_HOME/tmux.sock by default) so the user's sessions and ours never mix.
 import { execa } from 'execa';
-import { ClauderonError } from '../shared/errors.js';
-import { which } from '../shared/which.js';
-import { checkAgentCwd } from './cwd.js';
-import type { Backend, BackendCreateContext, BackendHealth } from './types.js';
+import { ClauderonError } from '../../shared/errors.js';
+import { which } from '../../shared/which.js';
+import { checkAgentCwd } from '../cwd.js';
+import type { Backend, BackendCreateContext, BackendHealth } from '../types.js';
 
 export interface TmuxOptions {
   socket: string;
@@ -16,7 +16,6 @@ export interface TmuxOptions {
 
 export class TmuxBackend implements Backend {
   readonly name = 'tmux' as const;
-  readonly capabilities = { ownsNamespace: true, resourceLimits: false, customImage: false };
   readonly detachHint = 'detach with Ctrl-b d';
 
   constructor(private readonly opts: TmuxOptions) {}

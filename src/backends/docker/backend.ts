@@ -1,0 +1,247 @@
+// Docker backend: one container per session (`clauderon-NAME`), labelled with the session and the
+// clauderon home, running the agent as the host user with the worktree at /workspace. The agent
+// reaches its session's proxy (on the host) with placeholders only; no secret, no CA key, no
+// database and no clauderon home is ever mounted. dockerode is loaded only when a Docker session
+// is touched (it costs ~0.6 s to load). What the container is made of is container.ts (pure); the
+// image's pull and check are image.ts; this file is the lifecycle.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type Dockerode from 'dockerode';
+import { PLACEHOLDERS } from '../../agents/proxy-env.js';
+import type { Paths } from '../../config/paths.js';
+import { ClauderonError, errorMessage } from '../../shared/errors.js';
+import { checkAgentCwd } from '../cwd.js';
+import type { Backend, BackendCreateContext, BackendHealth } from '../types.js';
+import {
+  agentSettingsPath,
+  binds,
+  CONTAINER,
+  containerOptions,
+  LABEL_HOME,
+  LABEL_IMAGE_CHECK,
+  parseMemory,
+  sessionFiles,
+  settingsBind,
+  translateEnv,
+  wantsManagedSettings,
+  type DockerOptions,
+} from './container.js';
+import { demux, dockerCall, dockerSocketFromEnv, statusOf, type DockerCall } from './engine.js';
+import { bridgeGateway, checkImage, ensureImage } from './image.js';
+import type { DockerConfig, DockerRequest } from './spec.js';
+
+export { CONTAINER, parseMemory, type DockerOptions };
+
+export interface DockerBackendDeps {
+  config: DockerConfig;
+  paths: Paths;
+  /** The engine's socket (default: DOCKER_HOST's unix:// path, or /var/run/docker.sock). */
+  socketPath?: string | undefined;
+}
+
+export class DockerBackend implements Backend {
+  readonly name = 'docker' as const;
+  readonly detachHint: string;
+  /** `docker attach` ends with "read escape sequence" and status 1 when the detach keys are typed. */
+  readonly detachExitCodes = [1];
+  readonly agentFiles = ['.claude.json*', '.clauderon', '.claude/projects', '.claude/todos', '.claude/statsig', '.claude/shell-snapshots', '.claude/session-env', '.claude/plans', '.claude/debug', '.cache', '.npm', '.config', '.local', '.bash_history'];
+  private client: Dockerode | null = null;
+  private readonly socket: string;
+  private readonly call: DockerCall;
+
+  constructor(private readonly d: DockerBackendDeps) {
+    this.socket = d.socketPath ?? dockerSocketFromEnv();
+    this.call = dockerCall(this.socket);
+    this.detachHint = `detach with ${d.config.detach_keys.split(',').map(keyName).join(' then ')}`;
+  }
+
+  unavailableReason(): string | null {
+    return existsSync(this.socket)
+      ? null
+      : `Docker is not running (no ${this.socket}) — start it (sudo systemctl start docker, or dockerd), set DOCKER_HOST, or pick --backend tmux`;
+  }
+
+  idFor(name: string): string {
+    return `clauderon-${name}`;
+  }
+
+  private async docker(): Promise<Dockerode> {
+    if (!this.client) {
+      const { default: Docker } = await import('dockerode');
+      this.client = new Docker({ socketPath: this.socket });
+    }
+    return this.client;
+  }
+
+  // ------------------------------------------------------------ validate
+
+  /** `refresh`: fetch the image again (unless the policy is never); the stored policy is kept. */
+  async prepare(req: DockerRequest, agentCommand: string, opts: { refresh?: boolean } = {}): Promise<DockerOptions> {
+    const docker = await this.docker();
+    const image = req.image ?? this.d.config.image;
+    const pullPolicy = req.pullPolicy ?? this.d.config.pull_policy;
+    const cpuLimit = req.cpuLimit ?? this.d.config.cpu_limit ?? null;
+    const memoryLimit = req.memoryLimit ?? this.d.config.memory_limit ?? null;
+    if (cpuLimit !== null && !(cpuLimit > 0 && cpuLimit <= 1024)) throw new ClauderonError('invalid_input', `invalid --cpu-limit ${cpuLimit}: expected a number of CPUs above 0 (e.g. 2 or 0.5)`);
+    if (memoryLimit !== null && parseMemory(memoryLimit) === null) {
+      throw new ClauderonError('invalid_input', `invalid --memory-limit "${memoryLimit}": expected a size such as 512m or 4g (at least 6m)`);
+    }
+    await this.call('check the Docker engine', () => docker.ping());
+    let gateway: string | null = null;
+    if (this.d.config.network === 'bridge') gateway = await bridgeGateway(docker);
+    const imageId = await ensureImage(docker, image, opts.refresh && pullPolicy !== 'never' ? 'always' : pullPolicy);
+    const missing = await checkImage(docker, this.call, { image, imageId, agentCommand, home: this.d.paths.home });
+    if (missing) throw new ClauderonError('backend', `image ${image} cannot run a clauderon session: it lacks ${missing} — see examples/ for images that work`);
+    return { image, pullPolicy, cpuLimit, memoryLimit, network: this.d.config.network, gateway };
+  }
+
+  // ------------------------------------------------------------ the container
+
+  agentSettingsPath(hostPath: string): string {
+    return agentSettingsPath(hostPath);
+  }
+
+  proxyBind(options: unknown): string[] {
+    const o = options as DockerOptions | null;
+    return o?.network === 'bridge' && o.gateway ? [o.gateway] : [];
+  }
+
+  translateEnv(env: Record<string, string>, options: unknown): Record<string, string> {
+    return translateEnv(env, options as DockerOptions | null, this.d.paths);
+  }
+
+  async create(ctx: BackendCreateContext): Promise<string> {
+    const o = ctx.options as DockerOptions | null;
+    if (!o) throw new ClauderonError('internal', 'a Docker session needs its options (prepare was not called)');
+    // the worktree is mounted at /workspace: the agent starts at the same place inside it
+    const { relative } = await checkAgentCwd(ctx.cwd, ctx.worktreePath);
+    const docker = await this.docker();
+    const id = this.idFor(ctx.name);
+    this.writeSessionFiles(ctx);
+    const spec = containerOptions({ id, ctx, options: o, config: this.d.config, paths: this.d.paths, relativeCwd: relative, binds: binds(ctx, this.d.paths, existsSync) });
+    const container = await this.call(`create container ${id}`, () => docker.createContainer(spec));
+    try {
+      await container.start();
+    } catch (e) {
+      await container.remove({ force: true }).catch(() => undefined);
+      throw new ClauderonError('backend', `cannot start container ${id}: ${errorMessage(e)}`);
+    }
+    return id;
+  }
+
+  /** The host files the container's mounts name: its session dir, uploads, Claude's state, managed settings. */
+  private writeSessionFiles(ctx: BackendCreateContext): void {
+    const f = sessionFiles(ctx, this.d.paths);
+    mkdirSync(f.sessionDir, { recursive: true, mode: 0o700 });
+    mkdirSync(f.uploads, { recursive: true, mode: 0o700 });
+    mkdirSync(f.uploadsIn, { recursive: true });
+    if (!existsSync(f.claudeJson)) writeFileSync(f.claudeJson, `${JSON.stringify(claudeState(ctx.skipChecks), null, 2)}\n`, { mode: 0o600 });
+    if (!existsSync(join(ctx.worktreePath, '.claude.json'))) writeFileSync(join(ctx.worktreePath, '.claude.json'), '');
+    if (wantsManagedSettings(ctx)) writeFileSync(f.managed, `${JSON.stringify({ permissions: { defaultMode: 'bypassPermissions' } }, null, 2)}\n`, { mode: 0o644 });
+  }
+
+  async exists(backendId: string): Promise<boolean> {
+    return (await this.inspect(backendId)) !== null;
+  }
+
+  private async inspect(backendId: string): Promise<Dockerode.ContainerInspectInfo | null> {
+    const docker = await this.docker();
+    try {
+      return await docker.getContainer(backendId).inspect();
+    } catch (e) {
+      if (statusOf(e) === 404) return null;
+      throw new ClauderonError('backend', `docker inspect ${backendId}: ${errorMessage(e)}`);
+    }
+  }
+
+  async delete(backendId: string): Promise<void> {
+    const docker = await this.docker();
+    try {
+      await docker.getContainer(backendId).remove({ force: true });
+    } catch (e) {
+      if (statusOf(e) !== 404) throw new ClauderonError('backend', `cannot remove container ${backendId}: ${errorMessage(e)}`);
+    }
+  }
+
+  async stop(backendId: string): Promise<void> {
+    const docker = await this.docker();
+    try {
+      await docker.getContainer(backendId).stop({ t: 5 });
+    } catch (e) {
+      const code = statusOf(e);
+      if (code !== 304 && code !== 404) throw new ClauderonError('backend', `cannot stop container ${backendId}: ${errorMessage(e)}`);
+    }
+  }
+
+  async resume(backendId: string, ctx: BackendCreateContext): Promise<string> {
+    await checkAgentCwd(ctx.cwd, ctx.worktreePath);
+    const info = await this.inspect(backendId);
+    const want = this.translateEnv(ctx.env, ctx.options);
+    // its proxy, its image, how it gets its Anthropic placeholder and its settings file: all unchanged
+    const envOf = (k: string) => (info?.Config.Env ?? []).filter((e) => e.startsWith(`${k}=`)).at(-1)?.slice(k.length + 1);
+    const sameEnv = ['HTTPS_PROXY', 'ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN'].every((k) => envOf(k) === want[k]);
+    const sameSettings = !ctx.settingsFile || (info?.HostConfig.Binds ?? []).includes(settingsBind(ctx.settingsFile));
+    const fits = info !== null && sameEnv && sameSettings && info.Config.Image === (ctx.options as DockerOptions).image;
+    if (info && fits) {
+      await this.startContainer(backendId);
+      return backendId;
+    }
+    // The proxy moved (or the image changed): a new container, the same worktree.
+    await this.delete(backendId);
+    return this.create(ctx);
+  }
+
+  private async startContainer(backendId: string): Promise<void> {
+    const docker = await this.docker();
+    try {
+      await docker.getContainer(backendId).start();
+    } catch (e) {
+      if (statusOf(e) !== 304) throw new ClauderonError('backend', `cannot start container ${backendId}: ${errorMessage(e)}`);
+    }
+  }
+
+  async prepareAttach(backendId: string): Promise<void> {
+    await this.startContainer(backendId);
+  }
+
+  attachCommand(backendId: string): string[] {
+    return ['docker', ...(process.env.DOCKER_HOST ? [] : ['-H', `unix://${this.socket}`]), 'attach', `--detach-keys=${this.d.config.detach_keys}`, '--sig-proxy=false', backendId];
+  }
+
+  async output(backendId: string, lines: number): Promise<string> {
+    const docker = await this.docker();
+    try {
+      const buf = await docker.getContainer(backendId).logs({ stdout: true, stderr: true, tail: lines, follow: false });
+      return demux(buf);
+    } catch (e) {
+      if (statusOf(e) === 404) throw new ClauderonError('backend', `container ${backendId} is gone — run clauderon reconcile`);
+      throw new ClauderonError('backend', `docker logs ${backendId}: ${errorMessage(e)}`);
+    }
+  }
+
+  async health(backendId: string): Promise<BackendHealth> {
+    const info = await this.inspect(backendId);
+    if (!info) return { state: 'missing', exitCode: null };
+    return info.State.Running ? { state: 'running', exitCode: null } : { state: 'exited', exitCode: info.State.ExitCode };
+  }
+
+  async listIds(): Promise<string[]> {
+    const docker = await this.docker();
+    const list = await this.call('list containers', () => docker.listContainers({ all: true, filters: { label: [`${LABEL_HOME}=${this.d.paths.home}`] } }));
+    return list.filter((c) => c.Labels[LABEL_IMAGE_CHECK] !== '1').map((c) => (c.Names[0] ?? '').replace(/^\//, '')).filter(Boolean);
+  }
+}
+
+/** Claude Code's onboarding state for the container: no dialog stops the agent. */
+function claudeState(skipChecks: boolean): Record<string, unknown> {
+  return {
+    hasCompletedOnboarding: true,
+    bypassPermissionsModeAccepted: skipChecks,
+    projects: { [CONTAINER.workspace]: { hasTrustDialogAccepted: true } },
+    customApiKeyResponses: { approved: [PLACEHOLDERS.anthropicApiKey.slice(-20)], rejected: [] },
+  };
+}
+
+function keyName(k: string): string {
+  return k.trim().replace(/^ctrl-/i, 'Ctrl-');
+}

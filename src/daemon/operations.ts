@@ -1,0 +1,97 @@
+// The handlers of the operations table (src/protocol/operations.ts): one function per operation,
+// typed from the table. Both transports — the Unix socket (socket.ts) and the HTTP API (http.ts) —
+// validate a request's params with the table's schema and then run it here, so an operation does
+// the same over either. The work is the SessionManager's (and the store's, for what is only
+// read from it) and the daemon's own (info, status, stop, config, credentials, CA).
+import type { ProgressEvent } from '../shared/events.js';
+import type { SessionManager } from '../core/manager.js';
+import type { Store } from '../store/store.js';
+import type { CaInfo, ConfigShow, CredentialsReport, DaemonInfo, DaemonStatus, Method, ParsedParams, Result } from '../protocol/operations.js';
+
+/** What the daemon itself answers for (server.ts). */
+export interface DaemonServices {
+  info(): DaemonInfo;
+  status(): DaemonStatus;
+  /** daemon.stop: begin a graceful stop once the answer is out. */
+  stopSoon(): void;
+  configShow(): Promise<ConfigShow>;
+  credentials(): Promise<CredentialsReport>;
+  ca(opts: { rotate: boolean }): Promise<CaInfo>;
+}
+
+/** What the transport a request came over lets an operation do to its caller. */
+export interface CallContext {
+  /** sessions.create's steps, as they happen (the socket sends them; HTTP clients see them on /ws/events). */
+  onProgress?: (p: ProgressEvent) => void;
+  /** events.subscribe: push this connection every event from now on (the socket). */
+  subscribe?: () => void;
+}
+
+export interface OperationContext {
+  manager: SessionManager;
+  store: Store;
+  daemon: DaemonServices;
+  /** Settles once the start-up reconcile is over. */
+  startupReconciled(): Promise<unknown>;
+}
+
+export type Handler<M extends Method> = (params: ParsedParams<M>, ctx: OperationContext, call: CallContext) => Result<M> | Promise<Result<M>>;
+type Handlers = { [M in Method]: Handler<M> };
+
+export const handlers: Handlers = {
+  'daemon.info': (_p, c) => c.daemon.info(),
+  'daemon.status': (_p, c) => c.daemon.status(),
+  'daemon.stop': (_p, c) => {
+    c.daemon.stopSoon();
+    return { stopping: true };
+  },
+  'events.subscribe': (_p, _c, call) => {
+    call.subscribe?.();
+    return { subscribed: true };
+  },
+  'sessions.list': ({ filter }, c) => c.manager.list(filter),
+  'sessions.get': ({ name }, c) => c.manager.get(name),
+  'sessions.create': (req, c, call) => c.manager.create(req, call.onProgress),
+  'sessions.archive': ({ name }, c) => c.manager.archive(name),
+  'sessions.unarchive': ({ name }, c) => c.manager.unarchive(name),
+  'sessions.refresh': ({ name }, c) => c.manager.refresh(name),
+  'sessions.delete': ({ name, force }, c) => c.manager.delete(name, { force }),
+  'sessions.setAccessMode': ({ name, mode }, c) => c.manager.setAccessMode(name, mode),
+  'sessions.attach': ({ name }, c) => c.manager.attachCommand(name),
+  'sessions.output': async ({ name, lines }, c) => ({ output: await c.manager.output(name, lines) }),
+  'sessions.events': ({ name }, c) => c.store.listEvents(c.manager.get(name).id),
+  'sessions.env': ({ name }, c) => c.manager.agentEnvironment(name),
+  'sessions.history': async ({ name }, c) => ({ lines: await c.manager.history(name) }),
+  reconcile: (_p, c) => c.manager.reconcile(),
+  'repos.recent': ({ limit }, c) => c.store.listRecentRepos(limit),
+  'config.show': (_p, c) => c.daemon.configShow(),
+  'credentials.describe': (_p, c) => c.daemon.credentials(),
+  'ca.show': (_p, c) => c.daemon.ca({ rotate: false }),
+  'ca.rotate': (_p, c) => c.daemon.ca({ rotate: true }),
+};
+
+/**
+ * Operations that wait for the start-up reconcile: those on sessions it may still be repairing
+ * (a create or delete a dead daemon left half done, a missing worktree or backend session).
+ */
+const AFTER_STARTUP_RECONCILE: ReadonlySet<Method> = new Set<Method>([
+  'sessions.create',
+  'sessions.archive',
+  'sessions.unarchive',
+  'sessions.refresh',
+  'sessions.delete',
+  'sessions.setAccessMode',
+  'sessions.attach',
+  'sessions.output',
+  'sessions.events',
+  'sessions.env',
+  'sessions.history',
+  'reconcile',
+]);
+
+/** Run one operation whose params the transport has validated. */
+export async function runOperation<M extends Method>(method: M, params: ParsedParams<M>, ctx: OperationContext, call: CallContext = {}): Promise<Result<M>> {
+  if (AFTER_STARTUP_RECONCILE.has(method)) await ctx.startupReconciled();
+  const handler: Handler<M> = handlers[method];
+  return handler(params, ctx, call);
+}

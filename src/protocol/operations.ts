@@ -1,0 +1,432 @@
+// Every operation of the daemon, declared once: its name (which is also its socket method), its
+// params (a zod schema, validated at the edge of both transports), the type of its result, whether
+// it reads or writes, and its HTTP route (null: socket only, and `local` says why). The socket
+// server (src/daemon/socket.ts), the HTTP server (src/daemon/http.ts) and DaemonClient are driven
+// by this table, and README's API table is generated from it (`npm run docs`). Only types and
+// schemas here: the handlers are in src/daemon/operations.ts.
+//
+// Over HTTP the params of an operation come from three places: its route's `:param` path
+// segments, the query params its route declares, and the JSON body for the rest (a POST's or
+// DELETE's; empty is `{}`; a key that is no param of the body's, one of the path's included, is
+// refused, as the socket refuses an unknown param). A GET has all its params in the path and the
+// query, and other query params are ignored.
+//
+// Not an operation: POST /api/hooks (HOOKS_PATH). Agents post their hook events and exit reports
+// there with their session's own hook token (not the API's), and it is the one endpoint also
+// served on a container bridge's gateway. Nor is the HTTP gate in front of every route and the
+// WebSocket (Host, Origin, Sec-Fetch-Site, Content-Type, body limits: src/daemon/http-guard.ts).
+import { z } from 'zod';
+import type { Config } from '../config/config.js';
+import type { CredentialInfo } from '../proxy/credentials.js';
+import { ACCESS_MODES, AGENTS, BACKENDS } from '../shared/types.js';
+import type { CreateResult, DeleteResult, ReconcileItem, RecentRepo, Session, SessionEvent, SessionStatus } from '../shared/types.js';
+
+// ---------------------------------------------------------------- results
+
+export interface DaemonInfo {
+  pid: number;
+  version: string;
+  startedAt: string;
+  socketPath: string;
+  httpPort: number | null;
+}
+
+/** GET /api/status, and the WebSocket's hello after `"type":"hello"`. */
+export interface DaemonStatus {
+  version: string;
+  pid: number;
+  startedAt: string;
+  httpPort: number | null;
+  sessions: Partial<Record<SessionStatus, number>>;
+}
+
+export interface AttachCommand {
+  /** Run on the daemon's host, in the caller's terminal. */
+  argv: string[];
+  detachHint: string;
+  /** Exit statuses of argv that mean "detached", not "failed". */
+  detachExitCodes: number[];
+  session: Session;
+}
+
+export interface CaInfo {
+  certPath: string;
+  keyPath: string;
+  fingerprint256: string;
+  rotated: boolean;
+  /** After a rotation: the live sessions whose agents still trust the old CA (marked in Session.error). */
+  restart: string[];
+}
+
+export interface ConfigShow {
+  path: string;
+  config: Config;
+}
+
+export interface CredentialsReport {
+  credentials: CredentialInfo[];
+  /** Why the credentials could not be loaded, if they could not. */
+  error: string | null;
+}
+
+// ---------------------------------------------------------------- the table's shape
+
+declare const RESULT: unique symbol;
+/** A type-only marker: what an operation returns (nothing of it exists at run time). */
+export interface Returns<T> {
+  readonly [RESULT]?: T;
+}
+const returns = <T>(): Returns<T> => ({});
+
+/** How a query-string value becomes a param. */
+export interface QueryParam {
+  /** `string` as is, `number` by Number(), `flag` true when the value is `true` (anything else: false). */
+  as: 'string' | 'number' | 'flag';
+  /** A value the schema refuses is ignored (the param's default applies) rather than a 400 — as these routes always did. */
+  lenient?: true;
+}
+
+export interface HttpRoute {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** `/api/…` or `/ws/…`; a `:param` segment is that param (a session's id or name). */
+  path: string;
+  query?: Readonly<Record<string, QueryParam>>;
+  /** Status of a success (200 unless said). */
+  status?: number;
+  /** A WebSocket that streams events (a GET upgrade) rather than one answer. */
+  stream?: true;
+}
+
+export interface Operation<P extends z.ZodObject = z.ZodObject, R = unknown> {
+  /** The README's "operation" column: a few words. */
+  title: string;
+  /** What it does and answers (README's last column). */
+  summary: string;
+  access: 'read' | 'write';
+  params: P;
+  result: Returns<R>;
+  http: HttpRoute | null;
+  /** For an operation with no HTTP route: why it stays on the socket. */
+  local?: string;
+}
+
+const op = <P extends z.ZodObject, R>(o: Operation<P, R>): Operation<P, R> => o;
+
+// ---------------------------------------------------------------- params
+
+const sessionName = z.string().min(1).max(200);
+const none = z.object({}).strict();
+const byName = z.object({ name: sessionName }).strict();
+
+export const createParams = z
+  .object({
+    repoPath: z.string().min(1).refine((p) => p.startsWith('/'), 'repoPath must be absolute'),
+    prompt: z.string().max(100_000),
+    name: z.string().min(1).max(200).optional(),
+    backend: z.enum(BACKENDS).optional(),
+    agent: z.enum(AGENTS).optional(),
+    model: z.string().min(1).max(200).optional(),
+    accessMode: z.enum(ACCESS_MODES).default('read-write'),
+    skipChecks: z.boolean().default(false),
+    planMode: z.boolean().default(true),
+    /** The chosen backend's own options (image, limits…): each backend's spec validates its keys. */
+    backendRequest: z.record(z.string().max(40), z.union([z.string().max(500), z.number(), z.boolean()])).optional(),
+  })
+  .strict();
+
+const SESSION = '/api/sessions/:name';
+
+// ---------------------------------------------------------------- the table
+
+export const operations = {
+  'daemon.info': op({
+    title: 'daemon info',
+    summary: 'pid, version, start time, socket path, HTTP port',
+    access: 'read',
+    params: none,
+    result: returns<DaemonInfo>(),
+    http: { method: 'GET', path: '/api/daemon' },
+  }),
+  'daemon.status': op({
+    title: 'status',
+    summary: 'version, pid, start time, HTTP port, session counts by status',
+    access: 'read',
+    params: none,
+    result: returns<DaemonStatus>(),
+    http: { method: 'GET', path: '/api/status' },
+  }),
+  'daemon.stop': op({
+    title: 'stop the daemon',
+    summary: '`{"stopping":true}`, then a graceful stop; sessions keep running',
+    access: 'write',
+    params: none,
+    result: returns<{ stopping: boolean }>(),
+    http: null,
+    local: 'it ends the HTTP API itself and every session’s proxy, and only a process on this host can start a daemon again (the socket’s clients do, on their next command)',
+  }),
+  'events.subscribe': op({
+    title: 'event stream',
+    summary:
+      'every `session.created` / `session.updated` (status and agentStatus changes) / `session.deleted` and `create.progress` event, in order: on the socket `{"subscribed":true}`, then `{"event":…}` lines; the WebSocket sends `{"type":"hello",…}` (the status) first',
+    access: 'read',
+    params: none,
+    result: returns<{ subscribed: boolean }>(),
+    http: { method: 'GET', path: '/ws/events', stream: true },
+  }),
+  'sessions.list': op({
+    title: 'list sessions',
+    summary: 'sessions (the fields above), `filter` `active` (default), `archived` or `all`; over HTTP an unknown filter is `active`',
+    access: 'read',
+    params: z.object({ filter: z.enum(['active', 'archived', 'all']).default('active') }).strict(),
+    result: returns<Session[]>(),
+    http: { method: 'GET', path: '/api/sessions', query: { filter: { as: 'string', lenient: true } } },
+  }),
+  'sessions.get': op({
+    title: 'show a session',
+    summary: 'one session, by id or name',
+    access: 'read',
+    params: byName,
+    result: returns<Session>(),
+    http: { method: 'GET', path: SESSION },
+  }),
+  'sessions.create': op({
+    title: 'create a session',
+    summary: '`{"session","warnings"}` (HTTP: 201); the socket also sends `{"id","progress"}` for each step, HTTP clients see the steps on /ws/events',
+    access: 'write',
+    params: createParams,
+    result: returns<CreateResult>(),
+    http: { method: 'POST', path: '/api/sessions', status: 201 },
+  }),
+  'sessions.archive': op({
+    title: 'archive',
+    summary: 'stops the agent (a container is stopped and kept) and its proxy, keeps the worktree; the session',
+    access: 'write',
+    params: byName,
+    result: returns<Session>(),
+    http: { method: 'POST', path: `${SESSION}/archive` },
+  }),
+  'sessions.unarchive': op({
+    title: 'unarchive',
+    summary: 'starts the agent again: `{"session","warnings"}`',
+    access: 'write',
+    params: byName,
+    result: returns<CreateResult>(),
+    http: { method: 'POST', path: `${SESSION}/unarchive` },
+  }),
+  'sessions.refresh': op({
+    title: 'refresh',
+    summary: 'a container session: pulls its image again (unless the pull policy is `never`) and re-creates the container, keeping the worktree, the proxy and the conversation; the session',
+    access: 'write',
+    params: byName,
+    result: returns<Session>(),
+    http: { method: 'POST', path: `${SESSION}/refresh` },
+  }),
+  'sessions.delete': op({
+    title: 'delete',
+    summary: 'removes the backend session, the worktree and the branch (one with unique commits is kept, and uncommitted changes refuse the delete, unless `force`): `{"session","notes"}`',
+    access: 'write',
+    params: z.object({ name: sessionName, force: z.boolean().default(false) }).strict(),
+    result: returns<DeleteResult>(),
+    http: { method: 'DELETE', path: SESSION, query: { force: { as: 'flag' } } },
+  }),
+  'sessions.setAccessMode': op({
+    title: 'access mode',
+    summary: '`mode` `read-only` or `read-write` for the session’s proxy; the session',
+    access: 'write',
+    params: z.object({ name: sessionName, mode: z.enum(ACCESS_MODES) }).strict(),
+    result: returns<Session>(),
+    http: { method: 'POST', path: `${SESSION}/access-mode` },
+  }),
+  'sessions.attach': op({
+    title: 'attach',
+    summary: 'the command that attaches a terminal to the agent (zellij/tmux attach, docker exec) and its detach hint',
+    access: 'read',
+    params: byName,
+    result: returns<AttachCommand>(),
+    http: null,
+    local: 'it answers an argv for the caller to run on the daemon’s host, in its own terminal: nothing a remote client can use',
+  }),
+  'sessions.output': op({
+    title: 'output',
+    summary: 'the last `lines` (1–10000, default 50) of the agent’s screen: `{"output"}`',
+    access: 'read',
+    params: z.object({ name: sessionName, lines: z.number().int().min(1).max(10_000).default(50) }).strict(),
+    result: returns<{ output: string }>(),
+    http: { method: 'GET', path: `${SESSION}/output`, query: { lines: { as: 'number' } } },
+  }),
+  'sessions.events': op({
+    title: 'session events',
+    summary: 'the session’s recorded events: status and agentStatus changes, create steps, notes',
+    access: 'read',
+    params: byName,
+    result: returns<SessionEvent[]>(),
+    http: { method: 'GET', path: `${SESSION}/events` },
+  }),
+  'sessions.env': op({
+    title: 'agent environment',
+    summary: 'what the agent’s environment holds beyond its backend’s: proxy and hook settings, credential placeholders (never a real credential)',
+    access: 'read',
+    params: byName,
+    result: returns<Record<string, string>>(),
+    http: { method: 'GET', path: `${SESSION}/env` },
+  }),
+  'sessions.history': op({
+    title: 'transcript',
+    summary:
+      'the agent’s transcript (Claude Code’s JSONL), one JSON value per line: `{"lines":[…]}`. Only a regular `*.jsonl` file under `~/.claude/projects`, `$CLAUDE_CONFIG_DIR/projects` or the worktree’s `.claude/projects` (a container agent: only the worktree’s) is read — never a FIFO, a device, or anything a symlink leads to outside those — and at most its last 16 MiB (then the first value is `{"truncated":true,"omittedBytes":N}`)',
+    access: 'read',
+    params: byName,
+    result: returns<{ lines: unknown[] }>(),
+    http: { method: 'GET', path: `${SESSION}/history` },
+  }),
+  reconcile: op({
+    title: 'reconcile',
+    summary: 'what [Reconcile](#reconcile) found and did',
+    access: 'write',
+    params: none,
+    result: returns<ReconcileItem[]>(),
+    http: { method: 'POST', path: '/api/reconcile' },
+  }),
+  'repos.recent': op({
+    title: 'recent repositories',
+    summary: 'recently used repositories, `limit` 1–200 (default 20; over HTTP an invalid one is 20)',
+    access: 'read',
+    params: z.object({ limit: z.number().int().min(1).max(200).default(20) }).strict(),
+    result: returns<RecentRepo[]>(),
+    http: { method: 'GET', path: '/api/recent-repos', query: { limit: { as: 'number', lenient: true } } },
+  }),
+  'config.show': op({
+    title: 'configuration',
+    summary: 'the `config.toml` in effect, with defaults: `{"path","config"}`',
+    access: 'read',
+    params: none,
+    result: returns<ConfigShow>(),
+    http: { method: 'GET', path: '/api/config' },
+  }),
+  'credentials.describe': op({
+    title: 'credentials',
+    summary: 'which credentials the daemon holds and where each came from, never a value: `{"credentials","error"}`',
+    access: 'read',
+    params: none,
+    result: returns<CredentialsReport>(),
+    http: { method: 'GET', path: '/api/credentials' },
+  }),
+  'ca.show': op({
+    title: 'proxy CA',
+    summary: 'the CA’s certificate and key paths and SHA-256 fingerprint',
+    access: 'read',
+    params: none,
+    result: returns<CaInfo>(),
+    http: { method: 'GET', path: '/api/ca' },
+  }),
+  'ca.rotate': op({
+    title: 'rotate the proxy CA',
+    summary: 'a new CA; `restart`: the live sessions whose agents still trust the old one',
+    access: 'write',
+    params: none,
+    result: returns<CaInfo>(),
+    http: { method: 'POST', path: '/api/ca/rotate' },
+  }),
+} as const;
+
+export type Method = keyof typeof operations;
+/** What a client sends (defaults may be left out). */
+export type Params<M extends Method> = z.input<(typeof operations)[M]['params']>;
+/** What a handler receives: validated, defaults filled in. */
+export type ParsedParams<M extends Method> = z.output<(typeof operations)[M]['params']>;
+export type Result<M extends Method> = (typeof operations)[M]['result'] extends Returns<infer T> ? T : never;
+
+/** Agents' hook events: an endpoint of its own, not an operation (see the top of this file). */
+export const HOOKS_PATH = '/api/hooks';
+
+export const METHODS = Object.keys(operations) as Method[];
+
+export function isMethod(name: string): name is Method {
+  return Object.hasOwn(operations, name);
+}
+
+/** Validate `raw` as the params of `method` (defaults filled in). */
+export function parseParams<M extends Method>(method: M, raw: unknown): { ok: true; params: ParsedParams<M> } | { ok: false; issue: z.core.$ZodIssue | undefined } {
+  const r = operations[method].params.safeParse(raw);
+  // (one schema per method: its output is that method's params)
+  return r.success ? { ok: true, params: r.data as ParsedParams<M> } : { ok: false, issue: r.error.issues[0] };
+}
+
+/** `invalid lines: Too small…`: an issue as one line. */
+export function issueText(issue: z.core.$ZodIssue | undefined, whole = 'params'): string {
+  return `${issue?.path.join('.') || whole}: ${issue?.message ?? 'invalid'}`;
+}
+
+// ---------------------------------------------------------------- HTTP
+
+/** The parts of an operation's params over HTTP: path segments, query, body. */
+export interface HttpParts {
+  path: string[];
+  query: string[];
+  body: string[];
+}
+
+export function httpParts(method: Method): HttpParts {
+  const o: Operation = operations[method];
+  const path = (o.http?.path ?? '').split('/').filter((s) => s.startsWith(':')).map((s) => s.slice(1));
+  const query = Object.keys(o.http?.query ?? {});
+  const body = Object.keys(o.params.shape).filter((k) => !path.includes(k) && !query.includes(k));
+  return { path, query, body };
+}
+
+/** The HTTP request that runs `method` with `params` (for clients of the HTTP API, and tests). */
+export function httpRequestFor<M extends Method>(method: M, params: Params<M>): { method: HttpRoute['method']; path: string; body?: Record<string, unknown> } {
+  const route = operations[method].http;
+  if (!route || route.stream) throw new Error(`${method} has no HTTP route that answers once`);
+  const values = new Map<string, unknown>(Object.entries(params));
+  const text = (k: string): string => {
+    const v = values.get(k);
+    return typeof v === 'string' ? v : JSON.stringify(v ?? '');
+  };
+  const path = route.path.replace(/:(\w+)/g, (_m, k: string) => encodeURIComponent(text(k)));
+  const parts = httpParts(method);
+  const query = new URLSearchParams();
+  for (const k of parts.query) if (values.has(k)) query.set(k, text(k));
+  // (anything else is the body's, also a key no param has: the server refuses it, as the socket does)
+  const rest = [...values.keys()].filter((k) => !parts.path.includes(k) && !parts.query.includes(k));
+  const body = Object.fromEntries(rest.map((k) => [k, values.get(k)]));
+  const q = query.toString();
+  return { method: route.method, path: q ? `${path}?${q}` : path, ...(rest.length > 0 && route.method !== 'GET' ? { body } : {}) };
+}
+
+// ---------------------------------------------------------------- README
+
+const optional = (schema: z.ZodType): boolean => schema.safeParse(undefined).success;
+
+function paramList(o: Operation, keys: readonly string[]): string[] {
+  const shape = o.params.shape as Record<string, z.ZodType>;
+  return keys.map((k) => `${k}${shape[k] && optional(shape[k]) ? '?' : ''}`);
+}
+
+function routeText(m: Method): string {
+  const o: Operation = operations[m];
+  if (!o.http) return '— (socket only)';
+  const parts = httpParts(m);
+  const query = Object.entries(o.http.query ?? {}).map(([k, q]) => (q.as === 'flag' ? `${k}=true` : `${k}=…`));
+  const target = `${o.http.method} ${o.http.path}${query.length ? `[?${query.join('&')}]` : ''}`;
+  const body = o.http.method !== 'GET' && parts.body.length ? ` \`{${paramList(o, parts.body).map((k) => `"${k}"`).join(',')}}\`` : '';
+  return `\`${target}\`${o.http.stream ? ' (WebSocket)' : ''}${body}`;
+}
+
+/** README's API table (between the `api` markers). */
+export function markdownApiTable(): string {
+  const rows = METHODS.map((m) => {
+    const o: Operation = operations[m];
+    const params = paramList(o, Object.keys(o.params.shape));
+    const socket = `\`${m}\`${params.length ? ` ${params.map((p) => `\`${p}\``).join(', ')}` : ''}`;
+    const summary = o.local ? `${o.summary}. Socket only: ${o.local}` : o.summary;
+    return `| ${o.title} | ${socket} | ${routeText(m)} | ${o.access} | ${summary.replaceAll('|', '\\|')} |`;
+  });
+  return [
+    '| operation | socket method (params) | HTTP route | read/write | what it does |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    `Not an operation: \`POST ${HOOKS_PATH}?session=ID\` takes an agent's hook event or exit report, with \`Authorization: Bearer <hook token>\` (the session's own; a wrong token or an unknown session gets 404). Over HTTP, \`:name\` is a session's id or name, the params not in the path or the query are the JSON body, and an operation's answer is its socket result.`,
+  ].join('\n');
+}
