@@ -6,6 +6,6 @@ import { expectGeneratedSection } from './helpers/docs.js';
 
 describe('README', () => {
   it('has the API table generated from the operations table', () => {
-    expectGeneratedSection('README.md', 'api', markdownApiTable());
+    expectGeneratedSection('docs/api.md', 'api', markdownApiTable());
   });
 });

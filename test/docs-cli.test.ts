@@ -6,7 +6,7 @@ import { expectGeneratedSection } from './helpers/docs.js';
 
 describe('README', () => {
   it('has the exit-status table generated from src/cli/exit-codes.ts', () => {
-    expectGeneratedSection('README.md', 'exit-codes', markdownExitCodeTable());
+    expectGeneratedSection('docs/cli.md', 'exit-codes', markdownExitCodeTable());
   });
 
   it('documents every code the CLI uses', () => {

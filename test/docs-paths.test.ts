@@ -6,7 +6,7 @@ import { expectGeneratedSection } from './helpers/docs.js';
 
 describe('README', () => {
   it('has the paths table generated from src/config/paths.ts', () => {
-    expectGeneratedSection('README.md', 'paths', markdownPathTable());
+    expectGeneratedSection('docs/configuration.md', 'paths', markdownPathTable());
   });
 
   it('lists every file clauderon keeps, in the table and in config paths', () => {
