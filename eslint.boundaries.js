@@ -13,10 +13,12 @@
 // capabilities, config section, create options — and imports no implementation: config reads
 // its sections from it, and the clients their flags and choices.
 const SPECS = 'backends/registry';
+/** The same for agents: what each declares (argv, model API, status, home, transcripts). */
+const AGENTS = 'agents/registry';
 
 const LAYERS = {
   shared: { may: [] },
-  config: { may: ['shared', SPECS] },
+  config: { may: ['shared', SPECS, AGENTS] },
   git: { may: ['shared', 'config'] },
   store: { may: ['shared', 'config'] },
   agents: { may: ['shared', 'config'] },
@@ -58,6 +60,10 @@ const rule = (patterns) => ({ '@typescript-eslint/no-restricted-imports': ['erro
 export const boundaries = [
   ...folders.map((layer) => ({ files: [`src/${layer}/**/*.ts`, `src/${layer}/**/*.tsx`], rules: rule(rulesFor(layer)) })),
   // the specs themselves: below config (which reads them), so they import shared only (and types)
+  {
+    files: ['src/agents/registry.ts', 'src/agents/spec.ts', 'src/agents/claude.ts', 'src/agents/codex.ts', 'src/agents/gemini.ts'],
+    rules: rule([{ group: folders.filter((f) => f !== 'shared' && f !== 'agents').flatMap((f) => patternsFor(f)), message: 'an agent spec imports only src/shared (and types): config, the proxy and the manager read it', allowTypeImports: true }]),
+  },
   {
     files: ['src/backends/registry.ts', 'src/backends/spec.ts', 'src/backends/*/spec.ts'],
     rules: rule([

@@ -24,6 +24,12 @@ export interface BackendCreateContext {
   settingsFile: string | null;
   /** What `prepare` returned for this session (stored with it), for backends that have options. */
   options: unknown;
+  /**
+   * For backends whose agent's home is the worktree (containers), from the agent's spec: state
+   * files to put in its home before it starts, and machine-wide settings to mount when permission
+   * checks are skipped behind the proxy.
+   */
+  agentHome: { state: { file: string; content: unknown }[]; managedSettings: { path: string; content: unknown } | null };
 }
 
 /** What one create asks of a backend (its spec's requestSchema says which keys it takes). */

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { configSearchPlaces } from './paths.js';
 import { findTomlFile, parseWith } from './toml-file.js';
+import { AGENT_SPECS } from '../agents/registry.js';
 import { BACKEND_SPECS, type BackendSpecs } from '../backends/registry.js';
 import { AGENTS, BACKENDS } from '../shared/types.js';
 
@@ -35,7 +36,8 @@ export const configSchema = z
       .strict()
       .prefault({}),
     agents: z
-      .object({ claude: agentOverride.optional(), codex: agentOverride.optional(), gemini: agentOverride.optional() })
+      // [agents.claude], [agents.codex] …: one optional section per agent of the registry
+      .object(Object.fromEntries(Object.keys(AGENT_SPECS).map((name) => [name, agentOverride.optional()])) as Record<keyof typeof AGENT_SPECS, z.ZodOptional<typeof agentOverride>>)
       .strict()
       .prefault({}),
     proxy: z

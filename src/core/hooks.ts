@@ -5,15 +5,12 @@
 // fails the agent, even when the daemon is down. The file holds no secret and no session data:
 // the URL, the token and the session id come from the agent's environment. (When the proxy holds
 // an Anthropic API key, Claude Code gets a variant of the file that also has an apiKeyHelper — see
-// claudeSettingsFile.) Hook payloads come from the agent: their fields are checked (hookFields).
+// agentSettingsFile.) Which events an agent has and what they mean is its spec's (agents/). Hook payloads come from the agent: their fields are checked (hookFields).
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { PLACEHOLDERS } from '../agents/proxy-env.js';
+import type { AgentSpec, HookPayload } from '../agents/spec.js';
 import type { Paths } from '../config/paths.js';
 import type { AgentStatus } from '../shared/types.js';
-
-/** The hook events clauderon listens to (events a Claude Code version lacks are ignored by it). */
-export const HOOK_EVENTS = ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Notification', 'PermissionRequest', 'Stop', 'StopFailure', 'SessionEnd'] as const;
 
 /** Post stdin (an event's JSON) to the daemon with the session's token: at most 2 s, never through the proxy. */
 const POST_STDIN =
@@ -24,43 +21,27 @@ const POST_STDIN =
 /** The command every hook runs: post the event; never fail. */
 export const HOOK_COMMAND = `${POST_STDIN} || true`;
 
+export type { HookPayload };
+
 /** The event the exit report posts. */
 export const AGENT_EXIT = 'ClauderonAgentExit';
 
 /** `sh -c EXIT_REPORT clauderon-agent ARGV…`: run the agent, post its exit status, exit with it. */
 export const EXIT_REPORT = `"$@"; s=$?; printf '{"hook_event_name":"${AGENT_EXIT}","exit_status":%d}' "$s" | ${POST_STDIN}; exit $s`;
 
-export function hookSettings(): Record<string, unknown> {
-  const hooks: Record<string, unknown> = {};
-  for (const e of HOOK_EVENTS) {
-    const matcher = e === 'PreToolUse' || e === 'PostToolUse' || e === 'PermissionRequest' ? { matcher: '*' } : {};
-    hooks[e] = [{ ...matcher, hooks: [{ type: 'command', command: HOOK_COMMAND, timeout: 5 }] }];
-  }
-  return { hooks };
-}
-
-/** Write (or refresh) the shared hooks settings file; returns its path. */
-export function writeHookSettings(paths: Paths): string {
-  return writeSettings(paths.hookSettings, hookSettings());
-}
-
 /**
- * The apiKeyHelper that hands Claude Code its API-key placeholder. A key in ANTHROPIC_API_KEY makes
- * Claude Code ask "Detected a custom API key… use this API key?" (and the default answer leaves it
- * at a login screen); a key from a helper asks nothing. The proxy swaps the placeholder for the
- * real key. Never combined with CLAUDE_CODE_OAUTH_TOKEN (Claude Code warns that auth may fail).
+ * The settings file an agent with `settings` (Claude Code: --settings) is started with: its hooks
+ * when the HTTP API listens, its API-key helper when its proxy holds the API key; null when neither
+ * (or the agent takes none). One deterministic file per combination, so sessions share them and
+ * none holds a secret or session data. (The file names are paths.ts's; a second agent with a
+ * settings file would get names of its own there.)
  */
-export const API_KEY_HELPER = `echo ${PLACEHOLDERS.anthropicApiKey}`;
-
-/**
- * The settings file Claude Code is started with (--settings): clauderon's hooks when the HTTP API
- * listens, the API-key helper when its proxy holds an Anthropic API key; null when neither. One
- * deterministic file per combination, so sessions share them and none holds a secret or session data.
- */
-export function claudeSettingsFile(paths: Paths, want: { hooks: boolean; apiKeyHelper: boolean }): string | null {
-  if (!want.apiKeyHelper) return want.hooks ? writeHookSettings(paths) : null;
+export function agentSettingsFile(paths: Paths, agent: AgentSpec, want: { hooks: boolean; apiKeyHelper: boolean }): string | null {
+  const s = agent.settings;
+  if (!s) return null;
+  if (!want.apiKeyHelper) return want.hooks ? writeSettings(paths.hookSettings, s.hooks(HOOK_COMMAND)) : null;
   const file = want.hooks ? paths.hooksApiKeySettings : paths.apiKeySettings;
-  return writeSettings(file, { ...(want.hooks ? hookSettings() : {}), apiKeyHelper: API_KEY_HELPER });
+  return writeSettings(file, { ...(want.hooks ? s.hooks(HOOK_COMMAND) : {}), ...s.apiKeyHelper });
 }
 
 function writeSettings(file: string, settings: Record<string, unknown>): string {
@@ -96,15 +77,6 @@ export class HookTokens {
   }
 }
 
-export interface HookPayload {
-  hook_event_name?: unknown;
-  notification_type?: unknown;
-  message?: unknown;
-  transcript_path?: unknown;
-  session_id?: unknown;
-  exit_status?: unknown;
-}
-
 /** Longest transcript path taken from a hook (PATH_MAX). */
 export const MAX_TRANSCRIPT_PATH = 4096;
 
@@ -119,38 +91,6 @@ export function hookFields(p: HookPayload): { transcriptPath: string | null; exi
   const e = p.exit_status;
   const exitStatus = typeof e === 'number' && Number.isInteger(e) && e >= 0 && e <= 255 ? e : null;
   return { transcriptPath, exitStatus };
-}
-
-/**
- * The agent status a hook event means, or null when it says nothing about it.
- * SessionStart: up, not working yet (idle). A prompt or a tool: working. A permission request or
- * a permission notification: waiting for approval. Any other notification (Claude's "waiting for
- * your input") and Stop (its turn is over, the prompt is the user's): waiting for input.
- * StopFailure or SessionEnd: idle.
- */
-export function agentStatusForHook(p: HookPayload): AgentStatus | null {
-  switch (p.hook_event_name) {
-    case 'SessionStart':
-      return 'idle';
-    case 'UserPromptSubmit':
-    case 'PreToolUse':
-    case 'PostToolUse':
-      return 'working';
-    case 'PermissionRequest':
-      return 'waiting_approval';
-    case 'Notification': {
-      const type = typeof p.notification_type === 'string' ? p.notification_type : '';
-      const msg = typeof p.message === 'string' ? p.message : '';
-      return type === 'permission_prompt' || /permission/i.test(msg) ? 'waiting_approval' : 'waiting_input';
-    }
-    case 'Stop':
-      return 'waiting_input';
-    case 'StopFailure':
-    case 'SessionEnd':
-      return 'idle';
-    default:
-      return null;
-  }
 }
 
 /** An approval question near the bottom of an agent's screen. */

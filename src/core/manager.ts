@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { existsSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { AGENT_INFO, agentExecutable, buildAgentCommand, MODEL_CREDENTIALS, resolveAgentExecutable } from '../agents/agents.js';
+import { agentExecutable, buildAgentCommand, resolveAgentExecutable } from '../agents/agents.js';
+import { agentSpec } from '../agents/registry.js';
 import { backendOptions, backendSpec, fallbackOrder } from '../backends/registry.js';
 import type { AnyBackendSpec } from '../backends/spec.js';
 import type { Backend, BackendCreateContext, BackendRequest } from '../backends/types.js';
@@ -19,7 +20,7 @@ import * as git from '../git/git.js';
 import type { Store } from '../store/store.js';
 import { ClauderonError, errorMessage } from '../shared/errors.js';
 import type { DaemonEvent, ProgressEvent, StepState } from '../shared/events.js';
-import { AGENT_EXIT, agentStatusForHook, agentStatusForScreen, claudeSettingsFile, EXIT_REPORT, hookFields, type HookPayload, type HookTokens } from './hooks.js';
+import { AGENT_EXIT, agentSettingsFile, agentStatusForScreen, EXIT_REPORT, hookFields, type HookPayload, type HookTokens } from './hooks.js';
 import { branchNameFor, generateName, nameProblem } from '../shared/names.js';
 import { readTranscript, transcriptRoots } from './transcripts.js';
 import type { AccessMode, AgentName, AgentStatus, BackendName, CreateResult, CreateStep, DeleteResult, ListFilter, ReconcileItem, Session } from '../shared/types.js';
@@ -65,8 +66,6 @@ export interface ManagerDeps {
     tokens: HookTokens;
     /** The daemon's HTTP API as the agent reaches it on this host; null while it is not listening. */
     url(): string | null;
-    /** The shared hooks settings file (host path; the variants with an API-key helper sit beside it). */
-    settingsFile: string;
     /** Also receive hooks on these addresses (a container bridge's gateway). */
     listenOn?(addrs: readonly string[]): Promise<void>;
   };
@@ -267,7 +266,7 @@ export class SessionManager {
 
       step = 'backend';
       t0 = await this.stepStart(session, step);
-      const settings = await this.claudeSettings(session, backend, proxied);
+      const settings = await this.agentSettings(session, backend, proxied);
       const cmd = buildAgentCommand(agent, config, {
         prompt: req.prompt,
         skipChecks: req.skipChecks,
@@ -311,9 +310,9 @@ export class SessionManager {
   private async missingModelCredential(agent: AgentName): Promise<string | null> {
     const proxies = this.d.proxies;
     if (!proxies) return null;
-    const want = MODEL_CREDENTIALS[agent];
-    for (const c of want.names) if (await proxies.hasCredential(c)) return null;
-    return want.missing(tildify(this.d.paths.secrets));
+    const api = agentSpec(agent).modelApi;
+    for (const c of api.credentials) if (await proxies.hasCredential(c)) return null;
+    return api.missing(tildify(this.d.paths.secrets));
   }
 
   private chooseBackend(
@@ -406,16 +405,17 @@ export class SessionManager {
   }
 
   /**
-   * Claude Code's --settings file (host path, and where the agent sees it): its hooks while the HTTP
-   * API listens; its API-key helper when it has a proxy holding an Anthropic API key (then its
-   * environment holds no Anthropic variable — the proxy service's envFor decides alike). Null
-   * for other agents, or when neither applies.
+   * The agent's settings file (host path, and where the agent sees it), for agents that take one
+   * (Claude Code's --settings): its hooks while the HTTP API listens; its API-key helper when it has
+   * a proxy holding its API key (then its environment holds no key — the proxy service's envFor
+   * decides alike). Null when the agent takes none or neither applies.
    */
-  private async claudeSettings(s: Session, backend: Backend, proxied: boolean): Promise<{ host: string; agent: string } | null> {
-    if (s.agent !== 'claude') return null;
+  private async agentSettings(s: Session, backend: Backend, proxied: boolean): Promise<{ host: string; agent: string } | null> {
+    const spec = agentSpec(s.agent);
+    if (!spec.settings) return null;
     const hooks = Boolean(this.d.hooks?.url());
-    const apiKeyHelper = proxied && (await this.d.proxies?.hasCredential('anthropic_api_key')) === true;
-    const host = claudeSettingsFile(this.d.paths, { hooks, apiKeyHelper });
+    const apiKeyHelper = proxied && (await this.d.proxies?.hasCredential(spec.settings.apiKeyCredential)) === true;
+    const host = agentSettingsFile(this.d.paths, spec, { hooks, apiKeyHelper });
     if (host === null) return null;
     return { host, agent: backend.agentSettingsPath?.(host) ?? host };
   }
@@ -439,7 +439,8 @@ export class SessionManager {
     if (p.hook_event_name === AGENT_EXIT) {
       return { agentStatus: this.agentExited(s, exitStatus, 'its exit report').agentStatus, changed: true };
     }
-    const next = agentStatusForHook(p);
+    const status = agentSpec(s.agent).status;
+    const next = status.method === 'hooks' ? status.fromHook(p) : null;
     if (next === null || next === s.agentStatus) return { agentStatus: s.agentStatus, changed: false };
     this.setAgentStatus(s, next, String(p.hook_event_name));
     return { agentStatus: next, changed: true };
@@ -461,7 +462,7 @@ export class SessionManager {
    * Only sessions of those agents are read; returns how many were.
    */
   async watchScreens(): Promise<number> {
-    const watched = this.d.store.listSessions().filter((s) => (s.status === 'running' || s.status === 'idle') && AGENT_INFO[s.agent].statusMethod === 'screen' && !this.busy.has(s.name));
+    const watched = this.d.store.listSessions().filter((s) => (s.status === 'running' || s.status === 'idle') && agentSpec(s.agent).status.method === 'screen' && !this.busy.has(s.name));
     if (watched.length === 0) return 0;
     const backends = this.d.backends(await this.d.loadConfig());
     for (const s of watched) {
@@ -510,7 +511,7 @@ export class SessionManager {
       worktreePath: s.worktreePath,
       hinted: this.transcripts.get(s.id) ?? null,
       workspace: backendSpec(s.backend).capabilities.workspace,
-      roots: transcriptRoots(s.worktreePath, { container: backendSpec(s.backend).capabilities.container }),
+      roots: transcriptRoots(agentSpec(s.agent), s.worktreePath, { container: backendSpec(s.backend).capabilities.container }),
     });
     if (!t) return [];
     return t.omittedBytes > 0 ? [{ truncated: true, omittedBytes: t.omittedBytes }, ...t.lines] : t.lines;
@@ -594,7 +595,7 @@ export class SessionManager {
       if (!backendSpec(s.backend).capabilities.container) resolveAgentExecutable(s.agent, config, this.d.pathEnv);
       const options = this.d.store.getBackendOptions(s.id);
       const proxied = config.proxy.enabled && this.d.proxies !== undefined;
-      const settings = await this.claudeSettings(s, backend, proxied);
+      const settings = await this.agentSettings(s, backend, proxied);
       const cmd = buildAgentCommand(s.agent, config, {
         prompt: s.prompt,
         skipChecks: s.skipChecks,
@@ -631,7 +632,9 @@ export class SessionManager {
   async delete(nameOrId: string, opts: { force: boolean }): Promise<DeleteResult> {
     return this.exclusive(nameOrId, async (s) => {
       if (s.status === 'creating') throw new ClauderonError('conflict', `session ${s.name} is still being created — wait, or run clauderon reconcile if its daemon died`);
-      const agentFiles = (await this.backendOf(s)).agentFiles ?? [];
+      // what the agent keeps in its home, when its home is the worktree, is not the user's work
+      const home = backendSpec(s.backend).capabilities.workspace !== null;
+      const agentFiles = home ? [...((await this.backendOf(s)).agentFiles ?? []), ...agentSpec(s.agent).home.files] : [];
       if (!opts.force && existsSync(s.worktreePath) && (await git.isDirty(s.worktreePath, agentFiles))) {
         throw new ClauderonError(
           'conflict',
@@ -705,6 +708,8 @@ export class SessionManager {
   }
 
   private async contextFor(s: Session, argv: string[], env: Record<string, string>, options: unknown, settingsFile: string | null): Promise<BackendCreateContext> {
+    const caps = backendSpec(s.backend).capabilities;
+    const home = agentSpec(s.agent).home;
     return {
       name: s.name,
       cwd: s.subdirectory ? join(s.worktreePath, s.subdirectory) : s.worktreePath,
@@ -713,10 +718,14 @@ export class SessionManager {
       sessionId: s.id,
       worktreePath: s.worktreePath,
       // a bind-mounted worktree needs its repository's git dir mounted too (its commits land there)
-      gitCommonDir: backendSpec(s.backend).capabilities.worktree === 'bind-mount' ? await git.gitCommonDir(s.worktreePath) : null,
+      gitCommonDir: caps.worktree === 'bind-mount' ? await git.gitCommonDir(s.worktreePath) : null,
       skipChecks: s.skipChecks,
       settingsFile,
       options,
+      agentHome: {
+        state: home.state({ skipChecks: s.skipChecks, workspace: caps.workspace ?? s.worktreePath }),
+        managedSettings: home.managedSettings ?? null,
+      },
     };
   }
 
@@ -737,7 +746,7 @@ export class SessionManager {
       const options = await backend.prepare(stored, agentExecutable(s.agent, config), { refresh: true });
       this.d.store.setBackendOptions(s.id, options);
       const proxied = s.proxyPort !== null && this.d.proxies !== undefined;
-      const settings = await this.claudeSettings(s, backend, proxied);
+      const settings = await this.agentSettings(s, backend, proxied);
       const cmd = buildAgentCommand(s.agent, config, { prompt: s.prompt, skipChecks: s.skipChecks, planMode: s.planMode, model: s.model, sessionId: s.id, resume: true, settingsFile: settings?.agent });
       let env = this.agentEnv(s);
       if (proxied) env = { ...(await this.startProxy(s, backend, options)).env, ...env };

@@ -9,6 +9,7 @@ import { constants } from 'node:fs';
 import { open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
+import type { AgentSpec } from '../agents/spec.js';
 
 /** At most this much of a transcript is read: its tail (the newest lines). */
 export const MAX_TRANSCRIPT_BYTES = 16 * 1024 * 1024;
@@ -27,19 +28,16 @@ export interface TranscriptRoot {
 }
 
 /**
- * The directories a session's transcripts may live in: for an agent on the host, the daemon user's
- * Claude Code projects (and CLAUDE_CONFIG_DIR's, if set) and the worktree's; for an agent in a
+ * The directories a session's transcripts may live in, as its agent's spec names them: for an agent
+ * on the host, the daemon user's (e.g. ~/.claude/projects) and the worktree's; for an agent in a
  * container, only the worktree's (its home is the worktree) — it never gets to name the host's.
  */
-export function transcriptRoots(worktreePath: string, o: { container?: boolean; env?: NodeJS.ProcessEnv } = {}): TranscriptRoot[] {
-  const roots: TranscriptRoot[] = [];
-  if (!o.container) {
-    roots.push({ dir: join(homedir(), '.claude', 'projects') });
-    const configDir = (o.env ?? process.env).CLAUDE_CONFIG_DIR;
-    if (configDir && isAbsolute(configDir)) roots.push({ dir: join(configDir, 'projects') });
-  }
-  // (a `.claude/projects` symlink the agent made to elsewhere is no root at all)
-  roots.push({ dir: join(worktreePath, '.claude', 'projects'), within: worktreePath });
+export function transcriptRoots(agent: AgentSpec, worktreePath: string, o: { container?: boolean; env?: NodeJS.ProcessEnv } = {}): TranscriptRoot[] {
+  const t = agent.transcripts;
+  if (!t) return [];
+  const roots: TranscriptRoot[] = o.container ? [] : t.dirs(homedir(), o.env ?? process.env).map((dir) => ({ dir }));
+  // (a symlink the agent made to elsewhere in place of its directory is no root at all)
+  roots.push({ dir: join(worktreePath, t.homeDir), within: worktreePath });
   return roots;
 }
 

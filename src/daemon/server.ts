@@ -4,7 +4,7 @@
 // Stopping the daemon never stops a session.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { defaultConfig, findConfig, loadConfig, type Config } from '../config/config.js';
-import { HookTokens, writeHookSettings } from '../core/hooks.js';
+import { HookTokens } from '../core/hooks.js';
 import { ensureHome, ensurePrivateFile, socketPathProblem, type Paths } from '../config/paths.js';
 import { scrubbedEnv } from '../shared/env.js';
 import { ClauderonError, errorMessage, isClauderonError } from '../shared/errors.js';
@@ -127,7 +127,6 @@ export class Daemon {
       hooks: {
         tokens: new HookTokens(paths),
         url: () => (this.http ? `http://${hookHost(this.http.bindAddress)}:${this.http.port}` : null),
-        settingsFile: writeHookSettings(paths),
         listenOn: async (addrs) => {
           for (const a of addrs) await this.http?.listenHooksOn(a);
         },

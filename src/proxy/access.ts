@@ -2,6 +2,7 @@
 // fetch POSTs to upload-pack, gh reads through POST /graphql); every write is refused with a
 // 403 that says why. Method-override headers count as the method they claim.
 
+import { allAgentSpecs } from '../agents/registry.js';
 import { GRAPHQL_PATH } from './graphql.js';
 
 export type AccessMode = 'read-only' | 'read-write';
@@ -24,12 +25,10 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 const OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override'];
 
 /** POST endpoints that only read (or run a model) on hosts agents talk to. */
-const READ_POSTS: { host: RegExp; path: RegExp }[] = [
-  { host: /^api\.anthropic\.com$/, path: /^\/v1\/(messages(\/count_tokens)?|complete)(\?|$)/ },
-  { host: /^api\.anthropic\.com$/, path: /^\/api\/(event_logging|eval|hello|oauth\/claude_cli\/client_data)/ },
-  { host: /^api\.openai\.com$/, path: /^\/v1\/(chat\/completions|completions|responses|embeddings|moderations)(\?|$)/ },
-  { host: /^generativelanguage\.googleapis\.com$/, path: /:(generateContent|streamGenerateContent|countTokens|embedContent)(\?|$)/ },
-  { host: /^(www\.)?github\.com$/, path: /\/git-upload-pack(\?|$)/ },
+const READ_POSTS: { host: (h: string) => boolean; path: RegExp }[] = [
+  // each agent's model API: its spec names the endpoints that only read or run the model
+  ...allAgentSpecs().flatMap(({ modelApi: m }) => m.readPosts.map((path) => ({ host: (h: string) => h === m.host, path }))),
+  { host: (h) => /^(www\.)?github\.com$/.test(h), path: /\/git-upload-pack(\?|$)/ },
 ];
 
 function decodedPath(path: string): string {
@@ -68,7 +67,7 @@ export function accessDecision(mode: AccessMode, req: AccessRequest): AccessDeci
     if (/(^|\/)\.\.?(\/|\?|$)|%2e|%2f|%5c|\\/i.test(req.path.split('?')[0] ?? '')) {
       return { allow: false, reason: `read-only session: POST ${where} has dot segments or encoded separators` };
     }
-    if (READ_POSTS.some((r) => r.host.test(req.host) && r.path.test(req.path))) return { allow: true };
+    if (READ_POSTS.some((r) => r.host(req.host) && r.path.test(req.path))) return { allow: true };
     if (/^api\.github\.com$/.test(req.host) && GRAPHQL_PATH.test(req.path)) return { allow: 'inspect-graphql' };
   }
   return { allow: false, reason: `read-only session: ${method} ${where} is a write` };

@@ -2,6 +2,9 @@
 // on port 443 over TLS (verified upstream); never to an IP literal, another port, plaintext or a
 // redirect target. The request's own auth headers are replaced, so a placeholder never leaves.
 
+import { allAgentSpecs } from '../agents/registry.js';
+import { isCredentialName } from '../config/proxy-config.js';
+
 export interface InjectionRule {
   host: string;
   /** Credential names, first one set wins (e.g. an API key before an OAuth token). */
@@ -26,13 +29,8 @@ export function defaultRules(opts: { grafanaHost?: string | undefined } = {}): I
       paths: GIT_SMART_HTTP,
       headers: (_c, token) => ({ authorization: `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}` }),
     },
-    {
-      host: 'api.anthropic.com',
-      credentials: ['anthropic_api_key', 'anthropic_oauth_token'],
-      headers: (c, token): Record<string, string> => (c === 'anthropic_api_key' ? { 'x-api-key': token } : { authorization: `Bearer ${token}` }),
-    },
-    { host: 'api.openai.com', credentials: ['openai_api_key'], headers: bearer },
-    { host: 'generativelanguage.googleapis.com', credentials: ['gemini_api_key'], headers: (_c, token) => ({ 'x-goog-api-key': token }) },
+    // each agent's model API, as its spec says (agents/registry.ts)
+    ...allAgentSpecs().map(({ modelApi: m }): InjectionRule => ({ host: m.host, credentials: m.credentials, headers: (c, token) => (isCredentialName(c) ? m.headers(c, token) : {}) })),
     { host: 'registry.npmjs.org', credentials: ['npm_token'], headers: bearer },
     { host: 'sentry.io', credentials: ['sentry_auth_token'], headers: bearer },
     { host: 'api.pagerduty.com', credentials: ['pagerduty_token'], headers: (_c, token) => ({ authorization: `Token token=${token}` }) },

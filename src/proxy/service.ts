@@ -1,6 +1,7 @@
 // The daemon's proxies: one SessionProxy per live session. The session's proxy password is
 // derived (HMAC) from a home-local key, so it is never stored in the database and survives
 // restarts; the port is kept in the session row so agents' HTTPS_PROXY stays valid.
+import { agentSpec } from '../agents/registry.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -135,7 +136,7 @@ export class ProxyService {
       caBundlePath: this.bundlePath,
       anthropic: creds?.has('anthropic_api_key') ? 'api_key' : 'oauth',
       // Claude Code takes an API-key placeholder from its settings' apiKeyHelper (no dialog).
-      apiKeyHelper: s.agent === 'claude',
+      apiKeyHelper: agentSpec(s.agent).settings?.apiKeyCredential === 'anthropic_api_key',
       sandbox: skipChecks && process.getuid?.() === 0,
     });
   }

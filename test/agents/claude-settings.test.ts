@@ -7,11 +7,15 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PLACEHOLDERS, proxyEnv } from '../../src/agents/proxy-env.js';
 import { getPaths } from '../../src/config/paths.js';
-import { API_KEY_HELPER, claudeSettingsFile, hookSettings } from '../../src/core/hooks.js';
+import { API_KEY_HELPER, claudeSpec, hookSettings as claudeHooks } from '../../src/agents/claude.js';
+import { agentSettingsFile, HOOK_COMMAND } from '../../src/core/hooks.js';
+
 
 const home = mkdtempSync(join(tmpdir(), 'clrn-settings-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 const paths = getPaths(home);
+const claudeSettingsFile = (p: typeof paths, want: { hooks: boolean; apiKeyHelper: boolean }) => agentSettingsFile(p, claudeSpec, want);
+const hookSettings = () => claudeHooks(HOOK_COMMAND);
 
 describe('Claude Code settings files', () => {
   it('one deterministic file per need, holding no secret: hooks, the API-key helper, or both', () => {

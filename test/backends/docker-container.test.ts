@@ -4,9 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { binds, CONTAINER, containerOptions, type DockerOptions } from '../../src/backends/docker/container.js';
 import type { BackendCreateContext } from '../../src/backends/types.js';
+import { claudeSpec } from '../../src/agents/claude.js';
 import { getPaths } from '../../src/config/paths.js';
 
 const paths = getPaths('/home/u/.clauderon');
+const MANAGED = '/etc/claude-code/managed-settings.json';
 const ctx = (over: Partial<BackendCreateContext> = {}): BackendCreateContext => ({
   name: 'fix-it-ab12',
   cwd: '/home/u/.clauderon/worktrees/fix-it-ab12/sub',
@@ -18,6 +20,7 @@ const ctx = (over: Partial<BackendCreateContext> = {}): BackendCreateContext => 
   skipChecks: false,
   settingsFile: '/home/u/.clauderon/hooks-settings.json',
   options: null,
+  agentHome: { state: claudeSpec.home.state({ skipChecks: false, workspace: CONTAINER.workspace }), managedSettings: claudeSpec.home.managedSettings ?? null },
   ...over,
 });
 const bridge: DockerOptions = { image: 'img:1', pullPolicy: 'if-not-present', cpuLimit: 1.5, memoryLimit: '512m', network: 'bridge', gateway: '172.17.0.1' };
@@ -29,6 +32,8 @@ describe('docker container spec', () => {
     expect(b).toContain('/home/u/repo/.git:/home/u/repo/.git');
     expect(b).toContain(`${paths.caCert}:${CONTAINER.caCert}:ro`);
     expect(b).toContain(`/home/u/.clauderon/hooks-settings.json:${CONTAINER.settingsDir}/hooks-settings.json:ro`);
+    // the agent's state (Claude's onboarding) is kept in the session dir and mounted into its home
+    expect(b).toContain(`${paths.sessions}/id-1/claude.json:/workspace/.claude.json`);
     for (const m of b) {
       const host = m.split(':')[0] ?? '';
       expect(host, m).not.toBe(paths.home);
@@ -37,9 +42,9 @@ describe('docker container spec', () => {
       expect(host, m).not.toBe(paths.db);
     }
     // managed settings (bypass permissions) only when the proxy is on and checks are skipped
-    expect(b.some((m) => m.includes(CONTAINER.managedSettings))).toBe(false);
-    expect(binds(ctx({ skipChecks: true }), paths, () => true).some((m) => m.endsWith(`${CONTAINER.managedSettings}:ro`))).toBe(true);
-    expect(binds(ctx({ skipChecks: true, env: {} }), paths, () => true).some((m) => m.includes(CONTAINER.managedSettings))).toBe(false);
+    expect(b.some((m) => m.includes(MANAGED))).toBe(false);
+    expect(binds(ctx({ skipChecks: true }), paths, () => true).some((m) => m.endsWith(`${MANAGED}:ro`))).toBe(true);
+    expect(binds(ctx({ skipChecks: true, env: {} }), paths, () => true).some((m) => m.includes(MANAGED))).toBe(false);
     // optional host files that are missing are not mounted
     expect(binds(ctx(), paths, () => false).some((m) => m.includes('proxy-ca'))).toBe(false);
   });

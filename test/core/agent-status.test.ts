@@ -1,7 +1,10 @@
 // Mapping agents' signals to agentStatus: Claude Code's hook events, and the screen fallback for
 // agents without hooks (codex, gemini).
 import { describe, expect, it } from 'vitest';
-import { agentStatusForHook, agentStatusForScreen, hookSettings, HOOK_EVENTS } from '../../src/core/hooks.js';
+import { agentStatusForHook, HOOK_EVENTS, hookSettings as claudeHooks } from '../../src/agents/claude.js';
+import { agentStatusForScreen, HOOK_COMMAND } from '../../src/core/hooks.js';
+
+const hookSettings = () => claudeHooks(HOOK_COMMAND);
 
 describe('agent status', () => {
   it('maps each hook event', () => {

@@ -38,7 +38,7 @@ export async function startApi(opts: Partial<HttpApiOptions> = {}, status: () =>
     log,
     emit: () => undefined,
     firstNotice: () => false,
-    hooks: { tokens, url: () => null, settingsFile: join(paths.home, 'hooks-settings.json') },
+    hooks: { tokens, url: () => null },
   });
   const api = new HttpApi({ manager, store, log, subscribe: () => () => undefined, status }, { port: 0, bind: '127.0.0.1', token: null, disableAuth: false, ...opts });
   await api.start();

@@ -39,7 +39,7 @@ describe('hooks-only listener', () => {
       log: quiet,
       emit: () => undefined,
       firstNotice: () => false,
-      hooks: { tokens, url: () => null, settingsFile: join(paths.home, 'hooks-settings.json') },
+      hooks: { tokens, url: () => null },
     });
     const s = session({ name: 'boxed' });
     store.insertSession(s);

@@ -5,9 +5,7 @@
 // is touched (it costs ~0.6 s to load). What the container is made of is container.ts (pure); the
 // image's pull and check are image.ts; this file is the lifecycle.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type Dockerode from 'dockerode';
-import { PLACEHOLDERS } from '../../agents/proxy-env.js';
 import type { Paths } from '../../config/paths.js';
 import { ClauderonError, errorMessage } from '../../shared/errors.js';
 import { checkAgentCwd } from '../cwd.js';
@@ -44,7 +42,8 @@ export class DockerBackend implements Backend {
   readonly detachHint: string;
   /** `docker attach` ends with "read escape sequence" and status 1 when the detach keys are typed. */
   readonly detachExitCodes = [1];
-  readonly agentFiles = ['.claude.json*', '.clauderon', '.claude/projects', '.claude/todos', '.claude/statsig', '.claude/shell-snapshots', '.claude/session-env', '.claude/plans', '.claude/debug', '.cache', '.npm', '.config', '.local', '.bash_history'];
+  /** What any agent's home (the worktree) gathers that is not the user's work; each agent adds its own (its spec). */
+  readonly agentFiles = ['.clauderon', '.cache', '.npm', '.config', '.local', '.bash_history'];
   private client: Dockerode | null = null;
   private readonly socket: string;
   private readonly call: DockerCall;
@@ -129,15 +128,18 @@ export class DockerBackend implements Backend {
     return id;
   }
 
-  /** The host files the container's mounts name: its session dir, uploads, Claude's state, managed settings. */
+  /** The host files the container's mounts name: its session dir, uploads, the agent's state, managed settings. */
   private writeSessionFiles(ctx: BackendCreateContext): void {
     const f = sessionFiles(ctx, this.d.paths);
     mkdirSync(f.sessionDir, { recursive: true, mode: 0o700 });
     mkdirSync(f.uploads, { recursive: true, mode: 0o700 });
     mkdirSync(f.uploadsIn, { recursive: true });
-    if (!existsSync(f.claudeJson)) writeFileSync(f.claudeJson, `${JSON.stringify(claudeState(ctx.skipChecks), null, 2)}\n`, { mode: 0o600 });
-    if (!existsSync(join(ctx.worktreePath, '.claude.json'))) writeFileSync(join(ctx.worktreePath, '.claude.json'), '');
-    if (wantsManagedSettings(ctx)) writeFileSync(f.managed, `${JSON.stringify({ permissions: { defaultMode: 'bypassPermissions' } }, null, 2)}\n`, { mode: 0o644 });
+    for (const s of f.state) {
+      if (!existsSync(s.host)) writeFileSync(s.host, `${JSON.stringify(s.content, null, 2)}\n`, { mode: 0o600 });
+      if (!existsSync(s.inWorktree)) writeFileSync(s.inWorktree, ''); // its mount point, made by us
+    }
+    const managed = wantsManagedSettings(ctx);
+    if (managed) writeFileSync(f.managed, `${JSON.stringify(managed.content, null, 2)}\n`, { mode: 0o644 });
   }
 
   async exists(backendId: string): Promise<boolean> {
@@ -230,16 +232,6 @@ export class DockerBackend implements Backend {
     const list = await this.call('list containers', () => docker.listContainers({ all: true, filters: { label: [`${LABEL_HOME}=${this.d.paths.home}`] } }));
     return list.filter((c) => c.Labels[LABEL_IMAGE_CHECK] !== '1').map((c) => (c.Names[0] ?? '').replace(/^\//, '')).filter(Boolean);
   }
-}
-
-/** Claude Code's onboarding state for the container: no dialog stops the agent. */
-function claudeState(skipChecks: boolean): Record<string, unknown> {
-  return {
-    hasCompletedOnboarding: true,
-    bypassPermissionsModeAccepted: skipChecks,
-    projects: { [CONTAINER.workspace]: { hasTrustDialogAccepted: true } },
-    customApiKeyResponses: { approved: [PLACEHOLDERS.anthropicApiKey.slice(-20)], rejected: [] },
-  };
 }
 
 function keyName(k: string): string {

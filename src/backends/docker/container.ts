@@ -22,7 +22,6 @@ export const CONTAINER = {
   workspace: '/workspace',
   caCert: '/etc/clauderon/proxy-ca.pem',
   caBundle: '/etc/clauderon/proxy-ca-bundle.pem',
-  managedSettings: '/etc/claude-code/managed-settings.json',
   /** clauderon's Claude Code settings files (hooks, API-key helper) are mounted here, by name. */
   settingsDir: '/etc/clauderon',
   hostAlias: 'host.docker.internal',
@@ -68,41 +67,50 @@ export function translateEnv(env: Record<string, string>, o: DockerOptions | nul
 }
 
 /** Host files of a session's container, made by backend.ts before the container is created. */
-export function sessionFiles(ctx: BackendCreateContext, paths: Paths): { sessionDir: string; uploads: string; uploadsIn: string; claudeJson: string; managed: string } {
+export function sessionFiles(ctx: BackendCreateContext, paths: Paths): {
+  sessionDir: string;
+  uploads: string;
+  uploadsIn: string;
+  /** The agent's state files: kept in the session dir, mounted into its home (the workspace). */
+  state: { host: string; inWorktree: string; inContainer: string; content: unknown }[];
+  managed: string;
+} {
   const sessionDir = join(paths.sessions, ctx.sessionId);
   return {
     sessionDir,
     uploads: join(paths.uploads, ctx.sessionId),
     // mount points inside the worktree are made by us, as the user (docker would make them as root)
     uploadsIn: join(ctx.worktreePath, '.clauderon', 'uploads', ctx.sessionId),
-    claudeJson: join(sessionDir, 'claude.json'),
+    // (kept as sessions/ID/claude.json for the agent's ~/.claude.json)
+    state: ctx.agentHome.state.map((f) => ({ host: join(sessionDir, basename(f.file).replace(/^\./, '')), inWorktree: join(ctx.worktreePath, f.file), inContainer: `${CONTAINER.workspace}/${f.file}`, content: f.content })),
     managed: paths.managedSettings,
   };
 }
 
 /**
- * Bind mounts: the worktree, the repository's git dir, uploads, the CA, Claude's state and settings —
- * nothing else (never secrets/, the CA key, the database or the home). `exists` says which optional
- * host files are there.
+ * Bind mounts: the worktree, the repository's git dir, uploads, the CA, the agent's state and
+ * settings — nothing else (never secrets/, the CA key, the database or the home). `exists` says
+ * which optional host files are there.
  */
 export function binds(ctx: BackendCreateContext, paths: Paths, exists: (p: string) => boolean): string[] {
   const f = sessionFiles(ctx, paths);
   const out = [
     `${ctx.worktreePath}:${CONTAINER.workspace}`,
     `${f.uploads}:${CONTAINER.workspace}/.clauderon/uploads/${ctx.sessionId}`,
-    `${f.claudeJson}:${CONTAINER.workspace}/.claude.json`,
+    ...f.state.map((s) => `${s.host}:${s.inContainer}`),
   ];
   if (ctx.gitCommonDir) out.push(`${ctx.gitCommonDir}:${ctx.gitCommonDir}`);
   if (exists(paths.caCert)) out.push(`${paths.caCert}:${CONTAINER.caCert}:ro`);
   if (exists(paths.caBundle)) out.push(`${paths.caBundle}:${CONTAINER.caBundle}:ro`);
   if (ctx.settingsFile && exists(ctx.settingsFile)) out.push(settingsBind(ctx.settingsFile));
-  if (wantsManagedSettings(ctx)) out.push(`${f.managed}:${CONTAINER.managedSettings}:ro`);
+  const managed = wantsManagedSettings(ctx);
+  if (managed) out.push(`${f.managed}:${managed.path}:ro`);
   return out;
 }
 
-/** With the proxy on, the agent may skip permission prompts: nothing it holds is a secret. */
-export function wantsManagedSettings(ctx: BackendCreateContext): boolean {
-  return Boolean(ctx.env.HTTPS_PROXY) && ctx.skipChecks;
+/** The agent's managed settings, mounted when the proxy is on and checks are skipped (nothing it holds is a secret). */
+export function wantsManagedSettings(ctx: BackendCreateContext): { path: string; content: unknown } | null {
+  return ctx.env.HTTPS_PROXY && ctx.skipChecks ? ctx.agentHome.managedSettings : null;
 }
 
 /** The options the session's container is created with. */

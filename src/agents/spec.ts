@@ -1,0 +1,88 @@
+// What an agent declares about itself: how it is started (argv for a prompt, plan mode, skipped
+// permission checks, resume, model), the model API it talks to (the credentials that host earns,
+// how they are injected, which of its POST endpoints only read), how clauderon learns its status
+// (hook events, or its screen), the settings file it is started with, what it keeps in its home
+// when its home is the worktree (containers), and where its transcripts are. Nothing outside its
+// module switches on its name. A spec imports no implementation: config reads its [agents.X]
+// section from the registry, the proxy its rules, the manager everything else.
+import type { CredentialName } from '../config/proxy-config.js';
+import type { AgentName, AgentStatus } from '../shared/types.js';
+
+export interface AgentLaunch {
+  prompt: string;
+  /** Pass the agent's "skip all permission checks" flag. */
+  skipChecks: boolean;
+  planMode: boolean;
+  model: string | null;
+  /** clauderon's session id; Claude Code uses it as its own session id so it can be resumed. */
+  sessionId: string;
+  /** Restarting an existing session (unarchive): resume the conversation instead of a new prompt. */
+  resume: boolean;
+  /** The settings file of clauderon's the agent is started with (see `settings`), if any. */
+  settingsFile?: string | undefined;
+}
+
+/** A hook event's JSON as the agent posts it (untrusted: every field is checked where it is used). */
+export interface HookPayload {
+  hook_event_name?: unknown;
+  notification_type?: unknown;
+  message?: unknown;
+  transcript_path?: unknown;
+  session_id?: unknown;
+  exit_status?: unknown;
+}
+
+/** The model API an agent talks to: the credential its host earns through the proxy. */
+export interface ModelApi {
+  host: string;
+  /** Credential names, the first one set wins (e.g. an API key before an OAuth token). */
+  credentials: readonly CredentialName[];
+  /** The headers for the credential that was found (names lower-case). */
+  headers(credential: CredentialName, token: string): Record<string, string>;
+  /** POST endpoints of that host that only read or run the model (allowed in read-only sessions). */
+  readPosts: readonly RegExp[];
+  /** The `create` warning when the daemon holds none of `credentials` (`secretsDir` shown to the user). */
+  missing(secretsDir: string): string;
+}
+
+export interface AgentSpec<N extends AgentName = AgentName> {
+  name: N;
+  displayName: string;
+  /** The executable's default name (config.toml [agents.X] command replaces it). */
+  executable: string;
+  install: string;
+  /** For README's agents table: the flag that skips its permission checks. */
+  skipChecksFlag: string;
+  supportsPlanMode: boolean;
+  supportsResume: boolean;
+  args(o: AgentLaunch): string[];
+  modelApi: ModelApi;
+  status:
+    | { method: 'hooks'; fromHook(p: HookPayload): AgentStatus | null }
+    | { method: 'screen' };
+  /**
+   * A settings file of clauderon's the agent is started with: its hooks (when the daemon's HTTP API
+   * listens) and, when the proxy holds `apiKeyCredential`, a helper that hands it its API-key
+   * placeholder (then its environment holds none — a key there makes it ask about the key).
+   */
+  settings?: {
+    hooks(hookCommand: string): Record<string, unknown>;
+    apiKeyCredential: CredentialName;
+    apiKeyHelper: Record<string, unknown>;
+  };
+  /** When the agent's home is the worktree (a container): what it keeps there, and its state files. */
+  home: {
+    /** Globs of files it keeps in its home that are not the user's work (delete's dirty check ignores them). */
+    files: readonly string[];
+    /** Files written into its home before it starts (e.g. onboarding done), relative to the home. */
+    state(o: { skipChecks: boolean; workspace: string }): { file: string; content: unknown }[];
+    /** Machine-wide settings the runtime mounts when permission checks are skipped behind the proxy. */
+    managedSettings?: { path: string; content: unknown };
+  };
+  /** Where its transcripts are: directories under the user's home (host) and under the agent's home. */
+  transcripts?: { dirs(home: string, env: NodeJS.ProcessEnv): string[]; homeDir: string };
+}
+
+export function defineAgent<N extends AgentName>(spec: AgentSpec<N>): AgentSpec<N> {
+  return spec;
+}
