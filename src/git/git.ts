@@ -2,6 +2,8 @@
 // array (never a shell string), `reject: false`, no prompts and a C locale, and
 // turns failures into one-line ClauderonErrors. Nothing here touches the user's
 // source worktree or index: we only add/remove linked worktrees and branches.
+// (Over 400 lines: one function per git operation the product uses, each with its own failure
+// messages; they share the runner and the error shaping above, and read best together.)
 
 import fs from 'node:fs';
 import path from 'node:path';

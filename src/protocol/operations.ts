@@ -15,6 +15,7 @@
 // there with their session's own hook token (not the API's), and it is the one endpoint also
 // served on a container bridge's gateway. Nor is the HTTP gate in front of every route and the
 // WebSocket (Host, Origin, Sec-Fetch-Site, Content-Type, body limits: src/daemon/http-guard.ts).
+// (Over 400 lines on purpose: it is the table — one entry per operation, the one place each is declared.)
 import { z } from 'zod';
 import type { Config } from '../config/config.js';
 import type { CredentialInfo } from '../proxy/credentials.js';

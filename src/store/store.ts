@@ -1,15 +1,12 @@
 // The SQLite store (db.sqlite): sessions, their event log, and recently used repos.
 // Only the daemon opens it. Every statement is prepared once per connection, session rows are
-// read as arrays, and the sessions columns are declared once (SESSION_COLUMNS), so listing 1,000
-// sessions stays cheap and a new field is one line here plus a migration.
+// read as arrays, and the sessions columns are declared once (SESSION_COLUMNS in rows.ts), so listing
+// 1,000 sessions stays cheap and a new field is one line there plus a migration. Opening and
+// migrating is open.ts.
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ClauderonError, errorMessage } from '../shared/errors.js';
 import {
-  ACCESS_MODES,
-  AGENTS,
-  AGENT_STATUSES,
-  BACKENDS,
   SESSION_STATUSES,
   type RecentRepo,
   type Session,
@@ -17,6 +14,8 @@ import {
   type SessionStatus,
 } from '../shared/types.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
+import { checkMigrationList, chmodIfExists, isSqliteError, newerSchemaError, openError, readSchemaVersion } from './open.js';
+import { checkOneOf, PATCHABLE, RAW, SESSION_COLUMNS, rowToEvent, rowToSession, sessionValues, SQL, UPDATE_COLUMNS, validateSession, type EventRow, type RecentRepoRow, type SessionRow, type SqlKey, type Stmt } from './rows.js';
 
 export interface StoreOpenOptions {
   /** The migrations this build knows; tests pass a prefix to act as an older clauderon. */
@@ -25,138 +24,8 @@ export interface StoreOpenOptions {
 
 export type SessionPatch = Partial<Omit<Session, 'id' | 'createdAt' | 'status'>>;
 
-interface EventRow {
-  id: number;
-  session_id: string;
-  at: string;
-  kind: string;
-  from_status: string | null;
-  to_status: string | null;
-  detail: string | null;
-}
-
-interface RecentRepoRow {
-  path: string;
-  last_used_at: string;
-  use_count: number;
-}
-
-type Stmt<R = unknown> = Database.Statement<unknown[], R>;
-
-/**
- * The sessions table's columns, declared once, in table order (migration 1): the Session field
- * each holds and, for booleans, that it is stored as INTEGER 0/1. Every statement on the table,
- * the row mapping and what updateSession may change are made from this list.
- */
-const SESSION_COLUMNS = [
-  { field: 'id', column: 'id' },
-  { field: 'name', column: 'name' },
-  { field: 'repoPath', column: 'repo_path' },
-  { field: 'subdirectory', column: 'subdirectory' },
-  { field: 'worktreePath', column: 'worktree_path' },
-  { field: 'branchName', column: 'branch_name' },
-  { field: 'backend', column: 'backend' },
-  { field: 'backendId', column: 'backend_id' },
-  { field: 'agent', column: 'agent' },
-  { field: 'model', column: 'model' },
-  { field: 'prompt', column: 'prompt' },
-  { field: 'accessMode', column: 'access_mode' },
-  { field: 'skipChecks', column: 'skip_checks', bool: true },
-  { field: 'planMode', column: 'plan_mode', bool: true },
-  { field: 'proxyPort', column: 'proxy_port' },
-  { field: 'status', column: 'status' },
-  { field: 'agentStatus', column: 'agent_status' },
-  { field: 'error', column: 'error' },
-  { field: 'createdAt', column: 'created_at' },
-  { field: 'updatedAt', column: 'updated_at' },
-] as const satisfies readonly SessionColumn[];
-
-type SessionColumn = { [K in keyof Session]: { field: K; column: string; bool?: Session[K] extends boolean ? true : never } }[keyof Session];
-
-/** Every Session field has its column: a field without one is a compile error that names it. */
-type FieldWithoutColumn = Exclude<keyof Session, (typeof SESSION_COLUMNS)[number]['field']>;
-const everyFieldHasAColumn: [FieldWithoutColumn] extends [never] ? true : FieldWithoutColumn = true;
-void everyFieldHasAColumn;
-
-/** The fields updateSession writes (everything but id, createdAt and status), in table order. */
-const UPDATE_COLUMNS = SESSION_COLUMNS.filter((c) => c.field !== 'id' && c.field !== 'createdAt' && c.field !== 'status');
-
-/** A sessions row in raw (array) mode, columns in SESSION_COLUMNS order: ~2x faster than objects. */
-type SessionRow = unknown[];
-
-/** A Session's column values, in the order of `columns`. */
-function sessionValues(s: Session, columns: readonly SessionColumn[]): unknown[] {
-  return columns.map((c) => (c.bool ? (s[c.field] ? 1 : 0) : s[c.field]));
-}
-
-const columnList = (columns: readonly SessionColumn[]): string => columns.map((c) => c.column).join(', ');
-
-const SQL = {
-  insertSession: `INSERT INTO sessions (${columnList(SESSION_COLUMNS)}) VALUES (${SESSION_COLUMNS.map(() => '?').join(', ')})`,
-  listSessions: `SELECT ${columnList(SESSION_COLUMNS)} FROM sessions ORDER BY created_at, name`,
-  deleteSession: 'DELETE FROM sessions WHERE id = ?',
-  updateSession: `UPDATE sessions SET ${UPDATE_COLUMNS.map((c) => `${c.column} = ?`).join(', ')} WHERE id = ?`,
-  setStatus: 'UPDATE sessions SET status = ?, error = ?, updated_at = ? WHERE id = ?',
-  insertEvent: 'INSERT INTO session_events (session_id, at, kind, from_status, to_status, detail) VALUES (?, ?, ?, ?, ?, ?)',
-  listEvents: 'SELECT id, session_id, at, kind, from_status, to_status, detail FROM session_events WHERE session_id = ? ORDER BY id',
-  touchRecentRepo:
-    'INSERT INTO recent_repos (path, last_used_at, use_count) VALUES (?, ?, 1) ' +
-    'ON CONFLICT (path) DO UPDATE SET last_used_at = excluded.last_used_at, use_count = use_count + 1',
-  getBackendOptions: 'SELECT options FROM session_backend_options WHERE session_id = ?',
-  setBackendOptions:
-    'INSERT INTO session_backend_options (session_id, options) VALUES (?, ?) ON CONFLICT (session_id) DO UPDATE SET options = excluded.options',
-  listRecentRepos:
-    'SELECT path, last_used_at, use_count FROM recent_repos ORDER BY last_used_at DESC, use_count DESC, path LIMIT ?',
-} as const;
-
-type SqlKey = keyof typeof SQL;
-
-/** Statements read in raw (array) mode, see SessionRow. */
-const RAW = new Set<SqlKey>(['listSessions']);
-
-/** The keys updateSession accepts (everything but id, createdAt, status). */
-const PATCHABLE = new Set<string>(UPDATE_COLUMNS.map((c) => c.field));
-
-function rowToSession(r: SessionRow): Session {
-  const s: Record<string, unknown> = {};
-  for (let i = 0; i < SESSION_COLUMNS.length; i++) {
-    const c: SessionColumn = SESSION_COLUMNS[i]!;
-    s[c.field] = c.bool ? r[i] !== 0 : r[i];
-  }
-  return s as unknown as Session;
-}
-
-function rowToEvent(r: EventRow): SessionEvent {
-  return {
-    id: r.id,
-    sessionId: r.session_id,
-    at: r.at,
-    kind: r.kind as SessionEvent['kind'],
-    fromStatus: r.from_status as SessionStatus | null,
-    toStatus: r.to_status as SessionStatus | null,
-    detail: r.detail,
-  };
-}
-
-function checkOneOf(what: string, value: unknown, allowed: readonly string[]): void {
-  if (typeof value !== 'string' || !allowed.includes(value)) {
-    throw new ClauderonError('invalid_input', `invalid ${what} ${JSON.stringify(value)} (expected one of: ${allowed.join(', ')})`);
-  }
-}
-
-function validateSession(s: Session): void {
-  checkOneOf('status', s.status, SESSION_STATUSES);
-  checkOneOf('agent status', s.agentStatus, AGENT_STATUSES);
-  checkOneOf('backend', s.backend, BACKENDS);
-  checkOneOf('agent', s.agent, AGENTS);
-  checkOneOf('access mode', s.accessMode, ACCESS_MODES);
-}
-
 const now = (): string => new Date().toISOString();
 
-function isSqliteError(e: unknown): e is InstanceType<typeof Database.SqliteError> {
-  return e instanceof Database.SqliteError;
-}
 
 /** Turn constraint failures on the sessions table into errors a user can act on. */
 function translateWriteError(e: unknown, s: { id: string; name: string }): unknown {
@@ -168,48 +37,6 @@ function translateWriteError(e: unknown, s: { id: string; name: string }): unkno
     return new ClauderonError('conflict', `a session with id ${s.id} already exists`, { cause: e });
   }
   return e;
-}
-
-function readSchemaVersion(db: Database.Database): number {
-  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
-  if (table === undefined) return 0;
-  const v = db.prepare('SELECT version FROM schema_version WHERE id = 1').pluck().get() as number | undefined;
-  return v ?? 0;
-}
-
-function checkMigrationList(migrations: readonly Migration[]): void {
-  migrations.forEach((m, i) => {
-    if (m.version !== i + 1) {
-      throw new ClauderonError('internal', `migration list is not consecutive: entry ${i} has version ${m.version}, expected ${i + 1}`);
-    }
-  });
-}
-
-function newerSchemaError(path: string, v: number, max: number): ClauderonError {
-  return new ClauderonError(
-    'store',
-    `${path} has database schema version ${v}, newer than this clauderon supports (${max}) — upgrade clauderon, or set CLAUDERON_HOME to use another home`,
-  );
-}
-
-function openError(path: string, e: unknown): ClauderonError {
-  if (e instanceof ClauderonError) return e;
-  if (isSqliteError(e) && (e.code === 'SQLITE_NOTADB' || e.code === 'SQLITE_CORRUPT')) {
-    return new ClauderonError(
-      'store',
-      `${path} is not a usable SQLite database (${e.message}) — move it aside (e.g. mv ${path} ${path}.bad) and clauderon will create a new one`,
-      { cause: e },
-    );
-  }
-  return new ClauderonError('store', `cannot open database ${path}: ${errorMessage(e)}`, { cause: e });
-}
-
-function chmodIfExists(path: string): void {
-  try {
-    chmodSync(path, 0o600);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
 }
 
 interface Mirror {
