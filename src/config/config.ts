@@ -27,7 +27,7 @@ export const configSchema = z
     general: z
       .object({
         default_backend: z.enum(BACKENDS).optional(),
-        default_agent: z.enum(AGENTS).default('claude'),
+        default_agent: z.enum(AGENTS).default(AGENTS[0]), // the registry's first
         max_sessions: z.number().int().positive().default(100),
         max_concurrent_creates: z.number().int().positive().default(4),
         /** How often the screens of agents without hooks (codex, gemini) are read for their status. */
