@@ -273,8 +273,10 @@ describe('with no credential configured, the placeholder never leaves', () => {
     const t3 = await connectTunnel(p, 'example.test:443');
     expect((await requestInTunnel(t3.socket, 'example.test', get('example.test', `/v1?key=${PLACEHOLDERS.gemini}`), { trust: ca.certPem })).status).toBe(401);
     expect(echo.allText()).not.toMatch(/clauderon-?placeholder/i);
-    const blocked = auditLines().filter((a) => a.status === 401 && a.session === `hard${p.port}`);
-    expect(blocked).toHaveLength(3);
+    // (the audit is an append stream: wait for its lines to be written)
+    const ofThisProxy = () => auditLines().filter((a) => a.status === 401 && a.session === `hard${p.port}`);
+    await waitFor(() => ofThisProxy().length >= 3, 'the three refusals in the audit');
+    expect(ofThisProxy()).toHaveLength(3);
   });
 
   it('a request without any credential still goes through unauthenticated (public reads)', async () => {

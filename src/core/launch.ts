@@ -1,0 +1,159 @@
+// How a session's agent is started — the one launch spec create, unarchive and refresh use: the
+// agent's settings file (hooks, API-key helper), its argv (buildAgentCommand) under the exit
+// report, its proxy and environment, and the BackendCreateContext a backend starts it from.
+// Also the proxy start itself (create's proxy step) and the proxies' return after a daemon restart.
+import { join } from 'node:path';
+import { buildAgentCommand } from '../agents/agents.js';
+import { agentSpec } from '../agents/registry.js';
+import { backendSpec } from '../backends/registry.js';
+import type { Backend, BackendCreateContext } from '../backends/types.js';
+import type { Config } from '../config/config.js';
+import { ClauderonError, errorMessage } from '../shared/errors.js';
+import type { Session } from '../shared/types.js';
+import { LIVE_STATUSES, type ManagerContext } from './context.js';
+import { agentSettingsFile, EXIT_REPORT } from './hooks.js';
+
+/** Start of Session.error when a live session's proxy could not come back after a restart. */
+const PROXY_LOST = 'proxy not restored';
+
+export interface LaunchOptions {
+  config: Config;
+  backend: Backend;
+  /** What the backend's prepare returned for the session (stored with it). */
+  options: unknown;
+  /** A restart (unarchive, refresh): the agent resumes its conversation and is not sent the prompt again. */
+  resume: boolean;
+  /**
+   * The session's proxy: the environment of one already started (create's proxy step), 'start'
+   * to start it here, or null for none.
+   */
+  proxy: { env: Record<string, string> } | 'start' | null;
+}
+
+export interface Launch {
+  /** What the backend creates (or resumes) the agent from. */
+  context: BackendCreateContext;
+  /** The agent command's warnings (e.g. no plan mode). */
+  warnings: string[];
+  /** The port of the proxy started here (null when none was). */
+  proxyPort: number | null;
+}
+
+/** Everything a backend needs to start the session's agent (and its proxy, when asked to start it). */
+export async function launchSpec(c: ManagerContext, s: Session, o: LaunchOptions): Promise<Launch> {
+  const settings = await agentSettings(c, s, o.backend, o.proxy !== null);
+  const cmd = buildAgentCommand(s.agent, o.config, {
+    prompt: s.prompt,
+    skipChecks: s.skipChecks,
+    planMode: s.planMode,
+    model: s.model,
+    sessionId: s.id,
+    resume: o.resume,
+    settingsFile: settings?.agent,
+  });
+  let proxyEnv: Record<string, string> = {};
+  let proxyPort: number | null = null;
+  if (o.proxy === 'start') {
+    const started = await startProxy(c, s, o.backend, o.options);
+    proxyEnv = started.env;
+    proxyPort = started.port;
+  } else if (o.proxy !== null) {
+    proxyEnv = o.proxy.env;
+  }
+  const context = await backendContext(c, s, withExitReport(c, s, cmd.argv), { ...proxyEnv, ...agentEnv(c, s) }, o.options, settings?.host ?? null);
+  return { context, warnings: cmd.warnings, proxyPort };
+}
+
+/** What the agent gets besides the backend's base environment. */
+export function agentEnv(c: ManagerContext, s: Session): Record<string, string> {
+  return { CLAUDERON_SESSION_ID: s.id, CLAUDERON_SESSION_NAME: s.name, ...hookEnv(c, s) };
+}
+
+/** Hook URL and token (Claude's hooks and every agent's exit report use them), while the HTTP API listens. */
+export function hookEnv(c: ManagerContext, s: Session): Record<string, string> {
+  const hooks = c.d.hooks;
+  const url = hooks?.url();
+  if (!url || !hooks) return {};
+  return { CLAUDERON_HOOK_URL: url, CLAUDERON_HOOK_TOKEN: hooks.tokens.tokenFor(s.id) };
+}
+
+/**
+ * Run the agent under a small sh that reports its exit status to the daemon when it ends (then
+ * exits with it): the session becomes completed when its agent exits, without any polling.
+ */
+function withExitReport(c: ManagerContext, s: Session, argv: string[]): string[] {
+  if (!hookEnv(c, s).CLAUDERON_HOOK_URL) return argv;
+  return ['sh', '-c', EXIT_REPORT, 'clauderon-agent', ...argv];
+}
+
+/** A session's proxy (on 127.0.0.1 and whatever its backend adds), and hooks received there too. */
+export async function startProxy(c: ManagerContext, s: Session, backend: Backend, options: unknown, keepPort = false): Promise<{ port: number; env: Record<string, string> }> {
+  if (!c.d.proxies) throw new ClauderonError('internal', 'no proxy service');
+  const bind = backend.proxyBind?.(options) ?? [];
+  const started = await c.d.proxies.start(s, { skipChecks: s.skipChecks, bind, keepPort });
+  await hooksOn(c, bind);
+  return started;
+}
+
+/** Hooks from containers on a bridge arrive at its gateway: listen there too (best effort). */
+async function hooksOn(c: ManagerContext, addrs: readonly string[]): Promise<void> {
+  if (addrs.length === 0 || !c.d.hooks?.listenOn) return;
+  await c.d.hooks.listenOn(addrs).catch((e: unknown) => c.d.log.warn('hooks not received on the bridge', { addrs, error: errorMessage(e) }));
+}
+
+/**
+ * The agent's settings file (host path, and where the agent sees it), for agents that take one
+ * (Claude Code's --settings): its hooks while the HTTP API listens; its API-key helper when it has
+ * a proxy holding its API key (then its environment holds no key — the proxy service's envFor
+ * decides alike). Null when the agent takes none or neither applies.
+ */
+async function agentSettings(c: ManagerContext, s: Session, backend: Backend, proxied: boolean): Promise<{ host: string; agent: string } | null> {
+  const spec = agentSpec(s.agent);
+  if (!spec.settings) return null;
+  const hooks = Boolean(c.d.hooks?.url());
+  const apiKeyHelper = proxied && (await c.d.proxies?.hasCredential(spec.settings.apiKeyCredential)) === true;
+  const host = agentSettingsFile(c.d.paths, spec, { hooks, apiKeyHelper });
+  if (host === null) return null;
+  return { host, agent: backend.agentSettingsPath?.(host) ?? host };
+}
+
+async function backendContext(c: ManagerContext, s: Session, argv: string[], env: Record<string, string>, options: unknown, settingsFile: string | null): Promise<BackendCreateContext> {
+  const caps = backendSpec(s.backend).capabilities;
+  const home = agentSpec(s.agent).home;
+  return {
+    name: s.name,
+    cwd: s.subdirectory ? join(s.worktreePath, s.subdirectory) : s.worktreePath,
+    argv,
+    env,
+    sessionId: s.id,
+    worktreePath: s.worktreePath,
+    // a bind-mounted worktree needs its repository's git dir mounted too (its commits land there)
+    gitCommonDir: caps.worktree === 'bind-mount' ? await c.git.gitCommonDir(s.worktreePath) : null,
+    skipChecks: s.skipChecks,
+    settingsFile,
+    options,
+    agentHome: {
+      state: home.state({ skipChecks: s.skipChecks, workspace: caps.workspace ?? s.worktreePath }),
+      managedSettings: home.managedSettings ?? null,
+    },
+  };
+}
+
+/**
+ * After a daemon restart: every live session's proxy back on its own port (its running agent
+ * still points there). One that cannot come back says so on the session, where list and TUI show it.
+ */
+export async function restoreProxies(c: ManagerContext, stopping: () => boolean): Promise<void> {
+  if (!c.d.proxies) return;
+  for (const s of c.store.listSessions()) {
+    if (s.proxyPort === null || !LIVE_STATUSES.has(s.status)) continue;
+    try {
+      await startProxy(c, s, await c.backendOf(s), c.store.getBackendOptions(s.id), true);
+      if (s.error?.startsWith(PROXY_LOST)) c.update(s, { error: null });
+    } catch (e) {
+      if (stopping()) return;
+      c.d.log.error('proxy not restored', { name: s.name, error: errorMessage(e) });
+      c.update(s, { error: `${PROXY_LOST}: ${errorMessage(e)} — archive and unarchive the session to restart its agent with a new proxy` });
+    }
+  }
+}

@@ -1,0 +1,110 @@
+// What the agents say about themselves: their hook events (Claude Code), their screens (agents
+// without hooks), their exit report — each change one store update, one event row, one pushed
+// event — and their transcripts (history), whose paths the hooks tell.
+import { agentSpec } from '../agents/registry.js';
+import { backendSpec } from '../backends/registry.js';
+import { ClauderonError } from '../shared/errors.js';
+import type { AgentStatus, Session } from '../shared/types.js';
+import type { ManagerContext } from './context.js';
+import { AGENT_EXIT, agentStatusForScreen, hookFields, type HookPayload } from './hooks.js';
+import { readTranscript, transcriptRoots } from './transcripts.js';
+
+/** Most of an agent's screen looked at for its status (a container's "line" may be huge). */
+const MAX_SCREEN_CHARS = 64 * 1024;
+
+export class AgentStatuses {
+  /** Where each session's transcript is (from its hooks), for history. */
+  private readonly transcripts = new Map<string, string>();
+  /** Last screens of the agents watched by their output (no hooks), to see changes. */
+  private readonly screens = new Map<string, string>();
+
+  constructor(private readonly c: ManagerContext) {}
+
+  /**
+   * A hook event from an agent. Refused (not_found) unless the token is the session's own; maps
+   * the event to an agentStatus and records a change (store row, event row, pushed event) — O(1).
+   */
+  recordHook(sessionId: string, token: string, payload: unknown): { agentStatus: AgentStatus; changed: boolean } {
+    const { c } = this;
+    const s = sessionId ? c.store.getSession(sessionId) : undefined;
+    // one answer for an unknown session and a wrong token: no oracle for session ids
+    if (!s || !c.d.hooks?.tokens.verify(s.id, token)) throw new ClauderonError('not_found', 'unknown session or wrong hook token');
+    const p = (typeof payload === 'object' && payload !== null ? payload : {}) as HookPayload;
+    const { transcriptPath, exitStatus } = hookFields(p);
+    if (transcriptPath !== null) this.transcripts.set(s.id, transcriptPath);
+    if (p.hook_event_name === AGENT_EXIT) {
+      return { agentStatus: agentExited(c, s, exitStatus, 'its exit report').agentStatus, changed: true };
+    }
+    const status = agentSpec(s.agent).status;
+    const next = status.method === 'hooks' ? status.fromHook(p) : null;
+    if (next === null || next === s.agentStatus) return { agentStatus: s.agentStatus, changed: false };
+    setAgentStatus(c, s, next, String(p.hook_event_name));
+    return { agentStatus: next, changed: true };
+  }
+
+  /**
+   * The fallback for agents without hooks (codex, gemini): read the last lines of their screen and
+   * recognise an approval question or an input prompt; a changed screen without either is work.
+   * Only sessions of those agents are read; returns how many were.
+   */
+  async watchScreens(): Promise<number> {
+    const { c } = this;
+    const watched = c.store.listSessions().filter((s) => (s.status === 'running' || s.status === 'idle') && agentSpec(s.agent).status.method === 'screen' && !c.busy.has(s.name));
+    if (watched.length === 0) return 0;
+    const backends = c.d.backends(await c.d.loadConfig());
+    for (const s of watched) {
+      const backend = backends[s.backend];
+      if (backend.unavailableReason()) continue;
+      let screen: string;
+      try {
+        // the agent writes it: only its tail is looked at
+        screen = (await backend.output(s.backendId ?? backend.idFor(s.name), 30)).slice(-MAX_SCREEN_CHARS);
+      } catch {
+        continue; // gone: reconcile's business
+      }
+      const before = this.screens.get(s.id);
+      this.screens.set(s.id, screen);
+      // the first look at a screen with something on it counts as a change: the agent has started
+      const next = agentStatusForScreen(screen, before !== screen && screen.trim() !== '');
+      const current = c.store.getSession(s.id);
+      if (next && current && next !== current.agentStatus) setAgentStatus(c, current, next, 'screen');
+    }
+    return watched.length;
+  }
+
+  /**
+   * The agent's transcript (Claude Code's JSONL), one parsed line each; [] when there is none yet.
+   * Only a regular file where transcripts live is read (see transcripts.ts), at most its last
+   * 16 MiB: then the first value is `{"truncated":true,"omittedBytes":N}`.
+   */
+  async history(nameOrId: string): Promise<unknown[]> {
+    const s = this.c.get(nameOrId);
+    const caps = backendSpec(s.backend).capabilities;
+    const t = await readTranscript({
+      sessionId: s.id,
+      worktreePath: s.worktreePath,
+      hinted: this.transcripts.get(s.id) ?? null,
+      workspace: caps.workspace,
+      roots: transcriptRoots(agentSpec(s.agent), s.worktreePath, { container: caps.container }),
+    });
+    if (!t) return [];
+    return t.omittedBytes > 0 ? [{ truncated: true, omittedBytes: t.omittedBytes }, ...t.lines] : t.lines;
+  }
+}
+
+/** One agentStatus change: the row, an event row, a pushed event. */
+function setAgentStatus(c: ManagerContext, s: Session, next: AgentStatus, why: string): void {
+  c.update(s, { agentStatus: next }, { kind: 'agent', detail: `${s.agentStatus} → ${next} (${why})` });
+}
+
+/** The agent process has ended: the session is completed (an error says how it ended if not 0). */
+export function agentExited(c: ManagerContext, s: Session, code: number | null, how: string): Session {
+  // archive and delete end agents too: those are not completions
+  if (s.status !== 'running' && s.status !== 'idle') return s;
+  return c.transition(s, 'completed', {
+    patch: { agentStatus: 'idle' },
+    detail: `agent exited with status ${code ?? 'unknown'} (${how})`,
+    // an exit status nobody could read is not reported as a failure (the event row says "unknown")
+    error: code === 0 || code === null ? null : `the agent exited with status ${code} — archive and unarchive to restart it`,
+  });
+}
