@@ -1,16 +1,8 @@
 // The HTTP API's second kind of listener: on a container bridge's gateway it serves hooks only
 // (the engine here has no bridge, so a second loopback address, 127.0.0.2, stands for the gateway).
 // Real parts: a SQLite store in a temp dir, the SessionManager, the HttpApi, fetch.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../src/config/config.js';
-import { ensureHome, getPaths } from '../../src/config/paths.js';
-import { HookTokens } from '../../src/core/hooks.js';
-import { SessionManager } from '../../src/core/manager.js';
-import { HttpApi } from '../../src/daemon/http.js';
-import { Store } from '../../src/store/store.js';
+import { startApi } from './api-fixture.js';
 import { session } from '../tui/fixtures.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -20,32 +12,11 @@ afterEach(async () => {
 
 describe('hooks-only listener', () => {
   it('serves POST /api/hooks on the extra address and nothing else of the API', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'clrn-http-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const paths = getPaths(join(dir, 'home'));
-    ensureHome(paths);
-    const store = Store.open(paths.db);
-    cleanups.push(() => store.close());
-    const tokens = new HookTokens(paths);
-    const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-    const manager = new SessionManager({
-      store,
-      paths,
-      loadConfig: () => Promise.resolve(defaultConfig()),
-      backends: () => {
-        throw new Error('no backend is used here');
-      },
-      pathEnv: process.env.PATH,
-      log: quiet,
-      emit: () => undefined,
-      firstNotice: () => false,
-      hooks: { tokens, url: () => null },
-    });
+    const f = await startApi({}, () => ({}));
+    cleanups.push(() => f.close());
+    const { api, store, tokens } = f;
     const s = session({ name: 'boxed' });
     store.insertSession(s);
-    const api = new HttpApi({ manager, store, log: quiet, subscribe: () => () => undefined, status: () => ({}) }, { port: 0, bind: '127.0.0.1', token: null, disableAuth: false });
-    await api.start();
-    cleanups.push(() => api.close());
     await api.listenHooksOn('127.0.0.2');
     await api.listenHooksOn('127.0.0.2'); // idempotent
 
