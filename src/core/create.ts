@@ -189,7 +189,10 @@ export class Creator {
       {
         name: 'worktree',
         // the commit validate looked at, even if HEAD moves meanwhile
-        run: () => c.git.addWorktree(repo.root, live.session.worktreePath, live.session.branchName, repo.headSha),
+        run: async () => {
+          await c.git.addWorktree(repo.root, live.session.worktreePath, live.session.branchName, repo.headSha);
+          c.store.setBaseCommit(live.session.id, repo.headSha); // what its diff is against
+        },
         undo: async (report) => {
           const s = live.session;
           await c.git.removeWorktree(s.repoPath, s.worktreePath, { force: true });

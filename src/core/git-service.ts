@@ -3,6 +3,7 @@
 // in-process fake. The default is src/git/git.ts itself.
 import * as git from '../git/git.js';
 import type { RepoInfo } from '../git/git.js';
+import { branchStart, diffFromBase, type SessionDiff } from '../git/diff.js';
 
 export type { RepoInfo };
 
@@ -27,7 +28,11 @@ export interface GitService {
   gitCommonDir(worktreePath: string): Promise<string>;
   /** The main worktree of the repository whose worktree `dir` is the top of; null if none. */
   mainRepoOf(dir: string): Promise<string | null>;
+  /** The worktree's changes against `base`: committed, staged, unstaged and untracked (read-only). */
+  diffFromBase(worktreePath: string, base: string, o?: { ignore?: readonly string[]; maxBytes?: number }): Promise<SessionDiff>;
+  /** The commit a branch was created from (its reflog's first entry), or null. */
+  branchStart(repoRoot: string, branch: string): Promise<string | null>;
 }
 
 /** The real one: git.ts (its functions are the interface, checked here). */
-export const realGit: GitService = git;
+export const realGit: GitService = { ...git, diffFromBase, branchStart };

@@ -10,6 +10,10 @@
 //   reconcile.ts  the store against reality
 //
 // git enters as a service (ManagerDeps.git, git-service.ts) like every other side effect.
+import { existsSync } from 'node:fs';
+import { agentSpec } from '../agents/registry.js';
+import { backendSpec } from '../backends/registry.js';
+import type { SessionDiff } from '../git/diff.js';
 import { ClauderonError } from '../shared/errors.js';
 import type { ProgressEvent } from '../shared/events.js';
 import type { AccessMode, AgentStatus, CreateResult, DeleteResult, ListFilter, ReconcileItem, Session } from '../shared/types.js';
@@ -83,6 +87,20 @@ export class SessionManager {
     }
     await backend.prepareAttach?.(id);
     return { argv: backend.attachCommand(id), detachHint: backend.detachHint, detachExitCodes: [...(backend.detachExitCodes ?? [])], session: s };
+  }
+
+  /**
+   * The session's changes against the commit its branch started from: committed, staged, unstaged
+   * and untracked, without what the agent keeps in the worktree as its home (a container's).
+   */
+  async diff(nameOrId: string): Promise<SessionDiff> {
+    const s = this.get(nameOrId);
+    if (!existsSync(s.worktreePath)) throw new ClauderonError('conflict', `the worktree of ${s.name} is gone — run clauderon reconcile`);
+    const base = this.c.store.getBaseCommit(s.id) ?? (await this.c.git.branchStart(s.repoPath, s.branchName));
+    if (!base) throw new ClauderonError('not_found', `the commit ${s.name} started from is not known (the session is older than clauderon keeping it, and its branch has no reflog)`);
+    const home = backendSpec(s.backend).capabilities.workspace !== null;
+    const ignore = home ? [...((await this.c.backendOf(s)).agentFiles ?? []), ...agentSpec(s.agent).home.files] : [];
+    return this.c.git.diffFromBase(s.worktreePath, base, { ignore });
   }
 
   /** What the agent's environment holds beyond the backend's base: placeholders, never a secret. */

@@ -58,6 +58,7 @@ export const handlers: Handlers = {
   'sessions.delete': ({ name, force }, c) => c.manager.delete(name, { force }),
   'sessions.setAccessMode': ({ name, mode }, c) => c.manager.setAccessMode(name, mode),
   'sessions.attach': ({ name }, c) => c.manager.attachCommand(name),
+  'sessions.diff': ({ name }, c) => c.manager.diff(name),
   'sessions.output': async ({ name, lines }, c) => ({ output: await c.manager.output(name, lines) }),
   'sessions.events': ({ name }, c) => c.store.listEvents(c.manager.get(name).id),
   'sessions.env': ({ name }, c) => c.manager.agentEnvironment(name),

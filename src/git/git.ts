@@ -50,7 +50,7 @@ const REPO_ENV_VARS = new Set([
   'GIT_PREFIX',
 ]);
 
-function gitEnv(): Record<string, string> {
+export function gitEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !REPO_ENV_VARS.has(k)) env[k] = v;

@@ -20,7 +20,7 @@ import { z } from 'zod';
 import type { Config } from '../config/config.js';
 import type { CredentialInfo } from '../proxy/credentials.js';
 import { ACCESS_MODES, AGENTS, BACKENDS } from '../shared/types.js';
-import type { CreateResult, DeleteResult, ReconcileItem, RecentRepo, Session, SessionEvent, SessionStatus } from '../shared/types.js';
+import type { CreateResult, DeleteResult, ReconcileItem, RecentRepo, Session, SessionDiff, SessionEvent, SessionStatus } from '../shared/types.js';
 
 // ---------------------------------------------------------------- results
 
@@ -254,6 +254,15 @@ export const operations = {
     params: z.object({ name: sessionName, lines: z.number().int().min(1).max(10_000).default(50) }).strict(),
     result: returns<{ output: string }>(),
     http: { method: 'GET', path: `${SESSION}/output`, query: { lines: { as: 'number' } } },
+  }),
+  'sessions.diff': op({
+    title: 'changes',
+    summary:
+      'the session’s changes against the commit its branch started from — committed, staged, unstaged and untracked, leaving out what clauderon itself keeps in the worktree: `{"base","files":[{"path","status","additions","deletions"}],"patch","truncated"}`, the patch at most 1 MiB',
+    access: 'read',
+    params: byName,
+    result: returns<SessionDiff>(),
+    http: { method: 'GET', path: `${SESSION}/diff` },
   }),
   'sessions.events': op({
     title: 'session events',

@@ -91,3 +91,21 @@ export interface ReconcileItem {
   action: 'repaired' | 'removed' | 'reported';
   detail: string;
 }
+
+/** One file of a session's changes against the commit it started from (sessions.diff). */
+export interface DiffFile {
+  path: string;
+  /** A added (untracked files too), M modified, D deleted, R renamed (path is the new name), T type changed. */
+  status: 'A' | 'M' | 'D' | 'R' | 'T';
+  /** null for binary files. */
+  additions: number | null;
+  deletions: number | null;
+}
+
+export interface SessionDiff {
+  base: string;
+  files: DiffFile[];
+  /** The unified diff (no colour), at most `maxBytes`. */
+  patch: string;
+  truncated: boolean;
+}

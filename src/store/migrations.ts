@@ -85,4 +85,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: 'session_base_commits',
+    up(db) {
+      // The commit a session's branch started from (its diff is against it); like the backend
+      // options, kept out of the sessions table, whose columns are the public session model.
+      db.exec(`
+        CREATE TABLE session_base_commits (
+          session_id TEXT PRIMARY KEY NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+          commit_sha TEXT NOT NULL
+        );
+      `);
+    },
+  },
 ];

@@ -82,6 +82,8 @@ export const SQL = {
     'INSERT INTO recent_repos (path, last_used_at, use_count) VALUES (?, ?, 1) ' +
     'ON CONFLICT (path) DO UPDATE SET last_used_at = excluded.last_used_at, use_count = use_count + 1',
   getBackendOptions: 'SELECT options FROM session_backend_options WHERE session_id = ?',
+  getBaseCommit: 'SELECT commit_sha FROM session_base_commits WHERE session_id = ?',
+  setBaseCommit: 'INSERT INTO session_base_commits (session_id, commit_sha) VALUES (?, ?) ON CONFLICT (session_id) DO UPDATE SET commit_sha = excluded.commit_sha',
   setBackendOptions:
     'INSERT INTO session_backend_options (session_id, options) VALUES (?, ?) ON CONFLICT (session_id) DO UPDATE SET options = excluded.options',
   listRecentRepos:

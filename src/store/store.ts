@@ -326,6 +326,15 @@ export class Store {
   setBackendOptions(sessionId: string, options: unknown): void {
     this.stmt('setBackendOptions').run(sessionId, JSON.stringify(options));
   }
+  /** The commit the session's branch started from (null for sessions made before it was kept). */
+  getBaseCommit(sessionId: string): string | null {
+    return this.stmt<{ commit_sha: string }>('getBaseCommit').get(sessionId)?.commit_sha ?? null;
+  }
+
+  setBaseCommit(sessionId: string, sha: string): void {
+    this.stmt('setBaseCommit').run(sessionId, sha);
+  }
+
 
   // ---- recent repos ----
 

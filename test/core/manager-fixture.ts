@@ -10,6 +10,7 @@ import { defaultConfig, type Config } from '../../src/config/config.js';
 import { ensureHome, getPaths, type Paths } from '../../src/config/paths.js';
 import { ManagerContext, type ManagerDeps } from '../../src/core/context.js';
 import type { GitService, RepoInfo } from '../../src/core/git-service.js';
+import type { SessionDiff } from '../../src/git/diff.js';
 import { HookTokens } from '../../src/core/hooks.js';
 import { SessionManager, type CreateRequest } from '../../src/core/manager.js';
 import type { DaemonEvent, ProgressEvent } from '../../src/shared/events.js';
@@ -30,6 +31,14 @@ export class FakeGit implements GitService {
   resolveRepo(inputPath: string): Promise<RepoInfo> {
     this.calls.push(['resolveRepo', inputPath]);
     return Promise.resolve({ root: this.repoRoot, subdirectory: '', commonDir: join(this.repoRoot, '.git'), headSha: 'c0ffee', headRef: 'main' });
+  }
+  diffFromBase(worktreePath: string, base: string): Promise<SessionDiff> {
+    this.calls.push(['diffFromBase', worktreePath, base]);
+    return Promise.resolve({ base, files: [{ path: 'a.txt', status: 'M', additions: 1, deletions: 0 }], patch: '+a\n', truncated: false });
+  }
+  branchStart(repoRoot: string, branch: string): Promise<string | null> {
+    this.calls.push(['branchStart', repoRoot, branch]);
+    return Promise.resolve(null);
   }
   checkSubdirectoryInHead(): Promise<void> {
     this.calls.push(['checkSubdirectoryInHead']);

@@ -61,6 +61,7 @@ const READS: { [M in Method]?: Params<M> } = {
   'sessions.list': { filter: 'all' },
   'sessions.get': { name: 'par' },
   'sessions.output': { name: 'par', lines: 20 },
+  'sessions.diff': { name: 'par' },
   'sessions.events': { name: 'par' },
   'sessions.env': { name: 'par' },
   'sessions.history': { name: 'par' },
