@@ -65,6 +65,8 @@ const KEY_BASELINE_SESSIONS = 5;
 const KEY_PRESSES = 100;
 const KEY_WARMUP = 10;
 const FILTER_ROUNDS = 5;
+/** The preview figure's busy agent: a new screen this often (the daemon pushes at most every 250 ms). */
+const PREVIEW_PUSH_MS = 50;
 const TERM_COLUMNS = 100;
 const TERM_ROWS = 30;
 
@@ -192,18 +194,42 @@ export async function benchTui(ctx: TuiBenchContext): Promise<void> {
       await paneGone(name);
       return t1 - t0;
     };
-    log(`  cold start: ${COLD_RUNS} runs of \`node dist/clauderon.js\` in a ${TERM_COLUMNS}×${TERM_ROWS} tmux pane (after 1 warm-up), interleaved with \`node -e 0\``);
+    // The baseline the issue names: a bare Ink "hello", bundled like dist/ (production React), whose
+    // first frame is timed the same way (it writes the frame file once rendered, and quits on q).
+    const helloBundle = await buildInkHello(join(dir, 'ink-hello.mjs'));
+    const helloRun = async (name: string): Promise<number> => {
+      const t0File = join(dir, `${name}.t0`);
+      const frameFile = join(dir, `${name}.frame`);
+      const script = `${env}; export CLAUDERON_BENCH_FRAME_FILE='${frameFile}'; echo "$EPOCHREALTIME" > '${t0File}'; exec '${process.execPath}' '${helloBundle}'`;
+      const r = term('new-session', '-d', '-s', name, '-x', `${TERM_COLUMNS}`, '-y', `${TERM_ROWS}`, 'bash', '-c', script);
+      if (!r.ok) throw new Error(`tmux new-session ${name} failed: ${r.err}`);
+      const frameAt = await waitForFile(frameFile, 'the hello first-frame file', name);
+      const t0 = await waitForFile(t0File, 'the spawn-time file', name);
+      await sleep(60);
+      if (!paneText(name).includes('hello')) throw new Error(`pane ${name} does not show hello:\n${paneText(name)}`);
+      term('send-keys', '-t', name, 'q');
+      await paneGone(name);
+      return frameAt - t0;
+    };
+    log(`  cold start: ${COLD_RUNS} runs of \`node dist/clauderon.js\` in a ${TERM_COLUMNS}×${TERM_ROWS} tmux pane (after 1 warm-up), interleaved with a bundled bare Ink "hello" and \`node -e 0\``);
     await coldRun('cold-warm');
+    await helloRun('hello-warm');
     await nodeRun('node-warm');
     const cold: number[] = [];
+    const hello: number[] = [];
     const nodeBare: number[] = [];
     for (let i = 0; i < COLD_RUNS; i++) {
       cold.push(await coldRun(`cold-${i}`));
+      hello.push(await helloRun(`hello-${i}`));
       nodeBare.push(await nodeRun(`node-${i}`));
     }
     log(`  ours: spawn → first full list frame (${COLD_SESSIONS} sessions)  ${ctx.describe(cold)}`);
-    log(`  baseline: node -e 0, spawn → exit               ${ctx.describe(nodeBare)}`);
-    ctx.row(`TUI cold start → first frame (${COLD_SESSIONS})`, ctx.p50(cold), ctx.p50(nodeBare), 300);
+    log(`  baseline: bare Ink hello, spawn → first frame    ${ctx.describe(hello)}`);
+    log(`  (for scale) node -e 0, spawn → exit             ${ctx.describe(nodeBare)}`);
+    const ratio = ctx.p50(cold) / ctx.p50(hello);
+    log(`  ours / bare Ink hello (medians): ${ratio.toFixed(2)}×`);
+    ctx.row(`TUI cold start → first frame (${COLD_SESSIONS})`, ctx.p50(cold), ctx.p50(hello), 1.2 * ctx.p50(hello));
+    ctx.addRow({ figure: 'TUI cold start ÷ bare Ink hello', ours: `${ratio.toFixed(2)}×`, baseline: '1.00×', target: '≤ 1.2×', verdict: ratio <= 1.2 ? 'ok' : 'MISS' });
 
     // ---------------------------------------------------------------- 4b. keypress to frame, in process
     const mod = await loadTuiBundle(join(dir, 'tui-app.mjs'));
@@ -220,6 +246,13 @@ export async function benchTui(ctx: TuiBenchContext): Promise<void> {
     ctx.row(`TUI keypress → frame p50 (${KEY_SESSIONS})`, ctx.p50(many.move), ctx.p50(few.move), 30);
     ctx.row(`TUI keypress → frame p95 (${KEY_SESSIONS})`, ctx.p95(many.move), ctx.p95(few.move), 30);
     ctx.row(`TUI / filter keystroke p95 (${KEY_SESSIONS})`, ctx.p95(many.filter), ctx.p95(few.filter), 30);
+    // With the preview pane open on a busy agent (a new screen every PREVIEW_PUSH_MS, 5× the rate
+    // the daemon pushes at), beside the same list without it.
+    const previewed = await keyLatencies(mod, KEY_SESSIONS, { preview: true });
+    log(`  with the preview open (p) on a busy agent (a new screen every ${PREVIEW_PUSH_MS} ms), ${KEY_SESSIONS} sessions:`);
+    log(`    ours: move with preview        ${ctx.describe(previewed.move)}`);
+    log(`    baseline: move without preview ${ctx.describe(many.move)}`);
+    ctx.row(`TUI keypress → frame p95, preview open (${KEY_SESSIONS})`, ctx.p95(previewed.move), ctx.p95(many.move), 30);
 
     // ---------------------------------------------------------------- 4c. idle CPU
     await createUpTo(IDLE_SESSIONS);
@@ -263,7 +296,44 @@ export async function benchTui(ctx: TuiBenchContext): Promise<void> {
     await ctx.stopDaemon(paths, client).catch(() => undefined);
     if (existsSync(paths.tmuxSocket)) spawnSync('tmux', ['-S', paths.tmuxSocket, 'kill-server'], { stdio: 'ignore' });
     rmSync(join(dir, 'tui-app.mjs'), { force: true });
+    rmSync(join(dir, 'ink-hello.mjs'), { force: true });
   }
+}
+
+/** A bare Ink app that draws "hello", bundled like dist/: the cold-start baseline. */
+async function buildInkHello(outfile: string): Promise<string> {
+  const esbuildName = 'esbuild';
+  const esbuild = (await import(esbuildName)) as typeof Esbuild;
+  await esbuild.build({
+    stdin: {
+      contents: [
+        "import { writeFileSync } from 'node:fs';",
+        "import { render, Text, useInput, useApp } from 'ink';",
+        "import { createElement, useEffect } from 'react';",
+        'function Hello() {',
+        '  const app = useApp();',
+        "  useInput((input) => { if (input === 'q') app.exit(); });",
+        '  useEffect(() => { const f = process.env.CLAUDERON_BENCH_FRAME_FILE; if (f) writeFileSync(f, String(Date.now())); }, []);',
+        "  return createElement(Text, null, 'hello');",
+        '}',
+        'render(createElement(Hello));',
+      ].join('\n'),
+      resolveDir: ROOT,
+      loader: 'js',
+      sourcefile: 'bench-ink-hello.js',
+    },
+    absWorkingDir: ROOT,
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    alias: { 'react-devtools-core': './scripts/stubs/react-devtools-core.js' },
+    define: { 'process.env.NODE_ENV': '"production"' },
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  return outfile;
 }
 
 /** utime + stime of a process, in clock ticks (all its threads). */
@@ -310,7 +380,7 @@ async function loadTuiBundle(outfile: string): Promise<TuiBundle> {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    external: ['better-sqlite3', 'typescript'],
+    external: ['better-sqlite3', 'typescript', 'dockerode'],
     alias: { 'react-devtools-core': './scripts/stubs/react-devtools-core.js' },
     jsx: 'automatic',
     define: { __CLAUDERON_VERSION__: JSON.stringify(pkg.version), 'process.env.NODE_ENV': '"production"' },
@@ -358,6 +428,12 @@ const noServices: TuiServices = {
   recentRepos: () => Promise.resolve([]),
   completePath: () => Promise.resolve([]),
   editText: (t) => Promise.resolve(t),
+  listDirectory: (path) => Promise.resolve({ path, parent: null, repoRoot: null, entries: [], error: null }),
+  diff: () => Promise.resolve({ base: '0000000', files: [], patch: '', truncated: false }),
+  watchScreen: () => () => undefined,
+  daemonInfo: () => Promise.reject(new Error('not in the bench')),
+  startDaemon: () => Promise.resolve(),
+  notify: () => undefined,
   quit: () => undefined,
 };
 
@@ -373,12 +449,31 @@ interface KeyFigures {
   delivery: Delivery;
 }
 
-async function keyLatencies(mod: TuiBundle, count: number): Promise<KeyFigures> {
+/** A busy agent's screen: a new line every push, a status line that changes. */
+function busyScreen(id: string, n: number): string {
+  const lines: string[] = [];
+  for (let i = Math.max(0, n - 40); i <= n; i++) lines.push(`⏺ ${id} step ${i}: editing src/module-${i % 17}.ts (+${i % 9} -${i % 4})`);
+  lines.push(`✻ Working… (${n} s · esc to interrupt)`);
+  return lines.join('\n');
+}
+
+/** Pushes a new screen every PREVIEW_PUSH_MS to the watched session, like a busy agent's. */
+const previewServices = (): TuiServices => ({
+  ...noServices,
+  watchScreen: (id, onScreen) => {
+    let n = 0;
+    onScreen(busyScreen(id, n++));
+    const t = setInterval(() => onScreen(busyScreen(id, n++)), PREVIEW_PUSH_MS);
+    return () => clearInterval(t);
+  },
+});
+
+async function keyLatencies(mod: TuiBundle, count: number, opts: { preview?: boolean } = {}): Promise<KeyFigures> {
   const sessions = Array.from({ length: count }, (_, i) => benchSession(i));
   const store = mod.createTuiStore({ columns: TERM_COLUMNS, rows: TERM_ROWS, connection: 'connected' });
   mod.actions(store).setSessions(sessions);
   const t0 = performance.now();
-  const ui = mod.render(mod.createElement(mod.App, { store, services: noServices }));
+  const ui = mod.render(mod.createElement(mod.App, { store, services: opts.preview ? previewServices() : noServices }));
   const mountMs = performance.now() - t0;
   let delivery: Delivery = 'synchronously';
   try {
@@ -418,6 +513,11 @@ async function keyLatencies(mod: TuiBundle, count: number): Promise<KeyFigures> 
     // Let React run the effects of the last render before the next key, as a person's typing would.
     const settle = () => new Promise((r) => setImmediate(r));
 
+    if (opts.preview) {
+      await press('p', (f) => f.includes('Preview: ') && f.includes('✻ Working…'));
+      await settle();
+    }
+
     // Every press moves the selection: j j j k G k k g j j from wherever it is. The first
     // KEY_WARMUP presses (JIT still cold) are not counted; the very first is reported alone.
     const cycle = ['j', 'j', 'j', 'k', 'G', 'k', 'k', 'g', 'j', 'j'];
@@ -438,6 +538,7 @@ async function keyLatencies(mod: TuiBundle, count: number): Promise<KeyFigures> 
     // The text filter: `/`, then type and erase "task-1" (each key re-filters the whole list);
     // the first round is the warm-up.
     const filter: number[] = [];
+    if (opts.preview) return { mountMs, firstMs, move, filter, delivery };
     await press('/', (f) => inputLine(f).startsWith('/'));
     await settle();
     let text = '';

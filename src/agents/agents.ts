@@ -39,7 +39,8 @@ export function resolveAgentExecutable(agent: AgentName, config: Config, pathEnv
       'agent_unavailable',
       overridden
         ? `${info.displayName} command "${exe}" (from [agents.${agent}] in config.toml) is not an executable on PATH — fix the path`
-        : `"${exe}" (${info.displayName}) not found on PATH — install it (${info.install}) or pick another --agent`,
+        : `"${exe}" (${info.displayName}) not found on PATH — install it (${info.install}) or choose another agent`,
+      { field: 'agent' },
     );
   }
   return found;

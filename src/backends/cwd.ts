@@ -20,7 +20,7 @@ export interface CheckedCwd {
 export async function checkAgentCwd(cwd: string, worktreePath: string): Promise<CheckedCwd> {
   const worktree = await realpath(worktreePath).catch(() => null);
   if (worktree === null || !(await isDirectory(worktree))) {
-    throw new ClauderonError('conflict', `the worktree ${worktreePath} is missing — run clauderon reconcile, or delete the session`);
+    throw new ClauderonError('conflict', `the worktree ${worktreePath} is missing — reconcile, or delete the session`);
   }
   const real = await realpath(cwd).catch(() => null);
   if (real === null || !(await isDirectory(real))) {

@@ -66,6 +66,20 @@ export interface Backend {
   /** Ids of the objects in this backend's namespace (for orphan detection). */
   listIds(): Promise<string[]>;
 
+  // Liveness (the daemon learns by itself that an agent's object died): a backend implements one.
+  /**
+   * The health of many objects in one cheap call (one subprocess for all of them), asked every
+   * ~1.5 s while the backend has live sessions. An id absent from the answer is not known yet
+   * (ask again later); throws when the backend could not be asked (nothing is concluded then).
+   */
+  healthOf?(ids: readonly string[]): Promise<Map<string, BackendHealth>>;
+  /**
+   * Push instead of polling (a container engine's event stream): `onChange(id)` when one of this
+   * home's objects stopped or was removed, `onError` when the stream broke (the watcher opens it
+   * again). `onOpen` once it listens (what happened before is for one health check). Returns the stop.
+   */
+  watch?(on: { onChange(id: string): void; onOpen(): void; onError(e: unknown): void }): () => void;
+
   // Backends whose objects outlive a stop (containers) implement these; the others are deleted on
   // archive and created again on unarchive.
   /**

@@ -3,6 +3,8 @@
 import { DaemonClient } from '../client/client.js';
 import { getPaths, resolveHome, type Paths } from '../config/paths.js';
 import type { FoundConfig } from '../config/config.js';
+import { isClauderonError } from '../shared/errors.js';
+import { warnConfig } from './output.js';
 
 export interface CliContext {
   paths(): Paths;
@@ -27,11 +29,25 @@ async function connect(): Promise<DaemonClient> {
   });
 }
 
+/**
+ * Run `fn` with a client. A broken config.toml (the daemon's configError) is said on stderr by
+ * every command, the same `<file>:<line>: …` text: an operation that needs the configuration
+ * (create, attach, output, env…: the backends' and agents' settings come from it) refuses with it
+ * (exit 1); one that only reads the store (list, show) answers and warns after its output — the
+ * sessions stay visible while the file is being fixed, and nothing runs on settings the user
+ * did not write.
+ */
 export async function withClient<T>(fn: (c: DaemonClient) => Promise<T>): Promise<T> {
   const client = await connect();
+  let configError: string | null = null;
   try {
+    configError = (await client.call('daemon.info', {})).configError ?? null;
     return await fn(client);
+  } catch (e) {
+    if (isClauderonError(e) && e.code === 'config') configError = null; // the error says it
+    throw e;
   } finally {
     client.close();
+    if (configError !== null) warnConfig(configError);
   }
 }

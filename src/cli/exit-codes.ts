@@ -20,11 +20,11 @@ export const EXIT_CODES: readonly ExitCodeDoc[] = [
   {
     code: String(EXIT.error),
     meaning:
-      'an error: one line on stderr saying what to do (`--debug` adds the stack trace); with `--json` also `{"error":{"code","message"}}` on stdout. `config credentials` (without `--json`) also exits 1 when the daemon could not read a credential source',
+      'an error: one line on stderr saying what to do (`--debug` adds the stack trace); with `--json` also `{"error":{"code","message","field"}}` on stdout (`field`: the input it belongs to, when it belongs to one). A broken config.toml is such an error for every command that needs the configuration (`create`, `attach`, `output`, `env`, `config show`…); `list`, `show` and `daemon status` answer and warn `config credentials` (without `--json`) also exits 1 when the daemon could not read a credential source',
   },
   { code: String(EXIT.usage), meaning: 'a usage error: an unknown command or option, a missing argument, a value that is not one of the choices' },
   { code: String(EXIT.daemonNotRunning), meaning: '`daemon status`: no daemon is running for this home (with `--json` the status is 0 and the answer says `"running": false`)' },
-  { code: '128 + N', meaning: 'the TUI was ended by signal N (SIGHUP 129, SIGINT 130, SIGTERM 143)' },
+  { code: '128 + N', meaning: 'ended by signal N: Ctrl-C (SIGINT) 130, SIGHUP 129, SIGTERM 143 — any command and the TUI (`attach` ends the attach program first; an interrupted `create` goes on in the daemon). A closed stdout (`clauderon list | head -1`) is not an error: the rest of the output is dropped' },
   { code: 'any other', meaning: "`attach`: the attach program's own status when it ends other than by a detach" },
 ];
 

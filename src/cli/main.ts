@@ -14,6 +14,7 @@ import { addConfigCommand } from './commands/config.js';
 import { addCreateCommand } from './commands/create.js';
 import { addDaemonCommand } from './commands/daemon.js';
 import { addDeleteCommand } from './commands/delete.js';
+import { addDiffCommand } from './commands/diff.js';
 import { addEnvCommand } from './commands/env.js';
 import { addListCommand } from './commands/list.js';
 import { addOutputCommand } from './commands/output.js';
@@ -24,7 +25,7 @@ import { addShowCommand } from './commands/show.js';
 import { addUnarchiveCommand } from './commands/unarchive.js';
 import { paths, withClient, type CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
-import { printError } from './output.js';
+import { printError, quietClosedOutput } from './output.js';
 
 let debug = process.argv.includes('--debug');
 
@@ -38,7 +39,7 @@ const ctx: CliContext = {
 const program = new Command();
 program
   .name('clauderon')
-  .description('Run AI coding agents in isolated sessions: a git worktree plus an agent in Zellij, tmux or a container.')
+  .description('Run AI coding agents in isolated sessions: a git worktree plus an agent in Zellij, tmux or a container.\nWith no command, opens the full-screen UI (in a terminal).')
   .version(VERSION, '-V, --version')
   .option('--daemon', 'run the daemon in the foreground (same as `clauderon daemon`)')
   .option('--http-port <port>', 'with --daemon: the HTTP API port (default [http] port, 3030; 0 turns it off)')
@@ -72,6 +73,7 @@ for (const add of [
   addCreateCommand,
   addListCommand,
   addShowCommand,
+  addDiffCommand,
   addAttachCommand,
   addArchiveCommand,
   addUnarchiveCommand,
@@ -144,5 +146,6 @@ async function main(): Promise<void> {
 }
 
 debug = program.opts<{ debug?: boolean }>().debug ?? debug;
+quietClosedOutput();
 void main();
 export { ClauderonError };

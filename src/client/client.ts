@@ -38,6 +38,8 @@ export class DaemonClient {
   private readonly pending = new Map<number, Pending>();
   private readonly eventHandlers = new Set<(e: DaemonEvent) => void>();
   private readonly closeHandlers = new Set<() => void>();
+  /** The screen this connection watches (sessions.watchScreen): pushes for another name are old. */
+  private screenWatch: { name: string; onScreen: (screen: string) => void; onError: (e: Error) => void } | null = null;
   private closed = false;
   /** True when this client started the daemon it talks to. */
   spawned = false;
@@ -83,7 +85,7 @@ export class DaemonClient {
   }
 
   private onMessage(line: string): void {
-    let msg: { id?: number | null; result?: unknown; error?: WireError; progress?: ProgressEvent; event?: DaemonEvent };
+    let msg: { id?: number | null; result?: unknown; error?: WireError; progress?: ProgressEvent; event?: DaemonEvent; screen?: { name: string; screen?: string; error?: string } };
     try {
       msg = JSON.parse(line) as typeof msg;
     } catch {
@@ -91,6 +93,13 @@ export class DaemonClient {
     }
     if (msg.event) {
       for (const h of this.eventHandlers) h(msg.event);
+      return;
+    }
+    if (msg.screen) {
+      const w = this.screenWatch;
+      if (!w || msg.screen.name !== w.name) return;
+      if (typeof msg.screen.screen === 'string') w.onScreen(msg.screen.screen);
+      else w.onError(new ClauderonError('backend', msg.screen.error ?? 'the screen could not be read'));
       return;
     }
     if (typeof msg.id !== 'number') return;
@@ -101,7 +110,10 @@ export class DaemonClient {
       return;
     }
     this.pending.delete(msg.id);
-    if (msg.error) p.reject(new ClauderonError(msg.error.code as ErrorCode, msg.error.message));
+    if (msg.error) {
+      const { code, message, field } = msg.error;
+      p.reject(new ClauderonError(code as ErrorCode, message, typeof field === 'string' ? { field } : undefined));
+    }
     else p.resolve(msg.result);
   }
 
@@ -120,6 +132,23 @@ export class DaemonClient {
     this.eventHandlers.add(handler);
     await this.call('events.subscribe', {});
     return () => this.eventHandlers.delete(handler);
+  }
+
+  /**
+   * Push the session's screen to onScreen while watched: at once, then on change (the daemon reads
+   * it every 250 ms). One watch per client: a new one replaces it. The returned function stops it.
+   */
+  watchScreen(name: string, onScreen: (screen: string) => void, onError: (e: Error) => void, lines = 200): () => void {
+    const w = { name, onScreen, onError };
+    this.screenWatch = w;
+    this.call('sessions.watchScreen', { name, lines }).catch((e: unknown) => {
+      if (this.screenWatch === w) onError(e instanceof Error ? e : new Error(String(e)));
+    });
+    return () => {
+      if (this.screenWatch !== w) return;
+      this.screenWatch = null;
+      if (!this.closed) this.call('sessions.watchScreen', { name: null, lines }).catch(() => undefined);
+    };
   }
 
   onClose(handler: () => void): void {

@@ -64,6 +64,12 @@ export const configSchema = z
       .object({
         /** Ring the terminal bell when an agent starts waiting for you (approval or input). */
         bell: z.boolean().default(false),
+        /**
+         * When an agent starts waiting for you: "off", "bell" (the terminal bell), or "desktop" (the
+         * bell and a desktop notification: OSC 9 / OSC 777 to the terminal, and notify-send where it
+         * is on PATH). `bell = true` with "off" rings the bell, as before.
+         */
+        notifications: z.enum(['off', 'bell', 'desktop'], { error: 'expected "off", "bell" or "desktop"' }).default('off'),
       })
       .strict()
       .prefault({}),

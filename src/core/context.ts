@@ -83,7 +83,7 @@ export class ManagerContext {
 
   get(nameOrId: string): Session {
     const s = this.d.store.getSessionByName(nameOrId) ?? this.d.store.getSession(nameOrId);
-    if (!s) throw new ClauderonError('not_found', `no session named "${nameOrId}" — see clauderon list --all`);
+    if (!s) throw new ClauderonError('not_found', `no session named "${nameOrId}"`, { field: 'name' });
     return s;
   }
 

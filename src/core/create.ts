@@ -99,7 +99,7 @@ export class Creator {
     if (taken >= max) {
       throw new ClauderonError(
         'limit',
-        `${taken} sessions exist or are being created (limit ${max}) — delete some (clauderon delete NAME) or raise general.max_sessions in config.toml`,
+        `${taken} sessions exist or are being created (limit ${max}) — delete some sessions or raise general.max_sessions in config.toml`,
       );
     }
     this.reservedSlots++;
@@ -118,9 +118,9 @@ export class Creator {
     let name: string;
     if (req.name !== undefined) {
       const problem = nameProblem(req.name);
-      if (problem) throw new ClauderonError('invalid_input', `invalid --name "${req.name}": ${problem}`);
+      if (problem) throw new ClauderonError('invalid_input', `invalid session name "${req.name}": ${problem}`, { field: 'name' });
       if (store.getSessionByName(req.name) || busy.has(req.name)) {
-        throw new ClauderonError('conflict', `a session named "${req.name}" already exists — pick another --name`);
+        throw new ClauderonError('conflict', `a session named "${req.name}" already exists — choose another name`, { field: 'name' });
       }
       name = req.name;
     } else {
@@ -257,10 +257,10 @@ export class Creator {
     const worktreePath = join(c.d.paths.worktrees, name);
     const branchName = branchNameFor(name);
     if (existsSync(worktreePath)) {
-      throw new ClauderonError('conflict', `${worktreePath} already exists — run clauderon reconcile, or pick another --name`);
+      throw new ClauderonError('conflict', `${worktreePath} already exists — reconcile, or choose another name`, { field: 'name' });
     }
     if (await c.git.branchExists(repo.root, branchName)) {
-      throw new ClauderonError('conflict', `branch ${branchName} already exists in ${repo.root} — pick another --name or delete the branch`);
+      throw new ClauderonError('conflict', `branch ${branchName} already exists in ${repo.root} — choose another name or delete the branch`, { field: 'name' });
     }
     const request = backendRequestFor(spec, req.backendRequest);
     const options = backend.prepare ? await backend.prepare(request, agentExecutable(agent, config)) : null;
@@ -308,13 +308,13 @@ export class Creator {
   private chooseBackend(requested: BackendName | undefined, config: Config, backends: Record<BackendName, Backend>, warnings: string[]): BackendName {
     if (requested) {
       const reason = backends[requested].unavailableReason();
-      if (reason) throw new ClauderonError('backend_unavailable', reason);
+      if (reason) throw new ClauderonError('backend_unavailable', reason, { field: 'backend' });
       return requested;
     }
     const configured = config.general.default_backend;
     if (configured) {
       const reason = backends[configured].unavailableReason();
-      if (reason) throw new ClauderonError('backend_unavailable', `${reason} (general.default_backend in config.toml)`);
+      if (reason) throw new ClauderonError('backend_unavailable', `${reason} (general.default_backend in config.toml)`, { field: 'backend' });
       return configured;
     }
     // none asked for or configured: the first available in the specs' fallback order
@@ -329,7 +329,8 @@ export class Creator {
     }
     throw new ClauderonError(
       'backend_unavailable',
-      `no terminal multiplexer found: install ${order.map((s) => `${s.name}${s.install ? ` (${s.install})` : ''}`).join(' or ')}, or pick another --backend`,
+      `no terminal multiplexer found: install ${order.map((s) => `${s.name}${s.install ? ` (${s.install})` : ''}`).join(' or ')}, or choose another backend`,
+      { field: 'backend' },
     );
   }
 }
@@ -349,10 +350,14 @@ function backendRequestFor(spec: AnyBackendSpec, given: BackendRequest | undefin
     const owners = [...new Set(backendOptions().filter((o) => foreign.includes(o.key)).flatMap((o) => o.backends))];
     throw new ClauderonError(
       'invalid_input',
-      owners.length > 0 ? `${foreign.join(', ')} only apply to ${owners.map((b) => `--backend ${b}`).join(' or ')}` : `unknown backend option ${foreign.join(', ')} — see clauderon create --help`,
+      owners.length > 0 ? `${foreign.join(', ')} only ${foreign.length === 1 ? 'applies' : 'apply'} to the ${owners.join(' or ')} backend` : `unknown backend option ${foreign.join(', ')}`,
+      { field: `option:${foreign[0] ?? ''}` },
     );
   }
   const r = schema.safeParse(set);
-  if (!r.success) throw new ClauderonError('invalid_input', `invalid ${r.error.issues[0]?.path.join('.') ?? 'option'} for --backend ${spec.name}: ${r.error.issues[0]?.message ?? 'invalid'}`);
+  if (!r.success) {
+    const key = r.error.issues[0]?.path.join('.') ?? '';
+    throw new ClauderonError('invalid_input', `invalid ${key || 'option'} for the ${spec.name} backend: ${r.error.issues[0]?.message ?? 'invalid'}`, key ? { field: `option:${key}` } : undefined);
+  }
   return r.data;
 }

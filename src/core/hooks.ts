@@ -1,7 +1,7 @@
 // Live agent status from the agents' own hooks. Claude Code sessions start with
 // `--settings ~/.clauderon/hooks-settings.json` (the repository's .claude/settings.json is never
-// touched): every hook event runs a short curl that posts the event's JSON to the daemon's HTTP
-// API with the session's hook token, and always exits 0 within 2 s, so a hook never blocks or
+// touched): every hook event runs a short curl that posts the event's JSON to the daemon's hooks
+// listener (a loopback port of its own, kept across restarts; see POST_STDIN) with the session's hook token, and always exits 0 within 2 s, so a hook never blocks or
 // fails the agent, even when the daemon is down. The file holds no secret and no session data:
 // the URL, the token and the session id come from the agent's environment. (When the proxy holds
 // an Anthropic API key, Claude Code gets a variant of the file that also has an apiKeyHelper — see
@@ -12,11 +12,18 @@ import type { AgentSpec, HookPayload } from '../agents/spec.js';
 import type { Paths } from '../config/paths.js';
 import type { AgentStatus } from '../shared/types.js';
 
-/** Post stdin (an event's JSON) to the daemon with the session's token: at most 2 s, never through the proxy. */
+/**
+ * Post stdin (an event's JSON) to the daemon with the session's token: at most 2 s, never through
+ * the proxy. Where to: the port in CLAUDERON_HOOK_PORT_FILE (the daemon's hooks port now, read
+ * at run time, so a session started before a daemon restart still reaches it), else
+ * CLAUDERON_HOOK_URL (inside a container, where that file is not).
+ */
 const POST_STDIN =
+  `{ _cp=$(cat "$CLAUDERON_HOOK_PORT_FILE" 2>/dev/null); ` +
+  `case "$_cp" in ''|*[!0-9]*) _cu="$CLAUDERON_HOOK_URL" ;; *) _cu="http://127.0.0.1:$_cp" ;; esac; ` +
   `curl -sS -m 2 --noproxy '*' -o /dev/null -H "authorization: Bearer $CLAUDERON_HOOK_TOKEN" ` +
   `-H 'content-type: application/json' --data-binary @- ` +
-  `"$CLAUDERON_HOOK_URL/api/hooks?session=$CLAUDERON_SESSION_ID" >/dev/null 2>&1`;
+  `"$_cu/api/hooks?session=$CLAUDERON_SESSION_ID" >/dev/null 2>&1; }`;
 
 /** The command every hook runs: post the event; never fail. */
 export const HOOK_COMMAND = `${POST_STDIN} || true`;
@@ -48,6 +55,22 @@ function writeSettings(file: string, settings: Record<string, unknown>): string 
   const text = `${JSON.stringify(settings, null, 2)}\n`;
   if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text, { mode: 0o644 });
   return file;
+}
+
+/** The port the daemon received hooks on last (it takes it again at its next start), or null. */
+export function readHookPort(paths: Pick<Paths, 'hookPort'>): number | null {
+  try {
+    const n = Number(readFileSync(paths.hookPort, 'utf8').trim());
+    return Number.isInteger(n) && n > 0 && n < 65536 ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Where the hook command of every host session reads the port from (hook-port, see POST_STDIN). */
+export function writeHookPort(paths: Pick<Paths, 'hookPort'>, port: number): void {
+  // (rewritten in place: the same file, so nothing that holds it open or mounted loses it)
+  writeFileSync(paths.hookPort, `${port}\n`, { mode: 0o600 });
 }
 
 /** Per-session hook tokens: an HMAC of the session id under a key of this home (never stored). */

@@ -10,7 +10,7 @@ import type { Backend, BackendCreateContext } from '../backends/types.js';
 import type { Config } from '../config/config.js';
 import { ClauderonError, errorMessage } from '../shared/errors.js';
 import type { Session } from '../shared/types.js';
-import { LIVE_STATUSES, type ManagerContext } from './context.js';
+import type { ManagerContext } from './context.js';
 import { agentSettingsFile, EXIT_REPORT } from './hooks.js';
 
 /** Start of Session.error when a live session's proxy could not come back after a restart. */
@@ -61,7 +61,8 @@ export async function launchSpec(c: ManagerContext, s: Session, o: LaunchOptions
     proxyEnv = o.proxy.env;
   }
   const context = await backendContext(c, s, withExitReport(c, s, cmd.argv), { ...proxyEnv, ...agentEnv(c, s) }, o.options, settings?.host ?? null);
-  return { context, warnings: cmd.warnings, proxyPort };
+  const noHooks = c.d.hooks !== undefined && !c.d.hooks.url();
+  return { context, warnings: noHooks ? [...cmd.warnings, NO_AGENT_STATUS] : cmd.warnings, proxyPort };
 }
 
 /** What the agent gets besides the backend's base environment. */
@@ -69,13 +70,22 @@ export function agentEnv(c: ManagerContext, s: Session): Record<string, string> 
   return { CLAUDERON_SESSION_ID: s.id, CLAUDERON_SESSION_NAME: s.name, ...hookEnv(c, s) };
 }
 
-/** Hook URL and token (Claude's hooks and every agent's exit report use them), while the HTTP API listens. */
+/**
+ * Hook URL and token (Claude's hooks and every agent's exit report use them), while the daemon's
+ * hooks listener listens. An agent on this host also gets the file that names the listener's
+ * current port (read at each hook: the port may change at a daemon restart); a container cannot
+ * read it and keeps to the URL (the daemon takes the same port again when it can).
+ */
 export function hookEnv(c: ManagerContext, s: Session): Record<string, string> {
   const hooks = c.d.hooks;
   const url = hooks?.url();
   if (!url || !hooks) return {};
-  return { CLAUDERON_HOOK_URL: url, CLAUDERON_HOOK_TOKEN: hooks.tokens.tokenFor(s.id) };
+  const portFile: Record<string, string> = backendSpec(s.backend).capabilities.container ? {} : { CLAUDERON_HOOK_PORT_FILE: c.d.paths.hookPort };
+  return { CLAUDERON_HOOK_URL: url, ...portFile, CLAUDERON_HOOK_TOKEN: hooks.tokens.tokenFor(s.id) };
 }
+
+/** Said by create when the daemon has no hooks listener (it could not listen at all). */
+export const NO_AGENT_STATUS = 'agent status is unavailable: the daemon could not listen for hooks (see logs/daemon.log) — the session shows agentStatus unknown';
 
 /**
  * Run the agent under a small sh that reports its exit status to the daemon when it ends (then
@@ -103,7 +113,7 @@ async function hooksOn(c: ManagerContext, addrs: readonly string[]): Promise<voi
 
 /**
  * The agent's settings file (host path, and where the agent sees it), for agents that take one
- * (Claude Code's --settings): its hooks while the HTTP API listens; its API-key helper when it has
+ * (Claude Code's --settings): its hooks while the hooks listener listens; its API-key helper when it has
  * a proxy holding its API key (then its environment holds no key — the proxy service's envFor
  * decides alike). Null when the agent takes none or neither applies.
  */
@@ -140,13 +150,23 @@ async function backendContext(c: ManagerContext, s: Session, argv: string[], env
 }
 
 /**
- * After a daemon restart: every live session's proxy back on its own port (its running agent
- * still points there). One that cannot come back says so on the session, where list and TUI show it.
+ * Sessions whose agent is running: the only ones whose proxy comes back after a restart. A
+ * completed or failed session's agent has ended (archive + unarchive starts a new one, and its proxy), an
+ * archived one's was stopped, and a creating one is the startup reconcile's to roll back.
+ */
+const RESTORED_STATUSES: ReadonlySet<string> = new Set(['running', 'idle']);
+
+/**
+ * After a daemon restart (and its startup reconcile, which has marked what ended meanwhile): every
+ * running session's proxy back on its own port (its agent still points there). One that cannot
+ * come back says so on the session, where list and TUI show it.
  */
 export async function restoreProxies(c: ManagerContext, stopping: () => boolean): Promise<void> {
   if (!c.d.proxies) return;
+  const restored: string[] = [];
   for (const s of c.store.listSessions()) {
-    if (s.proxyPort === null || !LIVE_STATUSES.has(s.status)) continue;
+    if (s.proxyPort === null || !RESTORED_STATUSES.has(s.status)) continue;
+    restored.push(s.name);
     try {
       await startProxy(c, s, await c.backendOf(s), c.store.getBackendOptions(s.id), true);
       if (s.error?.startsWith(PROXY_LOST)) c.update(s, { error: null });
@@ -156,4 +176,5 @@ export async function restoreProxies(c: ManagerContext, stopping: () => boolean)
       c.update(s, { error: `${PROXY_LOST}: ${errorMessage(e)} — archive and unarchive the session to restart its agent with a new proxy` });
     }
   }
+  c.d.log.info('proxies restored', { sessions: restored });
 }

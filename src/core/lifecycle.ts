@@ -29,7 +29,7 @@ export async function unarchive(c: ManagerContext, nameOrId: string): Promise<Cr
   return c.exclusive(nameOrId, async (s) => {
     if (s.status !== 'archived') throw new ClauderonError('conflict', `session ${s.name} is not archived (it is ${s.status})`);
     if (!existsSync(s.worktreePath)) {
-      throw new ClauderonError('conflict', `the worktree ${s.worktreePath} is gone — run clauderon reconcile, or delete the session`);
+      throw new ClauderonError('conflict', `the worktree ${s.worktreePath} is gone — reconcile, or delete the session`);
     }
     const config = await c.d.loadConfig();
     const backend = c.d.backends(config)[s.backend];
@@ -82,14 +82,15 @@ export async function refresh(c: ManagerContext, nameOrId: string): Promise<Sess
 
 export async function deleteSession(c: ManagerContext, nameOrId: string, opts: { force: boolean }): Promise<DeleteResult> {
   return c.exclusive(nameOrId, async (s) => {
-    if (s.status === 'creating') throw new ClauderonError('conflict', `session ${s.name} is still being created — wait, or run clauderon reconcile if its daemon died`);
+    if (s.status === 'creating') throw new ClauderonError('conflict', `session ${s.name} is still being created — wait, or reconcile if its daemon died`);
     // what the agent keeps in its home, when its home is the worktree, is not the user's work
     const home = backendSpec(s.backend).capabilities.workspace !== null;
     const agentFiles = home ? [...((await c.backendOf(s)).agentFiles ?? []), ...agentSpec(s.agent).home.files] : [];
     if (!opts.force && existsSync(s.worktreePath) && (await c.git.isDirty(s.worktreePath, agentFiles))) {
       throw new ClauderonError(
         'conflict',
-        `the worktree of ${s.name} has uncommitted changes (${s.worktreePath}) — commit them, or delete with --force to discard them`,
+        `the worktree of ${s.name} has uncommitted changes (${s.worktreePath}) — commit them, or force the delete to discard them`,
+        { field: 'force' },
       );
     }
     const deleting = c.transition(s, 'deleting');

@@ -21,7 +21,7 @@ import { ManagerContext, type ManagerDeps } from './context.js';
 import { Creator, type CreateRequest } from './create.js';
 import { agentEnv, restoreProxies } from './launch.js';
 import { archive, deleteSession, refresh, unarchive } from './lifecycle.js';
-import { reconcile } from './reconcile.js';
+import { LivenessWatcher, reconcile } from './reconcile.js';
 import { AgentStatuses } from './status.js';
 
 export { LIVE_STATUSES, type ManagerDeps, type TransitionOptions } from './context.js';
@@ -76,14 +76,14 @@ export class SessionManager {
 
   async attachCommand(nameOrId: string): Promise<{ argv: string[]; detachHint: string; detachExitCodes: number[]; session: Session }> {
     const s = this.get(nameOrId);
-    if (s.status === 'archived') throw new ClauderonError('conflict', `session ${s.name} is archived — clauderon unarchive ${s.name} first`);
+    if (s.status === 'archived') throw new ClauderonError('conflict', `session ${s.name} is archived — unarchive it first`);
     if (s.status === 'creating' || s.status === 'deleting') throw new ClauderonError('conflict', `session ${s.name} is ${s.status}`);
     const backend = await this.c.backendOf(s);
     const reason = backend.unavailableReason();
     if (reason) throw new ClauderonError('backend_unavailable', reason);
     const id = s.backendId ?? backend.idFor(s.name);
     if (!(await backend.exists(id))) {
-      throw new ClauderonError('backend', `the ${s.backend} session of ${s.name} is gone — run clauderon reconcile`);
+      throw new ClauderonError('backend', `the ${s.backend} session of ${s.name} is gone — reconcile`);
     }
     await backend.prepareAttach?.(id);
     return { argv: backend.attachCommand(id), detachHint: backend.detachHint, detachExitCodes: [...(backend.detachExitCodes ?? [])], session: s };
@@ -95,7 +95,7 @@ export class SessionManager {
    */
   async diff(nameOrId: string): Promise<SessionDiff> {
     const s = this.get(nameOrId);
-    if (!existsSync(s.worktreePath)) throw new ClauderonError('conflict', `the worktree of ${s.name} is gone — run clauderon reconcile`);
+    if (!existsSync(s.worktreePath)) throw new ClauderonError('conflict', `the worktree of ${s.name} is gone — reconcile`);
     const base = this.c.store.getBaseCommit(s.id) ?? (await this.c.git.branchStart(s.repoPath, s.branchName));
     if (!base) throw new ClauderonError('not_found', `the commit ${s.name} started from is not known (the session is older than clauderon keeping it, and its branch has no reflog)`);
     const home = backendSpec(s.backend).capabilities.workspace !== null;
@@ -134,6 +134,11 @@ export class SessionManager {
    */
   reconcile(opts: { startup?: boolean } = {}): Promise<ReconcileItem[]> {
     return reconcile(this.c, opts);
+  }
+
+  /** The watcher that marks a session whose agent exited or whose backend object died (start it once). */
+  livenessWatcher(intervalMs?: number): LivenessWatcher {
+    return new LivenessWatcher(this.c, intervalMs);
   }
 
   /**

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { ClauderonError, errorMessage, isClauderonError, type ErrorCode } from '../shared/errors.js';
+import { ClauderonError, errorBody, errorMessage, isClauderonError, type ErrorCode } from '../shared/errors.js';
 import type { DaemonEvent } from '../shared/events.js';
 import type { SessionManager } from '../core/manager.js';
 import type { Logger } from '../shared/logger.js';
@@ -19,7 +19,7 @@ import type { Store } from '../store/store.js';
 import { guarded } from '../shared/guard.js';
 import { VERSION } from '../version.js';
 import { awaitingContinue, checkBody, checkCaller, HttpError, httpError, isLoopback, readJson, sendJson, sendRaw, parseTarget, type ListenerPolicy, type RemoteOrigin } from './http-guard.js';
-import { HOOKS_PATH, httpParts, issueText, METHODS, operations, parseParams, type HttpParts, type HttpRoute, type Method, type ParsedParams } from '../protocol/operations.js';
+import { HOOKS_PATH, httpParts, issueField, issueText, METHODS, operations, parseParams, type HttpParts, type HttpRoute, type Method, type ParsedParams } from '../protocol/operations.js';
 import { runOperation, type OperationContext } from './operations.js';
 
 export { isLoopback };
@@ -205,6 +205,30 @@ export class HttpApi {
     }
   }
 
+  /**
+   * The agents' hooks listener: this API's own listener on its bind address serving POST
+   * /api/hooks only (no API, no event stream; start() is not called then). On `preferred` (the
+   * port of the daemon's last start, which running agents still use) when it is free, else on a
+   * port the OS picks — never a fixed one another program may hold. Returns the port.
+   */
+  async listenHooks(preferred: number | null): Promise<number> {
+    for (const port of preferred ? [preferred, 0] : [0]) {
+      const server = this.makeServer(this.o.bind, true);
+      try {
+        await listen(server, port, this.o.bind, this.d.log);
+      } catch (e) {
+        if (port === 0) throw e;
+        this.d.log.warn('hooks port taken: another one is used', { port, error: errorMessage(e) });
+        continue;
+      }
+      this.server = server;
+      const addr = server.address();
+      this.port = typeof addr === 'object' && addr ? addr.port : port;
+      return this.port;
+    }
+    throw new ClauderonError('internal', 'no hooks port');
+  }
+
   async close(): Promise<void> {
     this.unsubscribe?.();
     for (const s of this.hookServers.values()) {
@@ -212,7 +236,18 @@ export class HttpApi {
       s.close();
     }
     this.hookServers.clear();
-    for (const ws of this.wss.clients) ws.terminate();
+    // a close frame after what was sent (the daemon.stopping event), then the socket; a client that
+    // does not answer within 0.5 s is cut off
+    await Promise.all(
+      [...this.wss.clients].map(
+        (ws) =>
+          new Promise<void>((done) => {
+            const cut = setTimeout(() => (ws.terminate(), done()), 500);
+            ws.once('close', () => (clearTimeout(cut), done()));
+            ws.close(1001, 'daemon stopping');
+          }),
+      ),
+    );
     const s = this.server;
     this.server = null;
     if (s) {
@@ -294,9 +329,8 @@ export class HttpApi {
       return send(found.route.http.status ?? 200, await runOperation(found.route.op, params, this.context()));
     } catch (e) {
       const status = e instanceof HttpError ? e.status : isClauderonError(e) ? STATUS_FOR[e.code] : 500;
-      const code = isClauderonError(e) ? e.code : 'internal';
       if (status >= 500) this.d.log.error('http api error', { method, path: shownPath, error: errorMessage(e), stack: isClauderonError(e) ? undefined : (e as Error | undefined)?.stack });
-      send(status, { error: { code, message: errorMessage(e) } });
+      send(status, { error: errorBody(e) });
     }
   }
 }
@@ -338,7 +372,7 @@ async function paramsOf(route: Route, path: Record<string, string>, query: URLSe
     const r = route.body.safeParse(await readBody());
     if (!r.success) {
       const issue = r.error.issues[0];
-      throw httpError(400, 'invalid_input', `invalid request body${issue ? `: ${issue.path.join('.') || '(body)'}: ${issue.message}` : ''}`);
+      throw new ClauderonError('invalid_input', `invalid request body${issue ? `: ${issue.path.join('.') || '(body)'}: ${issue.message}` : ''}`, issueField(issue)); // (a 400)
     }
     body = r.data;
   }
@@ -351,7 +385,7 @@ async function paramsOf(route: Route, path: Record<string, string>, query: URLSe
     fromQuery[k] = value;
   }
   const parsed = parseParams(route.op, { ...body, ...fromQuery, ...path });
-  if (!parsed.ok) throw httpError(400, 'invalid_input', `invalid ${issueText(parsed.issue)}`);
+  if (!parsed.ok) throw new ClauderonError('invalid_input', `invalid ${issueText(parsed.issue)}`, issueField(parsed.issue)); // (a 400)
   return parsed.params;
 }
 
@@ -371,7 +405,7 @@ function standaloneContext(d: HttpApiDeps, port: () => number): () => OperationC
     startupReconciled: () => Promise.resolve(),
     daemon: {
       info: absent,
-      status: () => ({ version: VERSION, pid: process.pid, startedAt, httpPort: port(), sessions: statusCounts(d.store.listSessions()) }),
+      status: () => ({ version: VERSION, pid: process.pid, startedAt, httpPort: port(), httpError: null, configError: null, sessions: statusCounts(d.store.listSessions()) }),
       stopSoon: absent,
       configShow: later,
       credentials: later,

@@ -3,6 +3,7 @@
 // validate a request's params with the table's schema and then run it here, so an operation does
 // the same over either. The work is the SessionManager's (and the store's, for what is only
 // read from it) and the daemon's own (info, status, stop, config, credentials, CA).
+import { ClauderonError } from '../shared/errors.js';
 import type { ProgressEvent } from '../shared/events.js';
 import type { SessionManager } from '../core/manager.js';
 import type { Store } from '../store/store.js';
@@ -25,6 +26,8 @@ export interface CallContext {
   onProgress?: (p: ProgressEvent) => void;
   /** events.subscribe: push this connection every event from now on (the socket). */
   subscribe?: () => void;
+  /** sessions.watchScreen: push this connection the session's screen while it lives (null: stop). */
+  watchScreen?: (w: { id: string; name: string; lines: number } | null) => void;
 }
 
 export interface OperationContext {
@@ -59,6 +62,16 @@ export const handlers: Handlers = {
   'sessions.setAccessMode': ({ name, mode }, c) => c.manager.setAccessMode(name, mode),
   'sessions.attach': ({ name }, c) => c.manager.attachCommand(name),
   'sessions.diff': ({ name }, c) => c.manager.diff(name),
+  'sessions.watchScreen': ({ name, lines }, c, call) => {
+    if (!call.watchScreen) throw new ClauderonError('invalid_input', 'sessions.watchScreen is served on the daemon socket only');
+    if (name === null) {
+      call.watchScreen(null);
+      return { watching: null };
+    }
+    const s = c.manager.get(name);
+    call.watchScreen({ id: s.id, name, lines });
+    return { watching: s.id };
+  },
   'sessions.output': async ({ name, lines }, c) => ({ output: await c.manager.output(name, lines) }),
   'sessions.events': ({ name }, c) => c.store.listEvents(c.manager.get(name).id),
   'sessions.env': ({ name }, c) => c.manager.agentEnvironment(name),

@@ -2,14 +2,16 @@
 // HTTP API; serves clients over a Unix socket (socket.ts) and HTTP (http.ts), both running the
 // operations of src/protocol/operations.ts through the same handlers (operations.ts).
 // Stopping the daemon never stops a session.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { defaultConfig, findConfig, loadConfig, type Config } from '../config/config.js';
-import { HookTokens } from '../core/hooks.js';
-import { ensureHome, ensurePrivateFile, socketPathProblem, type Paths } from '../config/paths.js';
+import { HookTokens, readHookPort, writeHookPort } from '../core/hooks.js';
+import { configSearchPlaces, ensureHome, ensurePrivateFile, socketPathProblem, type Paths } from '../config/paths.js';
 import { scrubbedEnv } from '../shared/env.js';
 import { ClauderonError, errorMessage, isClauderonError } from '../shared/errors.js';
 import type { DaemonEvent } from '../shared/events.js';
 import { LIVE_STATUSES, SessionManager } from '../core/manager.js';
+import type { LivenessWatcher } from '../core/reconcile.js';
 import type { ReconcileItem } from '../shared/types.js';
 import { statusCounts, type CreateStep } from '../shared/types.js';
 import { loadOrCreateCa, rotateCa, type Ca } from '../proxy/ca.js';
@@ -26,6 +28,7 @@ import { FileLogger } from './log.js';
 import { canConnect } from '../shared/socket.js';
 import type { CaInfo, ConfigShow, CredentialsReport, DaemonInfo, DaemonStatus } from '../protocol/operations.js';
 import type { DaemonServices, OperationContext } from './operations.js';
+import { ScreenWatcher } from './screen-watch.js';
 import { SocketServer } from './socket.js';
 
 export { encodeSessions, RawJson } from './socket.js';
@@ -40,6 +43,9 @@ export interface DaemonOptions {
 
 /** What the daemon log says about an error that reached the process's last-resort handlers. */
 export const UNCAUGHT_MESSAGE = 'uncaught error (bug)';
+
+/** How long config.toml must be quiet after a change before it is read again. */
+const CONFIG_DEBOUNCE_MS = 100;
 
 /** Session.error of a session started before `config ca --rotate`. */
 const CA_ROTATED = 'the proxy CA was rotated after this agent started';
@@ -58,11 +64,21 @@ export class Daemon {
   private credentials: Promise<{ store: CredentialStore | null; error: string | null }> = Promise.resolve({ store: null, error: null });
   private stopping: Promise<void> | null = null;
   private http: HttpApi | null = null;
+  /** The agents' hooks listener (loopback, a port of its own: hook-port), whether or not the API listens. */
+  private hooksApi: HttpApi | null = null;
+  /** Marks sessions whose agent exited or whose backend object died (reconcile.ts). */
+  private liveness: LivenessWatcher | null = null;
+  /** The screens socket clients watch (the TUI's preview). */
+  private screens: ScreenWatcher | null = null;
   private screenTimer: NodeJS.Timeout | null = null;
   private readonly eventListeners = new Set<(e: DaemonEvent) => void>();
   private resolveStopped: () => void = () => undefined;
   /** Settles once the daemon has stopped (signal or daemon.stop). */
   readonly stopped = new Promise<void>((r) => (this.resolveStopped = r));
+  /** Why the HTTP API is not listening (null: it is, or it is turned off). */
+  private httpError: string | null = null;
+  /** Why config.toml cannot be used, or null (kept current by the config watch). */
+  private configError: string | null = null;
 
   constructor(private readonly opts: DaemonOptions) {
     ensureHome(opts.paths);
@@ -75,11 +91,11 @@ export class Daemon {
   }
 
   info(): DaemonInfo {
-    return { pid: process.pid, version: VERSION, startedAt: this.startedAt, socketPath: this.opts.paths.socket, httpPort: this.http?.port ?? null };
+    return { pid: process.pid, version: VERSION, startedAt: this.startedAt, socketPath: this.opts.paths.socket, httpPort: this.http?.port ?? null, httpError: this.httpError, configError: this.configError };
   }
 
   status(): DaemonStatus {
-    return { version: VERSION, pid: process.pid, startedAt: this.startedAt, httpPort: this.http?.port ?? null, sessions: statusCounts(this.store.listSessions()) };
+    return { version: VERSION, pid: process.pid, startedAt: this.startedAt, httpPort: this.http?.port ?? null, httpError: this.httpError, configError: this.configError, sessions: statusCounts(this.store.listSessions()) };
   }
 
   async start(): Promise<void> {
@@ -100,8 +116,14 @@ export class Daemon {
         return { store: null, error: errorMessage(e) };
       },
     );
-    // (a broken config.toml is reported by each operation that reads it; start with the defaults)
-    const initialConfig = await loadConfig(paths.config).catch(() => defaultConfig());
+    // A broken config.toml: the daemon starts with the defaults, every operation that reads it
+    // refuses with its error, and configError (DaemonInfo, daemon.notes) says so, kept current.
+    const initialConfig = await loadConfig(paths.config).catch((e: unknown) => {
+      this.configError = errorMessage(e);
+      this.log.error('config.toml unusable: running with the defaults', { error: this.configError });
+      return defaultConfig();
+    });
+    this.watchConfig();
     this.proxies = new ProxyService({
       paths,
       ca: () => this.ca ?? Promise.reject(new ClauderonError('internal', 'no CA')),
@@ -126,9 +148,9 @@ export class Daemon {
       proxies,
       hooks: {
         tokens: new HookTokens(paths),
-        url: () => (this.http ? `http://${hookHost(this.http.bindAddress)}:${this.http.port}` : null),
+        url: () => (this.hooksApi ? `http://127.0.0.1:${this.hooksApi.port}` : null),
         listenOn: async (addrs) => {
-          for (const a of addrs) await this.http?.listenHooksOn(a);
+          for (const a of addrs) await this.hooksApi?.listenHooksOn(a);
         },
       },
       firstNotice: (key) => this.firstNotice(key),
@@ -142,8 +164,9 @@ export class Daemon {
           }
         : {}),
     });
-    // An unsafe HTTP bind refuses to start before any client can connect.
+    // An unsafe HTTP bind refuses to start before any client can connect (and before anything listens).
     await this.startHttp(initialConfig);
+    await this.startHooks();
     await this.listen();
     ensurePrivateFile(paths.daemonInfo); // 0600 even if an older daemon left a looser file
     writeFileSync(paths.daemonInfo, JSON.stringify(this.info()), { mode: 0o600 });
@@ -165,9 +188,36 @@ export class Daemon {
     this.screenTimer.unref();
     // Live sessions get their proxies back on the same ports (their agents still point there).
     void this.startupReconcile.then(() => this.manager.restoreProxies(() => this.stopping !== null));
+    // After the startup pass: a live session's agent that exits or whose backend object dies is
+    // marked within ~1.5 s (one call per backend with live sessions, Docker's event stream).
+    void this.startupReconcile.then(() => {
+      if (this.stopping) return;
+      this.liveness = this.manager.livenessWatcher();
+      this.liveness.start();
+    });
   }
 
-  /** The HTTP API (and hooks): [http] in config.toml, `daemon --http-port`, CLAUDERON_BIND_ADDR. */
+  /**
+   * The agents' hooks: a hooks-only loopback listener of its own, on the port it had last time
+   * (hook-port; agents started before still post there, and host agents read the file at each
+   * hook), else on one the OS picks — never the API's port, which another program may hold.
+   */
+  private async startHooks(): Promise<void> {
+    const api = new HttpApi(
+      { manager: this.manager, store: this.store, log: this.log, subscribe: () => () => undefined, status: () => ({}), operations: () => this.operationContext() },
+      { port: 0, bind: '127.0.0.1', token: null, disableAuth: false },
+    );
+    try {
+      const port = await api.listenHooks(readHookPort(this.opts.paths));
+      writeHookPort(this.opts.paths, port);
+      this.hooksApi = api;
+      this.log.info('hooks listening', { port });
+    } catch (e) {
+      this.log.error('hooks listener not started: agent status from hooks is off', { error: errorMessage(e) });
+    }
+  }
+
+  /** The HTTP API: [http] in config.toml, `daemon --http-port`, CLAUDERON_BIND_ADDR. */
   private async startHttp(config: Config): Promise<void> {
     const c = config.http;
     const port = this.opts.httpPort ?? c.port;
@@ -198,8 +248,55 @@ export class Daemon {
       this.log.info('http api listening', { bind: api.bindAddress, port: api.port });
     } catch (e) {
       if (isClauderonError(e) && e.code === 'config') throw e; // an unsafe bind refuses to start
-      this.log.error('http api not started: agent status from hooks is off', { port, error: errorMessage(e) });
+      this.httpError = `the HTTP API could not listen on port ${port}: ${errorMessage(e)}`;
+      this.log.error('http api not started', { port, error: errorMessage(e) });
     }
+  }
+
+  /**
+   * Keep configError current: config.toml's directories (every search place that exists) are
+   * watched, and a change to a config.toml there is read again, debounced (an editor's save is
+   * several events). The watch never keeps the process alive.
+   */
+  private watchConfig(): void {
+    const places = configSearchPlaces(this.opts.paths.config);
+    let timer: NodeJS.Timeout | null = null;
+    const check = () => {
+      timer = null;
+      if (this.stopping) return;
+      void findConfig(this.opts.paths.config).then(
+        () => this.updateNotes({ configError: null }),
+        (e: unknown) => this.updateNotes({ configError: errorMessage(e) }),
+      );
+    };
+    for (const dir of new Set(places.map((p) => dirname(p)))) {
+      const names = new Set(places.filter((p) => dirname(p) === dir).map((p) => basename(p)));
+      try {
+        const w = watch(dir, { persistent: false }, (_event, file) => {
+          if (file !== null && !names.has(String(file))) return;
+          if (timer) clearTimeout(timer);
+          timer = setTimeout(check, CONFIG_DEBOUNCE_MS);
+          timer.unref();
+        });
+        w.on('error', () => w.close()); // its directory went away
+      } catch {
+        // no such directory (yet): nothing there to read
+      }
+    }
+  }
+
+  /** Change configError / httpError; a change is broadcast as daemon.notes. */
+  private updateNotes(next: { configError?: string | null; httpError?: string | null }): void {
+    const configError = next.configError === undefined ? this.configError : next.configError;
+    const httpError = next.httpError === undefined ? this.httpError : next.httpError;
+    if (configError === this.configError && httpError === this.httpError) return;
+    if (configError !== this.configError) {
+      if (configError === null) this.log.info('config.toml is usable again');
+      else this.log.error('config.toml unusable', { error: configError });
+    }
+    this.configError = configError;
+    this.httpError = httpError;
+    this.broadcast({ type: 'daemon.notes', configError, httpError });
   }
 
   private async listen(): Promise<void> {
@@ -213,7 +310,8 @@ export class Daemon {
       }
       rmSync(socket, { force: true }); // stale socket of a dead daemon
     }
-    const server = new SocketServer(this.log, () => this.operationContext());
+    this.screens = new ScreenWatcher((id, lines) => this.manager.output(id, lines), this.log);
+    const server = new SocketServer(this.log, () => this.operationContext(), this.screens);
     await server.listen(socket);
     this.sockets = server;
   }
@@ -233,7 +331,7 @@ export class Daemon {
     info: () => this.info(),
     status: () => this.status(),
     // (after the answer is out: the stop waits for the requests under way, this one done)
-    stopSoon: () => void setImmediate(() => void this.stop('daemon.stop request')),
+    stopSoon: () => void setImmediate(() => void this.stop('daemon.stop request', 'user')),
     configShow: async (): Promise<ConfigShow> => {
       const found = await findConfig(this.opts.paths.config);
       // [http] token is a credential of the API: a client sees that one is set, never its value
@@ -284,12 +382,17 @@ export class Daemon {
   }
 
   /** Graceful stop: finish what is under way (bounded), close everything, leave sessions running. */
-  stop(reason: string): Promise<void> {
+  stop(reason: string, kind: 'user' | 'signal' = 'signal'): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info('daemon stopping', { reason });
+      // every subscriber hears it before its connection closes (a client does not restart a stopped daemon)
+      this.broadcast({ type: 'daemon.stopping', reason: kind });
+      this.liveness?.stop();
       this.sockets?.close();
       if (this.screenTimer) clearInterval(this.screenTimer);
+      this.screens?.stop();
       await this.http?.close().catch(() => undefined);
+      await this.hooksApi?.close().catch(() => undefined);
       const deadline = Date.now() + 10_000;
       while ((this.sockets?.inflight ?? 0) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       this.sockets?.endConnections();
@@ -306,11 +409,6 @@ export class Daemon {
     })();
     return this.stopping;
   }
-}
-
-/** Where an agent on this host reaches the API: the bind address, or loopback for a wildcard. */
-function hookHost(bind: string): string {
-  return bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
 }
 
 function readInfoPid(file: string): number | null {

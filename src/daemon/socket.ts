@@ -3,15 +3,16 @@
 // events.subscribe, every event are pushed on the same connection. Every entry point is guarded:
 // a bad line costs its request, a bad connection only itself.
 import { createServer, type Server, type Socket } from 'node:net';
-import { ClauderonError, errorMessage, isClauderonError } from '../shared/errors.js';
+import { ClauderonError, errorBody, errorMessage, isClauderonError } from '../shared/errors.js';
 import type { DaemonEvent } from '../shared/events.js';
 import { guarded } from '../shared/guard.js';
 import { LineSplitter } from '../shared/lines.js';
 import type { Logger } from '../shared/logger.js';
 import type { Session } from '../shared/types.js';
-import { issueText } from '../protocol/operations.js';
+import { issueField, issueText } from '../protocol/operations.js';
 import { isMethod, MAX_LINE_BYTES, parseParams, requestSchema, type Method, type Result } from '../protocol/protocol.js';
 import { runOperation, type OperationContext } from './operations.js';
+import type { ScreenWatch, ScreenWatcher } from './screen-watch.js';
 
 /** A result already encoded as JSON (so large lists are joined, not re-encoded). */
 export class RawJson {
@@ -57,6 +58,8 @@ export class SocketServer {
     private readonly log: Logger,
     /** The operations' context, read for each request (the daemon builds its parts as it starts). */
     private readonly context: () => OperationContext,
+    /** sessions.watchScreen's pushes (absent: the operation is refused). */
+    private readonly screens?: ScreenWatcher,
   ) {}
 
   /** Listen on `path` (created 0600); the caller has checked that no daemon holds it. */
@@ -97,7 +100,10 @@ export class SocketServer {
     const conn: Conn = { socket, subscribed: false };
     this.conns.add(conn);
     socket.on('error', () => undefined);
-    socket.on('close', () => this.conns.delete(conn));
+    socket.on('close', () => {
+      this.conns.delete(conn);
+      this.screens?.unwatch(conn);
+    });
     const onLine = guarded(this.log, 'socket request', (line: string) => (line.trim() ? this.onLine(conn, line) : undefined), (_e, line) =>
       this.send(conn, { id: requestId(line), error: { code: 'internal', message: 'internal error (see logs/daemon.log)' } }),
     );
@@ -152,23 +158,30 @@ export class SocketServer {
       await this.run(conn, id, method, req.data.params ?? {});
     } catch (e) {
       if (!isClauderonError(e)) this.log.error('request failed', { error: errorMessage(e), stack: e instanceof Error ? e.stack : undefined });
-      this.send(conn, { id, error: { code: isClauderonError(e) ? e.code : 'internal', message: errorMessage(e) } });
+      this.send(conn, { id, error: errorBody(e) });
     }
   }
 
   private async run<M extends Method>(conn: Conn, id: number, method: M, rawParams: unknown): Promise<void> {
     const parsed = parseParams(method, rawParams);
-    if (!parsed.ok) throw new ClauderonError('invalid_input', `invalid ${issueText(parsed.issue)}`);
+    if (!parsed.ok) throw new ClauderonError('invalid_input', `invalid ${issueText(parsed.issue)}`, issueField(parsed.issue));
     this.inflight++;
     try {
       const result = await runOperation(method, parsed.params, this.context(), {
         onProgress: (progress) => this.send(conn, { id, progress }),
         subscribe: () => (conn.subscribed = true),
+        ...(this.screens ? { watchScreen: (w: ScreenWatch | null) => this.watchScreen(conn, w) } : {}),
       });
       this.reply(conn, id, encoded(method, result));
     } finally {
       this.inflight--;
     }
+  }
+
+  private watchScreen(conn: Conn, w: ScreenWatch | null): void {
+    if (!this.screens) return;
+    if (w) this.screens.watch(conn, w, (msg) => this.send(conn, msg));
+    else this.screens.unwatch(conn);
   }
 }
 

@@ -120,12 +120,13 @@ export async function resolveRepo(inputPath: string): Promise<RepoInfo> {
   try {
     stat = fs.statSync(abs);
   } catch {
-    throw new ClauderonError('invalid_input', `repository path ${abs} does not exist — pass --repo an existing directory`);
+    throw new ClauderonError('invalid_input', `repository path ${abs} does not exist`, { field: 'repo' });
   }
   if (!stat.isDirectory()) {
     throw new ClauderonError(
       'invalid_input',
-      `repository path ${abs} is a file, not a directory — pass --repo a directory of a git checkout`,
+      `repository path ${abs} is a file, not a directory`,
+      { field: 'repo' },
     );
   }
   const real = fs.realpathSync(abs);
@@ -136,13 +137,15 @@ export async function resolveRepo(inputPath: string): Promise<RepoInfo> {
     if (/not a git repository/i.test(err)) {
       throw new ClauderonError(
         'invalid_input',
-        `${abs} is not inside a git repository — pass --repo a directory of a git checkout`,
+        `${abs} is not inside a git repository`,
+        { field: 'repo' },
       );
     }
     if (/dubious ownership/i.test(err)) {
       throw new ClauderonError(
         'invalid_input',
-        `git refuses to use ${abs} because it is owned by another user — add it to safe.directory (git config --global --add safe.directory <path>) or pass another --repo`,
+        `git refuses to use ${abs} because it is owned by another user — add it to safe.directory (git config --global --add safe.directory <path>) or choose another repository`,
+        { field: 'repo' },
       );
     }
     throw gitFailure(`git rev-parse in ${abs}`, probe);
@@ -151,13 +154,15 @@ export async function resolveRepo(inputPath: string): Promise<RepoInfo> {
   if (bare === 'true') {
     throw new ClauderonError(
       'invalid_input',
-      `${abs} is a bare repository — pass --repo a directory of a git checkout (a non-bare clone)`,
+      `${abs} is a bare repository — a session needs a checkout (a non-bare clone)`,
+      { field: 'repo' },
     );
   }
   if (inside !== 'true') {
     throw new ClauderonError(
       'invalid_input',
-      `${abs} is not inside a git working tree (is it a .git directory?) — pass --repo a directory of a git checkout`,
+      `${abs} is not inside a git working tree (is it a .git directory?)`,
+      { field: 'repo' },
     );
   }
 
@@ -174,6 +179,7 @@ export async function resolveRepo(inputPath: string): Promise<RepoInfo> {
     throw new ClauderonError(
       'invalid_input',
       `repository ${root} has no commits yet — commit once, then create the session`,
+      { field: 'repo' },
     );
   }
   const headSha = head.stdout.trim();
@@ -207,7 +213,8 @@ export async function checkSubdirectoryInHead(repo: RepoInfo): Promise<void> {
   const what = type === 'commit' ? 'is a submodule in HEAD, whose files a new worktree does not have' : type ? `is not a directory in HEAD (a ${type === 'blob' ? 'file or symlink' : type})` : 'is not in HEAD (untracked or uncommitted)';
   throw new ClauderonError(
     'invalid_input',
-    `${repo.subdirectory} ${what}: the session's worktree is made from HEAD (${repo.headSha.slice(0, 12)}), so the agent could not start there — commit it, or pass --repo the repository root (${repo.root})`,
+    `${repo.subdirectory} ${what}: the session's worktree is made from HEAD (${repo.headSha.slice(0, 12)}), so the agent could not start there — commit it, or use the repository root (${repo.root})`,
+    { field: 'repo' },
   );
 }
 
@@ -226,19 +233,21 @@ export async function addWorktree(
   startPoint = 'HEAD',
 ): Promise<void> {
   if (!isValidBranchName(branch)) {
-    throw new ClauderonError('invalid_input', `'${branch}' is not a valid git branch name — choose another name`);
+    throw new ClauderonError('invalid_input', `'${branch}' is not a valid git branch name — choose another name`, { field: 'name' });
   }
   const target = path.resolve(worktreePath);
   if (exists(target)) {
     throw new ClauderonError(
       'git',
       `worktree path ${target} already exists — remove it or choose another session name`,
+      { field: 'name' },
     );
   }
   if (await branchExists(repoRoot, branch)) {
     throw new ClauderonError(
       'git',
       `branch ${branch} already exists in ${repoRoot} — choose another session name or delete the branch (git branch -D ${branch})`,
+      { field: 'name' },
     );
   }
   const r = await git(repoRoot, ['worktree', 'add', '-b', branch, '--', target, startPoint]);

@@ -30,6 +30,10 @@ export interface DaemonInfo {
   startedAt: string;
   socketPath: string;
   httpPort: number | null;
+  /** Why the HTTP API is not listening (port taken…), or null. Agent hooks do not depend on it. */
+  httpError: string | null;
+  /** Why config.toml cannot be used ("<file>:<line>: …"), or null. */
+  configError: string | null;
 }
 
 /** GET /api/status, and the WebSocket's hello after `"type":"hello"`. */
@@ -38,6 +42,8 @@ export interface DaemonStatus {
   pid: number;
   startedAt: string;
   httpPort: number | null;
+  httpError: string | null;
+  configError: string | null;
   sessions: Partial<Record<SessionStatus, number>>;
 }
 
@@ -255,6 +261,16 @@ export const operations = {
     result: returns<{ output: string }>(),
     http: { method: 'GET', path: `${SESSION}/output`, query: { lines: { as: 'number' } } },
   }),
+  'sessions.watchScreen': op({
+    title: 'watch the screen',
+    summary:
+      'push the session’s screen (its last `lines`, 1–1000, default 200) to this connection while watched: `{"watching":id}`, then `{"screen":{"name","screen"}}` at once and whenever it changes (read every 250 ms, one read per watched session however many watch it; `{"screen":{"name","error"}}` when it cannot be read); one watch per connection, a new one replaces it, `name` null or closing the connection ends it',
+    access: 'read',
+    params: z.object({ name: sessionName.nullable(), lines: z.number().int().min(1).max(1000).default(200) }).strict(),
+    result: returns<{ watching: string | null }>(),
+    http: null,
+    local: 'it pushes on the connection that asked, for as long as that connection lives: a socket client’s stream (the TUI’s preview); the web UI’s live terminal is its own WebSocket',
+  }),
   'sessions.diff': op({
     title: 'changes',
     summary:
@@ -365,6 +381,18 @@ export function parseParams<M extends Method>(method: M, raw: unknown): { ok: tr
 /** `invalid lines: Too small…`: an issue as one line. */
 export function issueText(issue: z.core.$ZodIssue | undefined, whole = 'params'): string {
   return `${issue?.path.join('.') || whole}: ${issue?.message ?? 'invalid'}`;
+}
+
+/**
+ * The input a params issue belongs to, as ClauderonError's `field` (`{ field }`, or nothing): the
+ * param's own name, but `repo` for repoPath, `accessMode` for a mode, `option:<key>` for a backend
+ * option.
+ */
+export function issueField(issue: z.core.$ZodIssue | undefined): { field: string } | undefined {
+  const [head, key] = issue?.path ?? [];
+  if (typeof head !== 'string') return undefined;
+  if (head === 'backendRequest') return typeof key === 'string' ? { field: `option:${key}` } : undefined;
+  return { field: ({ repoPath: 'repo', mode: 'accessMode' } as Record<string, string>)[head] ?? head };
 }
 
 // ---------------------------------------------------------------- HTTP

@@ -1,6 +1,6 @@
 // The daemon's socket protocol: newline-delimited JSON.
 //   request      {"id": 1, "method": "sessions.list", "params": {...}}
-//   response     {"id": 1, "result": ...}  |  {"id": 1, "error": {"code": "...", "message": "..."}}
+//   response     {"id": 1, "result": ...}  |  {"id": 1, "error": {"code": "...", "message": "...", "field"?: "..."}}
 //   progress     {"id": 1, "progress": {...}}            (for a request still under way)
 //   event        {"event": {...}}                         (after events.subscribe)
 // Requests are validated at the edge: the framing here, each method's params by the operations
@@ -22,4 +22,6 @@ export const requestSchema = z
 export interface WireError {
   code: string;
   message: string;
+  /** The input the error belongs to (ClauderonError.field: `repo`, `name`, `option:<key>` …), when it belongs to one. */
+  field?: string;
 }

@@ -18,4 +18,8 @@ export type DaemonEvent =
   | { type: 'session.created'; session: Session }
   | { type: 'session.updated'; session: Session }
   | { type: 'session.deleted'; session: Session }
-  | ProgressEvent;
+  | ProgressEvent
+  /** What is wrong with the daemon's setup changed (sent when either value changes; see DaemonInfo). */
+  | { type: 'daemon.notes'; configError: string | null; httpError: string | null }
+  /** The daemon is about to stop: `user` (daemon.stop, `clauderon daemon stop`) or `signal`. A client does not start a daemon the user stopped. */
+  | { type: 'daemon.stopping'; reason: 'user' | 'signal' };

@@ -1,17 +1,33 @@
 // The TUI's root. Draws from the store; routes every key through the one keymap, a modal first:
-// the create dialog owns its keys, then confirm/help/message, then the text filter, then the list.
+// the create dialog owns its keys, then confirm/help/diff/message, then the text filter, then the list.
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
 import { errorMessage } from '../shared/errors.js';
-import { Dialog, Footer, Header, HelpScreen, StatusBar, ViewTabs } from './components/chrome.js';
-import { SessionTable } from './components/session-table.js';
+import type { Session } from '../shared/types.js';
+import { Banners, Dialog, Footer, Header, HelpScreen, StatusBar, ViewTabs } from './components/chrome.js';
+import { diffLayout, diffModel, diffScroll, DiffView } from './components/diff-view.js';
+import { Preview } from './components/preview.js';
+import { nextAgeChange, SessionTable } from './components/session-table.js';
 import { CreateDialog } from './create-dialog/create-dialog.js';
-import { placeCreateError } from './create-errors.js';
-import { commandFor, keyName, type CommandId, type KeyContext, type KeyFlags } from './keymap.js';
+import { helpLayout, helpScroll, maxHelpScroll } from './help/use-help-state.js';
+import { commandFor, hint, keyName, keysOf, type CommandId, type FooterCondition, type KeyContext, type KeyFlags } from './keymap.js';
 import { forEachKey } from './keys.js';
-import type { CreateFormValues, TuiServices } from './services.js';
-import { actions, pageSize, selectedIndex, selectedSession, statusCounts, visibleSessions, waitingCount, type TuiState, type TuiStore } from './store.js';
+import type { TuiServices } from './services.js';
+import {
+  actions,
+  bodyHeight,
+  bodyLayout,
+  pageSize,
+  selectedIndex,
+  selectedSession,
+  statusCounts,
+  visibleSessions,
+  waitingCount,
+  type DaemonNotes,
+  type TuiState,
+  type TuiStore,
+} from './store.js';
 
 export interface AppProps {
   store: TuiStore;
@@ -22,6 +38,7 @@ function contextOf(s: TuiState): KeyContext | null {
   if (s.modal?.kind === 'create') return null; // the dialog's own hook reads keys
   if (s.modal?.kind === 'confirm-delete') return 'confirm';
   if (s.modal?.kind === 'help') return 'help';
+  if (s.modal?.kind === 'diff') return 'diff';
   if (s.modal?.kind === 'message') return 'message';
   return s.textEditing ? 'filter' : 'list';
 }
@@ -37,15 +54,38 @@ function useFrame(active: boolean): number {
   return frame;
 }
 
-/** The current time, refreshed every 30 s for the age column (one cheap timer, not a render loop). */
-function useNow(): number {
+/**
+ * The time the AGE column is measured from: one timer, set for the moment a shown age next
+ * changes (each second while one is under a minute, then each minute, hour…), not a render loop.
+ */
+function useAgeClock(shown: readonly Session[]): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 30_000);
-    t.unref();
-    return () => clearInterval(t);
-  }, []);
+    const t0 = Date.now();
+    const next = nextAgeChange(shown, t0);
+    if (next === null) return;
+    // a session that appeared after a quiet spell is measured from now, at once
+    const delay = t0 - now >= 1000 ? 0 : Math.max(20, next - t0 + 5);
+    const t = setTimeout(() => setNow(Date.now()), delay);
+    t.unref?.();
+    return () => clearTimeout(t);
+  }, [shown, now]);
   return now;
+}
+
+/** The banner lines under the header: what is wrong with the daemon's setup. */
+export function bannerTexts(d: DaemonNotes): { text: string; tone: 'error' | 'warn' }[] {
+  const out: { text: string; tone: 'error' | 'warn' }[] = [];
+  if (d.configError) {
+    // "<file>:<line>: message" → "<file> line N: message"
+    const m = /^(.*?):(\d+):\s*(.*)$/.exec(d.configError);
+    out.push({ text: m ? `${m[1]} line ${m[2]}: ${m[3]}` : d.configError, tone: 'error' });
+  }
+  if (d.httpError) {
+    const why = d.httpError.replace(/^the HTTP API\s*/i, '');
+    out.push({ text: `HTTP API not listening — agent status still works; the web UI cannot connect: ${why}`, tone: 'warn' });
+  }
+  return out;
 }
 
 const crashKey = process.env.CLAUDERON_TEST_TUI_CRASH_KEY;
@@ -58,7 +98,24 @@ export function App({ store, services }: AppProps) {
   const current = selectedSession(state);
   const animating = state.sessions.some((s) => s.status === 'creating' || s.agentStatus === 'working');
   const frame = useFrame(animating);
-  const now = useNow();
+  const now = useAgeClock(visible);
+
+  // The preview pane watches the selected session only, only while it is open (and re-watches
+  // after a reconnect); closing the pane or moving the selection ends the old watch.
+  const previewOpen = state.preview.open;
+  const previewId = previewOpen ? (current?.id ?? null) : null;
+  const connected = state.connection === 'connected';
+  useEffect(() => {
+    if (!previewId || !connected) return;
+    act.setPreview(previewId, null);
+    return services.watchScreen(
+      previewId,
+      (screen) => act.setPreview(previewId, screen),
+      (message) => act.setPreview(previewId, null, message),
+    );
+    // act is a fresh object each render but stateless over the same store
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [previewId, connected, services]);
 
   const withStatus = async (pending: string, fn: () => Promise<string>) => {
     act.setStatus(pending);
@@ -69,9 +126,21 @@ export function App({ store, services }: AppProps) {
     }
   };
 
+  const noSelection = () => act.setStatus(`No session selected — press ${keysOf('list', 'session.new', 1)} to create one`, 'error');
+
   const run = (cmd: CommandId) => {
     const s = store.getState();
     const sel = selectedSession(s);
+    if (cmd.startsWith('help.') && s.modal?.kind === 'help') {
+      const layout = helpLayout(Math.max(10, s.columns - 4));
+      const shown = Math.max(1, bodyHeight(s) - 3);
+      return act.scrollHelp(helpScroll(cmd, s.modal.scroll, maxHelpScroll(layout, shown), shown));
+    }
+    if (cmd.startsWith('diff.') && s.modal?.kind === 'diff') {
+      const d = s.modal.diff;
+      if (!d) return;
+      return act.scrollDiff(diffScroll(cmd, s.modal.scroll, diffModel(d), diffLayout(d, bodyHeight(s)).visible));
+    }
     switch (cmd) {
       case 'list.down':
         return act.move(1);
@@ -106,10 +175,22 @@ export function App({ store, services }: AppProps) {
       case 'session.new':
         return act.openModal({ kind: 'create' });
       case 'session.attach':
-        if (!sel) return act.setStatus('No session selected — press n to create one', 'error');
+        if (!sel) return noSelection();
         act.clearStatus();
         void services.attach(sel.id).catch((e: unknown) => act.setStatus(`Cannot attach to ${sel.name}: ${errorMessage(e)}`, 'error'));
         return;
+      case 'session.preview':
+        return act.togglePreview();
+      case 'session.diff': {
+        if (!sel) return noSelection();
+        const { id, name } = sel;
+        act.openModal({ kind: 'diff', id, name, diff: null, error: null, scroll: 0 });
+        void services.diff(id).then(
+          (d) => act.setDiff(id, d, null),
+          (e: unknown) => act.setDiff(id, null, `Cannot show the changes of ${name}: ${errorMessage(e)}`),
+        );
+        return;
+      }
       case 'session.archive':
         if (!sel) return;
         if (sel.status === 'archived') return act.setStatus(`${sel.name} is already archived`, 'error');
@@ -149,9 +230,17 @@ export function App({ store, services }: AppProps) {
         );
         return;
       case 'app.reload':
-        return void withStatus('Reloading…', async () => (await services.reload(), 'Reloaded'));
+        return void withStatus('Reloading…', async () => {
+          await services.reload();
+          const info = await services.daemonInfo();
+          act.setDaemonNotes({ configError: info.configError, httpError: info.httpError });
+          return 'Reloaded';
+        });
+      case 'app.startDaemon':
+        if (s.connection !== 'stopped') return act.setStatus('The daemon is running', 'info');
+        return void withStatus('Starting the daemon…', async () => (await services.startDaemon(), 'Daemon started'));
       case 'app.help':
-        return act.openModal({ kind: 'help' });
+        return act.openModal({ kind: 'help', scroll: 0 });
       case 'dialog.close':
         return act.closeModal();
       case 'app.quit':
@@ -180,69 +269,80 @@ export function App({ store, services }: AppProps) {
   // The store is read fresh for every key, so a chunk of keys can be handled in one go.
   useInput((input, key) => forEachKey(input, key, onKey));
 
-  const submitCreate = (values: CreateFormValues) => {
-    act.setCreate({ submitting: true, progress: null, warnings: [], formError: null, fieldErrors: {} });
-    const onProgress = (p: { step: string; state: string; message: string | null }) => {
-      // a warning is shown in the dialog at once (the agent is not started yet), then in the status line
-      if (p.state === 'warning') act.setCreate({ warnings: [...store.getState().create.warnings, p.message ?? ''] });
-      else act.setCreate({ progress: { step: p.step, state: p.state } });
-    };
-    services.createSession(values, onProgress).then(
-      ({ session, warnings }) => {
-        act.closeModal();
-        act.setCreate({ submitting: false });
-        act.selectId(session.id);
-        act.setStatus([`Created ${session.name}`, ...warnings].join(' — '), 'ok');
-      },
-      (e: unknown) => act.setCreate({ submitting: false, progress: null, ...placeCreateError(errorMessage(e)) }),
-    );
-  };
-
   const { columns: width, rows } = state;
-  const bodyHeight = Math.max(3, rows - 4);
+  const bodyH = bodyHeight(state);
   const ctx = contextOf(state) ?? 'create';
+  const stopped = state.connection === 'stopped';
+  const holds = new Set<FooterCondition>(stopped ? ['daemon-stopped'] : []);
   let body: React.ReactNode;
   const modal = state.modal;
   if (modal?.kind === 'create') {
+    // the dialog reads its state from the store and submits the create itself (create-dialog/)
+    body = <CreateDialog store={store} services={services} />;
+  } else if (modal?.kind === 'help') {
+    body = <HelpScreen width={width} height={bodyH} scroll={modal.scroll} />;
+  } else if (modal?.kind === 'diff') {
+    body = <DiffView name={modal.name} diff={modal.diff} error={modal.error} scroll={modal.scroll} width={width} height={bodyH} />;
+  } else if (modal?.kind === 'confirm-delete') {
     body = (
-      <CreateDialog
-        services={services}
-        width={Math.min(width, 100)}
-        submitting={state.create.submitting}
-        progress={state.create.progress}
-        warnings={state.create.warnings}
-        formError={state.create.formError}
-        fieldErrors={state.create.fieldErrors}
-        onSubmit={submitCreate}
-        onCancel={() => act.closeModal()}
+      <Dialog
+        title={`Delete ${modal.name}?`}
+        tone="error"
+        width={width}
+        hint={hint('confirm', [['confirm.yes', 'delete'], ['confirm.no', 'keep', 2]])}
+        lines={['The agent is stopped and the worktree removed; a branch with unmerged commits is kept.']}
       />
     );
-  } else if (modal?.kind === 'help') {
-    body = <HelpScreen width={width} height={bodyHeight} />;
-  } else if (modal?.kind === 'confirm-delete') {
-    body = <Dialog title={`Delete ${modal.name}?`} tone="error" width={width} hint="y delete · n/Esc keep" lines={['The agent is stopped and the worktree removed; a branch with unmerged commits is kept.']} />;
   } else if (modal?.kind === 'message') {
-    body = <Dialog title={modal.title} tone={modal.tone} width={width} hint="Esc/Enter close" lines={modal.lines.slice(0, Math.max(1, bodyHeight - 3))} />;
+    body = <Dialog title={modal.title} tone={modal.tone} width={width} hint={hint('message', [['dialog.close', 'close', 2]])} lines={modal.lines.slice(0, Math.max(1, bodyH - 3))} />;
   } else if (state.sessions.length === 0 && state.connection !== 'connecting') {
     body = (
       <Box flexDirection="column" paddingY={1}>
         <Text>No sessions yet.</Text>
         <Text>
-          Press <Text bold>n</Text> to create one, <Text bold>?</Text> for help, <Text bold>q</Text> to quit.
+          Press <Text bold>{keysOf('list', 'session.new', 1)}</Text> to create one, <Text bold>{keysOf('list', 'app.help', 1)}</Text> for help,{' '}
+          <Text bold>{keysOf('list', 'app.quit', 1)}</Text> to quit.
         </Text>
       </Box>
     );
   } else if (visible.length === 0) {
-    body = <Text dimColor>{state.connection === 'connecting' ? 'Connecting to the daemon…' : 'No sessions match this view — 1 shows all, Esc clears a text filter.'}</Text>;
+    body = (
+      <Text dimColor>
+        {state.connection === 'connecting'
+          ? 'Connecting to the daemon…'
+          : `No sessions match this view — ${keysOf('list', 'filter.all', 1)} shows all, ${keysOf('filter', 'filter.clear', 1)} clears a text filter.`}
+      </Text>
+    );
   } else {
-    body = <SessionTable sessions={visible} selected={selIndex} height={pageSize(state)} width={width} frame={frame} progress={state.progress} now={now} />;
+    const layout = bodyLayout(state);
+    const table = <SessionTable sessions={visible} selected={selIndex} height={pageSize(state)} width={layout.listWidth} frame={frame} progress={state.progress} now={now} />;
+    const p = layout.preview;
+    body = p ? (
+      <Box flexDirection={p.beside ? 'row' : 'column'} height={bodyH}>
+        <Box height={layout.listHeight} width={layout.listWidth} flexShrink={0} overflow="hidden">
+          {table}
+        </Box>
+        <Preview
+          name={current?.name ?? null}
+          screen={state.preview.id === current?.id ? state.preview.screen : null}
+          error={state.preview.id === current?.id ? state.preview.error : null}
+          width={p.width}
+          height={p.height}
+          beside={p.beside}
+        />
+      </Box>
+    ) : (
+      table
+    );
   }
 
+  const connectionError = stopped ? `The daemon was stopped — press ${keysOf('list', 'app.startDaemon', 1)} to start it` : state.connectionError;
   return (
     <Box flexDirection="column" width={width} height={rows}>
       <Header counts={statusCounts(state.sessions)} waiting={waitingCount(state.sessions)} connection={state.connection} width={width} />
+      <Banners lines={bannerTexts(state.daemon)} width={width} />
       <ViewTabs view={state.view} />
-      <Box flexDirection="column" flexGrow={1}>
+      <Box flexDirection="column" height={bodyH} overflow="hidden">
         {body}
       </Box>
       <StatusBar
@@ -255,14 +355,14 @@ export function App({ store, services }: AppProps) {
           </Text>
         }
         status={state.status}
-        connectionError={state.connectionError}
-        sessionError={current?.error ? `${current.name}: ${current.error}` : null}
+        connectionError={connectionError}
+        sessionError={!modal && current?.error ? `${current.name}: ${current.error}` : null}
         view={state.view}
         shown={visible.length}
         total={state.sessions.length}
         width={width}
       />
-      <Footer context={ctx} width={width} />
+      <Footer context={ctx} width={width} holds={holds} />
     </Box>
   );
 }

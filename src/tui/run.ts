@@ -11,6 +11,8 @@ import type { Paths } from '../config/paths.js';
 import type { AgentStatus } from '../shared/types.js';
 import { ClauderonError, errorMessage } from '../shared/errors.js';
 import { App } from './app.js';
+import { listDirectory } from './directories.js';
+import { desktopNotify, type NotificationMode } from './notify.js';
 import type { CreateFormValues, TuiServices } from './services.js';
 import { actions, createTuiStore, type TuiStore } from './store.js';
 import { TerminalScreen } from './terminal.js';
@@ -22,6 +24,7 @@ export interface RunTuiOptions {
 }
 
 const isWaiting = (s: AgentStatus | undefined) => s === 'waiting_approval' || s === 'waiting_input';
+const WAITING_TEXT: Partial<Record<AgentStatus, string>> = { waiting_approval: 'waits for your approval', waiting_input: 'waits for your input' };
 
 export async function runTui(opts: RunTuiOptions): Promise<number> {
   const store = createTuiStore({ columns: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
@@ -85,6 +88,8 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
           ...(v.name ? { name: v.name } : {}),
           ...(v.backend !== 'default' ? { backend: v.backend } : {}),
           agent: v.agent,
+          ...(v.model ? { model: v.model } : {}),
+          ...(Object.keys(v.backendRequest).length > 0 ? { backendRequest: v.backendRequest } : {}),
           accessMode: v.accessMode,
           skipChecks: v.skipChecks,
           planMode: v.planMode,
@@ -141,26 +146,71 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
         rmSync(dir, { recursive: true, force: true });
       }
     },
+    listDirectory: (path) => Promise.resolve(listDirectory(path, { cwd: process.cwd(), clauderonHome: opts.paths.home })),
+    async diff(id) {
+      return needClient().call('sessions.diff', { name: id });
+    },
+    watchScreen(id, onScreen, onError) {
+      if (!client) {
+        onError('not connected to the clauderon daemon');
+        return () => undefined;
+      }
+      return client.watchScreen(id, onScreen, (e) => onError(errorMessage(e)));
+    },
+    daemonInfo: () => needClient().call('daemon.info', {}),
+    async startDaemon() {
+      stoppedByUser = false;
+      act.setConnection('connecting');
+      await connect();
+    },
+    notify(title, body) {
+      // not while another program has the terminal: the escape would land in its screen
+      desktopNotify(title, body, instance ? (s) => process.stdout.write(s) : null);
+    },
     quit: () => quit(0),
   };
 
-  // [tui] bell: an agent that starts waiting for the user rings the terminal's bell. The daemon
-  // says whether it is on (the TUI does not load the config module: ~0.3 s cold).
-  let bell = false;
+  // [tui] notifications (and the older bell = true): what happens when an agent starts waiting
+  // for the user. The daemon says (the TUI does not load the config module: ~0.3 s cold), asked
+  // after the first frame.
+  let notifications: NotificationMode = 'off';
+  const onWaiting = (name: string, status: AgentStatus) => {
+    if (notifications === 'off') return;
+    if (instance) process.stdout.write('\x07');
+    if (notifications === 'desktop') services.notify(`clauderon: ${name}`, `${name} ${WAITING_TEXT[status] ?? 'waits for you'}`);
+  };
+  /** What the daemon says about itself (banners) and the [tui] settings; never before the first frame. */
+  const afterConnect = (c: DaemonClient) => {
+    void c.call('daemon.info', {}).then(
+      (info) => act.setDaemonNotes({ configError: info.configError, httpError: info.httpError }),
+      () => undefined,
+    );
+    void c.call('config.show', {}).then(
+      (r) => {
+        const tui = r.config.tui as { bell: boolean; notifications?: NotificationMode };
+        notifications = tui.notifications && tui.notifications !== 'off' ? tui.notifications : tui.bell ? 'bell' : 'off';
+      },
+      () => undefined, // a broken config.toml: the banner says so
+    );
+  };
+
+  // `clauderon daemon stop` (or daemon.stop from anywhere): the daemon says so before it goes, and
+  // the TUI does not start another one — it shows "daemon stopped" until the user presses S.
+  let stoppedByUser = false;
   // Connect (and reconnect) to the daemon; the list arrives pushed, not polled.
   let firstFrameSent = false;
   const connect = async (): Promise<void> => {
-    for (let attempt = 0; !quitting; attempt++) {
+    for (let attempt = 0; !quitting && !stoppedByUser; attempt++) {
       try {
         const c = await DaemonClient.connect({ paths: opts.paths });
-        bell = await c.call('config.show', {}).then(
-          (r) => r.config.tui.bell,
-          () => false, // a broken config.toml: each operation that reads it says so
-        );
         await c.subscribe((e) => {
-          if (bell && e.type === 'session.updated') {
+          if (e.type === 'daemon.stopping') {
+            if (e.reason === 'user') stoppedByUser = true;
+            return;
+          }
+          if (e.type === 'session.updated') {
             const before = store.getState().sessions.find((x) => x.id === e.session.id)?.agentStatus;
-            if (isWaiting(e.session.agentStatus) && !isWaiting(before)) process.stdout.write('\x07');
+            if (isWaiting(e.session.agentStatus) && !isWaiting(before)) onWaiting(e.session.name, e.session.agentStatus);
           }
           act.applyEvent(e);
         });
@@ -170,14 +220,21 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
         c.onClose(() => {
           if (quitting || client !== c) return;
           client = null;
+          if (stoppedByUser) {
+            act.setConnection('stopped');
+            return;
+          }
           act.setConnection('disconnected', 'Lost the daemon — reconnecting…');
           void connect();
         });
         if (!firstFrameSent) {
           firstFrameSent = true;
           // The list is drawn by the first render after this (at once if mounted, else at mount).
-          setImmediate(() => opts.onFirstFrame?.());
-        }
+          setImmediate(() => {
+            opts.onFirstFrame?.();
+            afterConnect(c);
+          });
+        } else afterConnect(c);
         return;
       } catch (e) {
         act.setConnection('disconnected', `${errorMessage(e)} — retrying…`);

@@ -1,7 +1,8 @@
 // Side effects enter the TUI as services: components call these, never the daemon client,
 // child_process or the file system directly. run.ts builds the real ones; tests may pass their own.
+import type { DaemonInfo } from '../protocol/operations.js';
 import type { ProgressEvent } from '../shared/events.js';
-import type { ReconcileItem } from '../shared/types.js';
+import type { ReconcileItem, SessionDiff } from '../shared/types.js';
 import type { AccessMode, AgentName, BackendName, Session } from '../shared/types.js';
 
 export interface CreateFormValues {
@@ -11,10 +12,27 @@ export interface CreateFormValues {
   /** Empty: let the daemon choose (config default, zellij, or tmux). */
   name: string;
   backend: BackendName | 'default';
+  /** The chosen backend's own options (from its registry spec's options), only those set. */
+  backendRequest: Record<string, string | number | boolean>;
   agent: AgentName;
+  /** Empty: the agent's default model. */
+  model: string;
   accessMode: AccessMode;
   skipChecks: boolean;
   planMode: boolean;
+}
+
+export interface DirectoryListing {
+  /** Absolute, resolved. */
+  path: string;
+  /** null at / */
+  parent: string | null;
+  /** The git repository the directory is in (itself or an ancestor), or null. */
+  repoRoot: string | null;
+  /** Subdirectories, sorted; `repo`: a git repository (has .git). Hidden ones left out. */
+  entries: { name: string; repo: boolean }[];
+  /** Why it could not be read (permission…), or null. */
+  error: string | null;
 }
 
 export interface TuiServices {
@@ -34,6 +52,21 @@ export interface TuiServices {
   completePath(prefix: string): Promise<string[]>;
   /** Edit text in $VISUAL / $EDITOR (terminal handed over); resolves with the new text. */
   editText(initial: string): Promise<string>;
+  /** One directory's subdirectories for the create dialog's browser (~ and relative paths allowed). */
+  listDirectory(path: string): Promise<DirectoryListing>;
+  /** The selected session's changes against the commit it started from. */
+  diff(id: string): Promise<SessionDiff>;
+  /**
+   * Push the session's screen (plain text, newest state) to onScreen while watched: at once, then
+   * on change, throttled by the daemon. The returned function stops watching.
+   */
+  watchScreen(id: string, onScreen: (screen: string) => void, onError: (message: string) => void): () => void;
+  /** The daemon's own notes (HTTP API and config problems). */
+  daemonInfo(): Promise<DaemonInfo>;
+  /** Start the daemon again after the user stopped it (the TUI never does it by itself). */
+  startDaemon(): Promise<void>;
+  /** A desktop notification (OSC 9 / OSC 777 / notify-send), when [tui] notifications is on. */
+  notify(title: string, body: string): void;
   /** Leave the TUI (restores the terminal). */
   quit(): void;
 }

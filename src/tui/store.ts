@@ -2,8 +2,9 @@
 // daemon's pushed events and survives the Ink instance being unmounted while another program
 // (zellij/tmux attach, $EDITOR) has the terminal.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { DaemonEvent, ProgressEvent } from '../shared/events.js';
-import type { Session, SessionStatus } from '../shared/types.js';
+import type { DaemonEvent, ProgressEvent, StepState } from '../shared/events.js';
+import type { Session, SessionDiff, SessionStatus } from '../shared/types.js';
+import { textReducer, textState, type TextEdit } from './text-input/use-text-input-state.js';
 
 export const VIEWS = ['all', 'running', 'idle', 'completed', 'archived'] as const;
 export type View = (typeof VIEWS)[number];
@@ -25,21 +26,51 @@ const VIEW_TEST: Record<View, (s: SessionStatus) => boolean> = {
 };
 
 export type Modal =
-  | { kind: 'help' }
+  | { kind: 'help'; scroll: number }
+  /** The selected session's changes: `diff` null while loading; `scroll` the first line shown. */
+  | { kind: 'diff'; id: string; name: string; diff: SessionDiff | null; error: string | null; scroll: number }
   | { kind: 'confirm-delete'; id: string; name: string }
   | { kind: 'create' }
   | { kind: 'message'; title: string; lines: string[]; tone: 'info' | 'error' };
 
+/** One create step as the dialog shows it (create.progress events, in order). */
+export interface StepRow {
+  step: string;
+  state: StepState;
+  message: string | null;
+  ms: number | null;
+}
+
 export interface CreateState {
   submitting: boolean;
-  progress: { step: string; state: string } | null;
+  /** The steps of the create under way, as they ran. */
+  steps: StepRow[];
   /** What the daemon warned about while creating (e.g. no credential for the agent's model API). */
   warnings: string[];
   formError: string | null;
-  fieldErrors: Partial<Record<'prompt' | 'repo' | 'name' | 'backend' | 'agent', string>>;
+  /** By the dialog's field ids (prompt, repo, name, backend, option:<key>, agent, model, accessMode…). */
+  fieldErrors: Partial<Record<string, string>>;
 }
 
-export type Connection = 'connecting' | 'connected' | 'disconnected';
+/** `stopped`: the user stopped the daemon (clauderon daemon stop): it stays stopped until asked. */
+export type Connection = 'connecting' | 'connected' | 'disconnected' | 'stopped';
+
+/** What the daemon says about itself that the TUI shows as a banner. */
+export interface DaemonNotes {
+  /** config.toml cannot be read: the daemon's message names the file and the line. */
+  configError: string | null;
+  /** The HTTP API (agents' hooks post there) is not listening: agent status is unavailable. */
+  httpError: string | null;
+}
+
+/** The preview pane: the selected session's screen, pushed while the pane is open. */
+export interface PreviewState {
+  open: boolean;
+  /** Whose screen `screen` is (the selection may have moved on since). */
+  id: string | null;
+  screen: string | null;
+  error: string | null;
+}
 
 export interface TuiState {
   /** Every session (archived too), oldest first. */
@@ -48,10 +79,19 @@ export interface TuiState {
   connectionError: string | null;
   view: View;
   text: string;
+  /** The filter line's cursor (code points into `text`). */
+  textCursor: number;
   textEditing: boolean;
   selectedId: string | null;
   modal: Modal | null;
   create: CreateState;
+  /**
+   * What was typed in a create dialog left with Esc (the dialog's form state, opaque here): the
+   * next `n` opens it again; a create that succeeds, or Ctrl-R in the dialog, drops it.
+   */
+  createDraft: unknown;
+  daemon: DaemonNotes;
+  preview: PreviewState;
   /** Create progress by session name, for rows still `creating`. */
   progress: Record<string, ProgressEvent>;
   status: { text: string; tone: 'info' | 'error' | 'ok' } | null;
@@ -61,7 +101,7 @@ export interface TuiState {
 
 export type TuiStore = StoreApi<TuiState>;
 
-export const EMPTY_CREATE: CreateState = { submitting: false, progress: null, warnings: [], formError: null, fieldErrors: {} };
+export const EMPTY_CREATE: CreateState = { submitting: false, steps: [], warnings: [], formError: null, fieldErrors: {} };
 
 export function createTuiStore(init: Partial<TuiState> = {}): TuiStore {
   return createStore<TuiState>(() => ({
@@ -70,10 +110,14 @@ export function createTuiStore(init: Partial<TuiState> = {}): TuiStore {
     connectionError: null,
     view: 'all',
     text: '',
+    textCursor: 0,
     textEditing: false,
     selectedId: null,
     modal: null,
     create: EMPTY_CREATE,
+    createDraft: null,
+    daemon: { configError: null, httpError: null },
+    preview: { open: false, id: null, screen: null, error: null },
     progress: {},
     status: null,
     columns: 80,
@@ -126,9 +170,39 @@ export function waitingCount(sessions: readonly Session[]): number {
   return n;
 }
 
-/** Rows of the table that fit on screen (header, table head, status bar, footer take 5). */
-export function pageSize(s: Pick<TuiState, 'rows'>): number {
-  return Math.max(1, s.rows - 6);
+/** Banner lines under the header: a broken config.toml, agent status unavailable. */
+export function bannerLines(s: Pick<TuiState, 'daemon'>): number {
+  return (s.daemon.configError ? 1 : 0) + (s.daemon.httpError ? 1 : 0);
+}
+
+/** Rows left for the body (header, view tabs, banners, status bar and footer take the rest). */
+export function bodyHeight(s: Pick<TuiState, 'rows' | 'daemon'>): number {
+  return Math.max(3, s.rows - 4 - bannerLines(s));
+}
+
+/** The preview pane beside the list from this many columns on; below it on narrower terminals. */
+export const PREVIEW_BESIDE_FROM = 120;
+
+/** Where the list and the preview pane go in the body (the pane closed: the list takes it all). */
+export function bodyLayout(s: Pick<TuiState, 'rows' | 'columns' | 'daemon' | 'preview'>): {
+  listWidth: number;
+  listHeight: number;
+  preview: { beside: boolean; width: number; height: number } | null;
+} {
+  const h = bodyHeight(s);
+  const w = s.columns;
+  if (!s.preview.open) return { listWidth: w, listHeight: h, preview: null };
+  if (w >= PREVIEW_BESIDE_FROM) {
+    const listWidth = Math.max(60, Math.floor(w * 0.45));
+    return { listWidth, listHeight: h, preview: { beside: true, width: w - listWidth, height: h } };
+  }
+  const listHeight = Math.max(3, Math.floor(h * 0.4));
+  return { listWidth: w, listHeight, preview: { beside: false, width: w, height: Math.max(2, h - listHeight) } };
+}
+
+/** Rows of the table that fit on screen (the list's part of the body less the table's head). */
+export function pageSize(s: Pick<TuiState, 'rows' | 'columns' | 'daemon' | 'preview'>): number {
+  return Math.max(1, bodyLayout(s).listHeight - 2);
 }
 
 // ---------------------------------------------------------------- actions
@@ -159,6 +233,11 @@ export function actions(store: TuiStore) {
         set((s) => ({ progress: { ...s.progress, [e.name]: e } }));
         return;
       }
+      if (e.type === 'daemon.notes') {
+        set({ daemon: { configError: e.configError, httpError: e.httpError } });
+        return;
+      }
+      if (e.type === 'daemon.stopping') return; // the connection's owner (run.ts) acts on it
       const s = get();
       const i = s.sessions.findIndex((x) => x.id === e.session.id);
       if (e.type === 'session.deleted') {
@@ -203,26 +282,74 @@ export function actions(store: TuiStore) {
       set({ view: VIEWS[(i + 1) % VIEWS.length] ?? 'all' });
     },
     startText() {
-      set({ textEditing: true });
+      set((s) => ({ textEditing: true, textCursor: Array.from(s.text).length }));
     },
     setText(text: string) {
-      set({ text });
+      set({ text, textCursor: Array.from(text).length });
+    },
+    /** Edit the filter line (the text field's reducer; the list narrows as it changes). */
+    editText(e: TextEdit) {
+      const s = get();
+      const next = textReducer(textState(s.text, s.textCursor), e);
+      if (next.value !== s.text || next.cursor !== s.textCursor) set({ text: next.value, textCursor: next.cursor });
     },
     applyText() {
       set({ textEditing: false });
     },
     clearText() {
-      set({ text: '', textEditing: false });
+      set({ text: '', textCursor: 0, textEditing: false });
     },
 
+    /** Open a modal; what the status bar said belongs to the screen it was said on. */
     openModal(modal: Modal) {
-      set({ modal, ...(modal.kind === 'create' ? { create: EMPTY_CREATE } : {}) });
+      set({ modal, status: null, ...(modal.kind === 'create' ? { create: EMPTY_CREATE } : {}) });
     },
     closeModal() {
       set({ modal: null });
     },
+    /** Open or close the preview pane (what it showed is dropped either way). */
+    togglePreview() {
+      set((s) => ({ preview: { open: !s.preview.open, id: null, screen: null, error: null } }));
+    },
+    /** A screen pushed for session `id` (ignored when the pane is closed; unchanged text: no update). */
+    setPreview(id: string, screen: string | null, error: string | null = null) {
+      const p = get().preview;
+      if (!p.open || (p.id === id && p.screen === screen && p.error === error)) return;
+      set({ preview: { open: true, id, screen, error } });
+    },
+    /** The diff view's content arrived (for the session it was opened on). */
+    setDiff(id: string, diff: SessionDiff | null, error: string | null) {
+      const m = get().modal;
+      if (m?.kind === 'diff' && m.id === id) set({ modal: { ...m, diff, error } });
+    },
+    scrollDiff(to: number) {
+      const m = get().modal;
+      if (m?.kind === 'diff' && m.scroll !== to) set({ modal: { ...m, scroll: Math.max(0, to) } });
+    },
+    /** Scroll the help screen (clamped by the screen, which knows its lines). */
+    scrollHelp(to: number) {
+      const m = get().modal;
+      if (m?.kind === 'help' && m.scroll !== to) set({ modal: { kind: 'help', scroll: Math.max(0, to) } });
+    },
     setCreate(patch: Partial<CreateState>) {
       set((s) => ({ create: { ...s.create, ...patch } }));
+    },
+    /** One create.progress event for the create the dialog runs: a step's row is added or updated. */
+    createStep(p: { step: string; state: StepState; message: string | null; ms: number | null }) {
+      set((s) => {
+        const steps = s.create.steps.slice();
+        const i = steps.findIndex((x) => x.step === p.step);
+        const row: StepRow = { step: p.step, state: p.state, message: p.message, ms: p.ms };
+        if (i >= 0) steps[i] = { ...row, message: p.message ?? steps[i]?.message ?? null };
+        else steps.push(row);
+        return { create: { ...s.create, steps } };
+      });
+    },
+    setDraft(draft: unknown) {
+      set({ createDraft: draft });
+    },
+    setDaemonNotes(patch: Partial<DaemonNotes>) {
+      set((s) => ({ daemon: { ...s.daemon, ...patch } }));
     },
 
     setStatus(text: string, tone: 'info' | 'error' | 'ok' = 'info') {

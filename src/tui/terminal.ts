@@ -1,7 +1,9 @@
 // The terminal, owned: the alternate screen while the TUI is up, and a restore that runs on
 // every exit path (quit, error, SIGINT/SIGTERM/SIGHUP, process exit) and is safe to repeat.
-const ENTER_ALT = '\u001b[?1049h\u001b[2J\u001b[H';
-const LEAVE_ALT = '\u001b[?1049l';
+// Bracketed paste on while the TUI is up: a paste arrives between ESC[200~ and ESC[201~, so a text
+// field takes it as one insert (its line breaks are not Enter). Off again on restore.
+const ENTER_ALT = '\u001b[?1049h\u001b[2J\u001b[H\u001b[?2004h';
+const LEAVE_ALT = '\u001b[?2004l\u001b[?1049l';
 const SHOW_CURSOR = '\u001b[?25h';
 
 export class TerminalScreen {

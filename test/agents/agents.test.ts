@@ -53,7 +53,7 @@ describe('agent availability', () => {
     })();
     expect(err).toBeInstanceOf(ClauderonError);
     expect((err as ClauderonError).code).toBe('agent_unavailable');
-    expect((err as ClauderonError).message).toBe('"gemini" (Gemini CLI) not found on PATH — install it (npm install -g @google/gemini-cli) or pick another --agent');
+    expect((err as ClauderonError).message).toBe('"gemini" (Gemini CLI) not found on PATH — install it (npm install -g @google/gemini-cli) or choose another agent');
   });
 
   it('a non-executable file does not count', () => {

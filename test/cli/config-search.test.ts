@@ -63,10 +63,11 @@ describe('config.toml search places', () => {
 
     const shown = env.run(['config', 'show']);
     expect(shown.code).toBe(1);
-    expect(shown.stderr).toBe(`clauderon: ${xdgConfig}: general.max_sessions: Too small: expected number to be >0 — fix the file or move it aside\n`);
+    const line = good.split('\n').length + 2; // (the line of max_sessions)
+    expect(shown.stderr).toBe(`clauderon: ${xdgConfig}:${line}: general.max_sessions: Too small: expected number to be >0 — fix the file or move it aside\n`);
     const created = env.run(['create', '--backend', 'tmux', '--repo', env.repo, '--prompt', 'x', '--json']);
     expect(created.code).toBe(1);
-    expect(created.stderr).toContain(`clauderon: ${xdgConfig}: general.max_sessions: `);
+    expect(created.stderr).toContain(`clauderon: ${xdgConfig}:${line}: general.max_sessions: `);
     expect(JSON.parse(created.stdout)).toMatchObject({ error: { code: 'config', message: expect.stringContaining(xdgConfig) as unknown } });
   });
 

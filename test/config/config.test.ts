@@ -42,12 +42,12 @@ describe('config.toml', () => {
   });
 
   it('reports TOML syntax errors with line and column', async () => {
-    await expect(loadConfig(write('bad.toml', 'x = 1\n[general\n'))).rejects.toThrow(/bad\.toml: line 2, column \d+: .* — fix the file or move it aside/);
+    await expect(loadConfig(write('bad.toml', 'x = 1\n[general\n'))).rejects.toThrow(/bad\.toml:2: .* \(column \d+\) — fix the file or move it aside/);
   });
 
   it('rejects unknown keys and wrong types with the key path', async () => {
-    await expect(loadConfig(write('typo.toml', '[general]\ndefualt_agent = "codex"\n'))).rejects.toThrow(/typo\.toml: general: .*defualt_agent/);
-    await expect(loadConfig(write('enum.toml', '[general]\ndefault_backend = "vagrant"\n'))).rejects.toThrow(/enum\.toml: general\.default_backend:/);
+    await expect(loadConfig(write('typo.toml', '[general]\ndefualt_agent = "codex"\n'))).rejects.toThrow('typo.toml:2: general.defualt_agent: unknown key — fix the file or move it aside');
+    await expect(loadConfig(write('enum.toml', '[general]\ndefault_backend = "vagrant"\n'))).rejects.toThrow(/enum\.toml:2: general\.default_backend:/);
     await expect(loadConfig(write('neg.toml', '[general]\nmax_sessions = 0\n'))).rejects.toThrow(/general\.max_sessions/);
   });
 });
@@ -89,9 +89,9 @@ describe('where config.toml is looked for', () => {
   it('an error names the file that was read', async () => {
     const p = places('bad-xdg');
     writeFileSync(p.xdgConfig, '[general]\ndefualt_agent = "codex"\n');
-    await expect(loadConfig(p.homeConfig, p.env)).rejects.toThrow(`${p.xdgConfig}: general: `);
+    await expect(loadConfig(p.homeConfig, p.env)).rejects.toThrow(`${p.xdgConfig}:2: general.defualt_agent: unknown key`);
     writeFileSync(p.xdgConfig, '[general\n');
-    await expect(loadConfig(p.homeConfig, p.env)).rejects.toThrow(new RegExp(`^${p.xdgConfig}: line 1, column \\d+: .* — fix the file or move it aside$`));
+    await expect(loadConfig(p.homeConfig, p.env)).rejects.toThrow(new RegExp(`^${p.xdgConfig}:1: .* \\(column \\d+\\) — fix the file or move it aside$`));
   });
 
   it('a home config.toml that cannot be read is an error, not passed over', async () => {

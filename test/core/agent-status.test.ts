@@ -1,8 +1,13 @@
 // Mapping agents' signals to agentStatus: Claude Code's hook events, and the screen fallback for
 // agents without hooks (codex, gemini).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { agentStatusForHook, HOOK_EVENTS, hookSettings as claudeHooks } from '../../src/agents/claude.js';
-import { agentStatusForScreen, HOOK_COMMAND } from '../../src/core/hooks.js';
+import { agentStatusForScreen, EXIT_REPORT, HOOK_COMMAND } from '../../src/core/hooks.js';
 
 const hookSettings = () => claudeHooks(HOOK_COMMAND);
 
@@ -30,7 +35,7 @@ describe('agent status', () => {
     for (const e of HOOK_EVENTS) {
       const h = hooks[e]?.[0]?.hooks[0];
       expect(h?.type).toBe('command');
-      expect(h?.command).toMatch(/^curl -sS -m 2 --noproxy '\*' .*\|\| true$/);
+      expect(h?.command).toMatch(/^\{ _cp=\$\(cat "\$CLAUDERON_HOOK_PORT_FILE" 2>\/dev\/null\); .*curl -sS -m 2 --noproxy '\*' .*; \} \|\| true$/);
       expect(h?.timeout).toBeLessThanOrEqual(5);
     }
     expect(hooks.PreToolUse?.[0]?.matcher).toBe('*');
@@ -46,5 +51,49 @@ describe('agent status', () => {
     expect(agentStatusForScreen('compiling 3/10', false)).toBeNull();
     // an old question scrolled far up is not the current state
     expect(agentStatusForScreen(['Allow? (y/n)', ...Array.from({ length: 10 }, (_, i) => `line ${i}`)].join('\n'), true)).toBe('working');
+  });
+
+  it('the hook command and the exit report post to the port in CLAUDERON_HOOK_PORT_FILE, else to CLAUDERON_HOOK_URL', async () => {
+    const got: string[] = [];
+    const listen = () =>
+      new Promise<{ server: Server; port: number }>((resolve) => {
+        const server = createServer((req, res) => {
+          let body = '';
+          req.on('data', (d: Buffer) => (body += d.toString()));
+          req.on('end', () => {
+            got.push(`${(server.address() as { port: number }).port} ${req.url ?? ''} ${req.headers.authorization ?? ''} ${body}`);
+            res.end('{}');
+          });
+        }).listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port }));
+      });
+    const byFile = await listen();
+    const byUrl = await listen();
+    const dir = mkdtempSync(join(tmpdir(), 'clrn-hookcmd-'));
+    const file = join(dir, 'hook-port');
+    const env = (extra: Record<string, string>) => ({ PATH: process.env.PATH ?? '', CLAUDERON_HOOK_URL: `http://127.0.0.1:${byUrl.port}`, CLAUDERON_HOOK_TOKEN: 'tok', CLAUDERON_SESSION_ID: 'sid', ...extra });
+    const sh = (args: string[], e: Record<string, string>, stdin = '') =>
+      new Promise<number>((resolve) => {
+        const child = execFile('sh', args, { env: env(e) }, (err) => resolve(err ? ((err as { code?: number }).code ?? 1) : 0));
+        child.stdin?.end(stdin);
+      });
+    try {
+      writeFileSync(file, `${byFile.port}\n`);
+      expect(await sh(['-c', HOOK_COMMAND], { CLAUDERON_HOOK_PORT_FILE: file }, '{"hook_event_name":"Stop"}')).toBe(0);
+      expect(await sh(['-c', HOOK_COMMAND], {}, '{"hook_event_name":"PreToolUse"}')).toBe(0); // no file named: the URL
+      writeFileSync(file, 'garbage; rm -rf /\n');
+      expect(await sh(['-c', HOOK_COMMAND], { CLAUDERON_HOOK_PORT_FILE: file }, '{"hook_event_name":"Notification"}')).toBe(0); // not a port: the URL
+      writeFileSync(file, `${byFile.port}\n`);
+      expect(await sh(['-c', EXIT_REPORT, 'clauderon-agent', 'sh', '-c', 'exit 7'], { CLAUDERON_HOOK_PORT_FILE: file })).toBe(7);
+      expect(got).toEqual([
+        `${byFile.port} /api/hooks?session=sid Bearer tok {"hook_event_name":"Stop"}`,
+        `${byUrl.port} /api/hooks?session=sid Bearer tok {"hook_event_name":"PreToolUse"}`,
+        `${byUrl.port} /api/hooks?session=sid Bearer tok {"hook_event_name":"Notification"}`,
+        `${byFile.port} /api/hooks?session=sid Bearer tok {"hook_event_name":"ClauderonAgentExit","exit_status":7}`,
+      ]);
+    } finally {
+      byFile.server.close();
+      byUrl.server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

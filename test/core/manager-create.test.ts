@@ -26,7 +26,7 @@ describe('SessionManager.create', () => {
     expect(ctx?.env).toMatchObject({ HTTPS_PROXY: 'http://127.0.0.1:41000', CLAUDERON_SESSION_ID: session.id, CLAUDERON_SESSION_NAME: 'fix', CLAUDERON_HOOK_URL: 'http://127.0.0.1:9' });
     expect(ctx?.cwd).toBe(session.worktreePath);
     // events: created first; running pushed once, after finalize's done
-    const kinds = f.events.map((e) => (e.type === 'create.progress' ? `${e.step}:${e.state}` : `${e.type}:${e.session.status}`));
+    const kinds = f.events.map((e) => (e.type === 'create.progress' ? `${e.step}:${e.state}` : 'session' in e ? `${e.type}:${e.session.status}` : e.type));
     expect(kinds[0]).toBe('session.created:creating');
     expect(kinds.filter((k) => k.startsWith('session.updated'))).toEqual(['session.updated:running']);
     expect(kinds.indexOf('session.updated:running')).toBeGreaterThan(kinds.indexOf('finalize:done'));
@@ -46,7 +46,7 @@ describe('SessionManager.create', () => {
   it('refuses at validate before anything is made: no row, no step, no git change', async () => {
     f = makeFixture({ proxies: true });
     f.git.branches.add('clauderon/fix');
-    await expect(f.manager.create(f.request())).rejects.toThrow(`branch clauderon/fix already exists in ${f.git.repoRoot} — pick another --name or delete the branch`);
+    await expect(f.manager.create(f.request())).rejects.toThrow(`branch clauderon/fix already exists in ${f.git.repoRoot} — choose another name or delete the branch`);
     expect(f.store.listSessions()).toEqual([]);
     expect(f.events).toEqual([]);
     expect(f.git.names()).toEqual(['resolveRepo', 'checkSubdirectoryInHead', 'branchExists']);
@@ -97,7 +97,7 @@ describe('SessionManager.create', () => {
   it('takes the max_sessions slot before its first await: a second create at once is refused', async () => {
     f = makeFixture({ config: (c) => ({ ...c, general: { ...c.general, max_sessions: 1 } }) });
     const first = f.manager.create(f.request({ name: 'one' }));
-    await expect(f.manager.create(f.request({ name: 'two' }))).rejects.toThrow('1 sessions exist or are being created (limit 1) — delete some (clauderon delete NAME) or raise general.max_sessions in config.toml');
+    await expect(f.manager.create(f.request({ name: 'two' }))).rejects.toThrow('1 sessions exist or are being created (limit 1) — delete some sessions or raise general.max_sessions in config.toml');
     await expect(first).resolves.toMatchObject({ session: { name: 'one' } });
     await expect(f.manager.create(f.request({ name: 'two' }))).rejects.toThrow('limit 1');
   });
@@ -105,7 +105,7 @@ describe('SessionManager.create', () => {
   it('refuses a name a create under way holds', async () => {
     f = makeFixture();
     const first = f.manager.create(f.request());
-    await expect(f.manager.create(f.request())).rejects.toThrow('a session named "fix" already exists — pick another --name');
+    await expect(f.manager.create(f.request())).rejects.toThrow('a session named "fix" already exists — choose another name');
     await first;
   });
 });

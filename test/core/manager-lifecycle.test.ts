@@ -27,7 +27,7 @@ describe('SessionManager lifecycle', () => {
     expect(f.events.map((e) => e.type)).toEqual(['session.updated']);
     expect(f.store.listEvents(session.id).at(-1)).toMatchObject({ kind: 'status', fromStatus: 'running', toStatus: 'archived', detail: 'archived by user' });
     await expect(f.manager.archive('fix')).rejects.toThrow('session fix is already archived');
-    await expect(f.manager.attachCommand('fix')).rejects.toThrow('session fix is archived — clauderon unarchive fix first');
+    await expect(f.manager.attachCommand('fix')).rejects.toThrow('session fix is archived — unarchive it first');
 
     // unarchive: a new proxy, the agent created again from the same launch spec, resuming
     f.backend.calls.length = 0;
@@ -50,7 +50,7 @@ describe('SessionManager lifecycle', () => {
     proxies.calls.length = 0;
     f.events.length = 0;
     f.git.dirty = true;
-    await expect(f.manager.delete('fix', { force: false })).rejects.toThrow(`the worktree of fix has uncommitted changes (${session.worktreePath}) — commit them, or delete with --force to discard them`);
+    await expect(f.manager.delete('fix', { force: false })).rejects.toThrow(`the worktree of fix has uncommitted changes (${session.worktreePath}) — commit them, or force the delete to discard them`);
     expect(f.store.getSession(session.id)?.status).toBe('running');
     f.git.dirty = false;
     f.git.calls.length = 0;
@@ -66,7 +66,7 @@ describe('SessionManager lifecycle', () => {
     expect(proxies.calls).toEqual([['stop', session.id]]);
     expect(existsSync(session.worktreePath)).toBe(false);
     expect(f.store.listSessions()).toEqual([]);
-    expect(f.events.map((e) => (e.type === 'create.progress' ? e.type : `${e.type}:${e.session.status}`))).toEqual(['session.updated:deleting', 'session.deleted:deleting']);
+    expect(f.events.map((e) => (e.type === 'create.progress' ? e.type : 'session' in e ? `${e.type}:${e.session.status}` : e.type))).toEqual(['session.updated:deleting', 'session.deleted:deleting']);
   });
 
   it('a failed unarchive stays archived and stops the proxy it started', async () => {

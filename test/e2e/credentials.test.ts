@@ -67,7 +67,7 @@ describe('config credentials', () => {
     writeFileSync(join(env.home, 'proxy.toml'), '[onepassword]\nenabld = true\n');
     const r = env.run(['config', 'credentials']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/proxy\.toml: onepassword: .*enabld.* — fix the file or move it aside/);
+    expect(r.stderr).toMatch(/proxy\.toml:2: onepassword\.enabld: unknown key — fix the file or move it aside/);
   });
 });
 

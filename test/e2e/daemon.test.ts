@@ -293,7 +293,7 @@ describe('daemon process (whole binary)', () => {
       expect(created.code, created.stderr).toBe(0);
       await waitFor(() => events.some((ev) => ev.type === 'session.updated' && ev.session.name === 'pushed' && ev.session.status === 'running'),
         'session.updated running');
-      const mine = events.filter((ev) => (ev.type === 'create.progress' ? ev.name : ev.session.name) === 'pushed');
+      const mine = events.filter((ev) => (ev.type === 'create.progress' ? ev.name : 'session' in ev ? ev.session.name : '') === 'pushed');
       const kinds = mine.map((ev) => ev.type);
       const createdAt = kinds.indexOf('session.created');
       const firstProgress = kinds.indexOf('create.progress');

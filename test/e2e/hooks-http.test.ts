@@ -2,7 +2,7 @@
 // Claude Code CLI (`claude -p`, from npm) in a tmux session posts its hook events to the daemon,
 // which turns them into agentStatus changes seen in `list --json` and on /ws/events, in order.
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -95,7 +95,8 @@ describe('agent status from hooks', () => {
     const agentEnv = env.json<Record<string, string>>(['env', 'flood']);
     const token = agentEnv.CLAUDERON_HOOK_TOKEN ?? '';
     expect(token).toMatch(/^[0-9a-f]{40}$/);
-    expect(agentEnv.CLAUDERON_HOOK_URL).toBe(`http://127.0.0.1:${env.httpPort}`);
+    // (the daemon's hooks listener, a port of its own; the API serves hooks too)
+    expect(agentEnv.CLAUDERON_HOOK_URL).toBe(`http://127.0.0.1:${readFileSync(join(env.home, 'hook-port'), 'utf8').trim()}`);
     const post = (body: unknown, tok: string, session = s.id) => api(env as Env, 'POST', `/api/hooks?session=${session}`, body, { authorization: `Bearer ${tok}` });
 
     const wrong = await post({ hook_event_name: 'UserPromptSubmit' }, 'f'.repeat(40));

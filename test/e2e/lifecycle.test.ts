@@ -135,7 +135,7 @@ describe('session lifecycle (tmux backend)', () => {
     expect(env.run(['archive', 'gone']).code).toBe(0);
     const r = env.run(['attach', 'gone']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('archived — clauderon unarchive gone first');
+    expect(r.stderr).toContain('archived — unarchive it first');
     const missing = env.run(['attach', 'nope']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no session named "nope"');

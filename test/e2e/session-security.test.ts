@@ -86,7 +86,7 @@ describe('the agent starts only inside its worktree', () => {
     expect(r.code, r.stdout).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('untracked/deeper is not in HEAD');
-    expect(r.stderr).toContain(`commit it, or pass --repo the repository root (${env.repo})`);
+    expect(r.stderr).toContain(`commit it, or use the repository root (${env.repo}) (pass --repo a directory inside a git repository)`);
     expect(worktreeDirs(env)).toEqual([]);
     expect(sessionBranches(env)).toEqual([]);
     expect(env.json<Session[]>(['list', '--all'])).toEqual([]);
@@ -178,7 +178,7 @@ describe('limits hold under concurrent creates', () => {
     const refused = results.filter((r) => r.code !== 0);
     expect(ok).toHaveLength(3);
     expect(refused).toHaveLength(17);
-    for (const r of refused) expect(r.stderr).toMatch(/sessions exist.* \(limit 3\) — delete some \(clauderon delete NAME\) or raise general\.max_sessions/);
+    for (const r of refused) expect(r.stderr).toMatch(/sessions exist.* \(limit 3\) — delete some sessions or raise general\.max_sessions/);
     const names = env.json<Session[]>(['list', '--all']).map((s) => s.name).sort();
     expect(names).toHaveLength(3);
     expect(worktreeDirs(env).sort()).toEqual(names);
@@ -192,7 +192,7 @@ describe('limits hold under concurrent creates', () => {
     // (two would do; a few more make the overlap certain on an unfixed daemon)
     const results = await createAtOnce(env, () => ['--backend', 'tmux', '--repo', env?.repo ?? '', '--name', 'twin'], 8);
     expect(results.filter((r) => r.code === 0)).toHaveLength(1);
-    for (const loser of results.filter((r) => r.code !== 0)) expect(loser.stderr).toContain('a session named "twin" already exists — pick another --name');
+    for (const loser of results.filter((r) => r.code !== 0)) expect(loser.stderr).toContain('a session named "twin" already exists — choose another name (pass another --name)');
     const s = env.json<Session>(['show', 'twin']);
     expect(s.status).toBe('running');
     expect(existsSync(s.worktreePath)).toBe(true);

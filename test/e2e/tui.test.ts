@@ -171,6 +171,7 @@ async function fillDialog(t: Term, v: { prompt: string; repo: string; name?: str
   await t.waitScreen(`Prompt      ${v.prompt}`, 'the prompt typed');
   t.keys('Tab');
   await t.waitScreen('› Repository', 'focus on Repository');
+  t.keys('C-u'); // the field starts with the directory the TUI runs in when that is a repository
   t.type(v.repo);
   await t.waitScreen(`Repository  ${v.repo}`, 'the repository typed');
   t.keys('Tab');
@@ -187,7 +188,7 @@ async function pickTmuxAndFocusCreate(t: Term): Promise<void> {
   await t.waitScreen('› Backend', 'focus on Backend');
   t.keys('Right', 'Right');
   await t.waitScreen('○ default  ○ zellij  ● tmux', 'tmux chosen');
-  t.keys('Tab', 'Tab', 'Tab', 'Tab', 'Tab');
+  t.keys('Tab', 'Tab', 'Tab', 'Tab', 'Tab', 'Tab'); // Agent, Model, Access, Skip checks, Plan mode, Create
   await t.waitScreen('› [ Create ]', 'focus on the Create button');
 }
 
@@ -239,7 +240,7 @@ describe('TUI in a real terminal', () => {
     await pickTmuxAndFocusCreate(term);
     term.keys('Enter');
     const s = await term.waitScreen((x) => !x.includes('New session') && /running/.test(rowOf(x, 'fix-the-login-bug') ?? ''), 'the new row running');
-    expect(rowOf(s, 'fix-the-login-bug')).toMatch(/^› fix-the-login-bug-\S* +\/\S*repo +running +tmux +claude/);
+    expect(rowOf(s, 'fix-the-login-bug')).toMatch(/^› fix-the-login-bug-\S* +repo +running +tmux +claude/);
     expect(s.split('\n')[0]).toMatch(/^clauderon {2}1 running +● daemon$/);
     const listed = env.json<Session[]>(['list']);
     expect(listed).toHaveLength(1);
@@ -434,7 +435,7 @@ describe('TUI in a real terminal', () => {
     await listShows(term, 'No sessions yet');
     await fillDialog(term, { prompt: 'draft', repo: env.repo, name: 'edited' });
     await pickTmuxAndFocusCreate(term);
-    for (let i = 0; i < 8; i++) term.keys('BTab');
+    for (let i = 0; i < 9; i++) term.keys('BTab');
     await term.waitScreen('› Prompt', 'back on the prompt');
     term.keys('C-e');
     const s = await term.waitScreen('Prompt      draft and edited by the editor', 'the edited prompt');

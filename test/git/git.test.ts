@@ -166,7 +166,7 @@ describe('resolveRepo', () => {
     await expectClauderonError(
       resolveRepo(plain),
       'invalid_input',
-      `${plain} is not inside a git repository — pass --repo a directory of a git checkout`,
+      `${plain} is not inside a git repository`,
     );
   });
 

@@ -42,7 +42,7 @@ describe('checkSubdirectoryInHead', () => {
       const e = await check(sub);
       expect(e).toBeInstanceOf(ClauderonError);
       expect((e as ClauderonError).code).toBe('invalid_input');
-      expect((e as ClauderonError).message).toMatch(new RegExp(`^${sub} is not in HEAD .* — commit it, or pass --repo the repository root \\(${repo}\\)$`));
+      expect((e as ClauderonError).message).toMatch(new RegExp(`^${sub} is not in HEAD .* — commit it, or use the repository root \\(${repo}\\)$`));
     }
   });
 

@@ -68,8 +68,9 @@ describe('the operations table', () => {
 
   it('keeps only the local operations off HTTP, each saying why', () => {
     const socketOnly = METHODS.filter((m) => entry(m).http === null);
-    // attach answers an argv to run on this host; daemon.stop would end the HTTP API itself
-    expect(socketOnly.sort()).toEqual(['daemon.stop', 'sessions.attach']);
+    // attach answers an argv to run on this host; daemon.stop would end the HTTP API itself;
+    // watchScreen pushes on the socket connection that asked
+    expect(socketOnly.sort()).toEqual(['daemon.stop', 'sessions.attach', 'sessions.watchScreen']);
     for (const m of socketOnly) expect(entry(m).local?.length ?? 0, m).toBeGreaterThan(20);
     for (const m of routed) expect(entry(m).local, m).toBeUndefined();
     // one stream, the event subscription

@@ -1,22 +1,29 @@
 // The Create dialog with ink-testing-library: keys go in through stdin, the frame is read back.
+// The dialog keeps its form in the TUI's store, so these tests read the store too.
 import { render } from 'ink-testing-library';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CreateDialog, type CreateDialogProps } from '../../src/tui/create-dialog/create-dialog.js';
-import type { TuiServices } from '../../src/tui/services.js';
-import { BACKSPACE, DOWN, ENTER, ESC, LEFT, RIGHT, SHIFT_TAB, SPACE, TAB, UP, ctrl } from '../helpers/keys.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClauderonError } from '../../src/shared/errors.js';
+import type { ProgressEvent } from '../../src/shared/events.js';
+import { CreateDialog, dialogHint } from '../../src/tui/create-dialog/create-dialog.js';
+import { formOf } from '../../src/tui/create-dialog/use-create-form.js';
+import { initialFormState, valueOf } from '../../src/tui/create-dialog/use-create-form-state.js';
+import type { CreateFormValues, DirectoryListing, TuiServices } from '../../src/tui/services.js';
+import { createTuiStore, type TuiStore } from '../../src/tui/store.js';
+import { session } from './fixtures.js';
+import { BACKSPACE, DOWN, ENTER, ESC, RIGHT, SHIFT_TAB, TAB, UP, ctrl } from '../helpers/keys.js';
 import { plain, waitForFrame, waitForInput } from '../helpers/ink.js';
 import { waitFor } from '../helpers/wait.js';
 
-// Component tests pass services in by design (side effects enter the TUI as services): this fake
-// has what the Create dialog calls and records it; the rest is not the dialog's business.
-type DialogServices = Pick<TuiServices, 'recentRepos' | 'completePath' | 'editText'>;
+type DialogServices = Pick<TuiServices, 'recentRepos' | 'completePath' | 'editText' | 'listDirectory' | 'createSession'>;
+
+const noRepo = (path: string): DirectoryListing => ({ path: path === '.' ? '/home/dev' : path, parent: '/', repoRoot: null, entries: [], error: null });
+
 function fakeServices(over: Partial<DialogServices> = {}) {
-  const calls = { completePath: [] as string[], editText: [] as string[] };
+  const calls = { createSession: [] as CreateFormValues[], editText: [] as string[], listDirectory: [] as string[] };
   const notHere = (): never => {
     throw new Error('the create dialog does not call this');
   };
   const services: TuiServices = {
-    createSession: notHere,
     archive: notHere,
     unarchive: notHere,
     deleteSession: notHere,
@@ -24,14 +31,24 @@ function fakeServices(over: Partial<DialogServices> = {}) {
     reload: notHere,
     attach: notHere,
     quit: notHere,
+    diff: notHere,
+    watchScreen: notHere,
+    daemonInfo: notHere,
+    startDaemon: notHere,
+    notify: notHere,
     recentRepos: over.recentRepos ?? (() => Promise.resolve([])),
-    completePath: (prefix) => {
-      calls.completePath.push(prefix);
-      return over.completePath ? over.completePath(prefix) : Promise.resolve([]);
+    completePath: over.completePath ?? (() => Promise.resolve([])),
+    listDirectory: (path) => {
+      calls.listDirectory.push(path);
+      return (over.listDirectory ?? ((p: string) => Promise.resolve(noRepo(p))))(path);
     },
     editText: (initial) => {
       calls.editText.push(initial);
       return over.editText ? over.editText(initial) : Promise.resolve(initial);
+    },
+    createSession: (values, onProgress) => {
+      calls.createSession.push(values);
+      return over.createSession ? over.createSession(values, onProgress) : Promise.reject(new Error('not in this test'));
     },
   };
   return { services, calls };
@@ -43,304 +60,300 @@ afterEach(() => {
   ui = null;
 });
 
-async function setup(props: Partial<CreateDialogProps> = {}) {
-  const onSubmit = vi.fn<CreateDialogProps['onSubmit']>();
-  const onCancel = vi.fn<CreateDialogProps['onCancel']>();
-  const base: CreateDialogProps = {
-    services: fakeServices().services,
-    width: 60,
-    submitting: false,
-    progress: null,
-    formError: null,
-    onSubmit,
-    onCancel,
-    ...props,
-  };
-  const el = (over: Partial<CreateDialogProps> = {}) => <CreateDialog {...base} {...over} />;
-  const r = render(el());
+async function setup(opts: { services?: TuiServices; store?: TuiStore; columns?: number; rows?: number } = {}) {
+  const store = opts.store ?? createTuiStore({ modal: { kind: 'create' }, columns: opts.columns ?? 80, rows: opts.rows ?? 24 });
+  const services = opts.services ?? fakeServices().services;
+  const r = render(<CreateDialog store={store} services={services} />);
   ui = r;
-  const frame = () => r.lastFrame();
+  const frame = () => plain(r.lastFrame());
   const press = (...keys: string[]) => {
     for (const k of keys) r.stdin.write(k);
   };
   /** Press a key and wait until the frame shows what it should. */
   const step = async (key: string, until: (f: string) => boolean) => {
     press(key);
-    return waitForFrame(frame, until);
+    return waitForFrame(r.lastFrame, until);
   };
-  await waitForFrame(frame, (f) => f.includes('New session'));
+  await waitForFrame(r.lastFrame, (f) => f.includes('New session'));
   await waitForInput(r.stdin);
-  return { frame, press, step, onSubmit, onCancel, rerender: (over: Partial<CreateDialogProps>) => r.rerender(el(over)), r, el };
+  return { store, frame, press, step, r, form: () => formOf(store) };
 }
 
 /** The line of the frame that holds a label. */
 const line = (f: string, label: string) => f.split('\n').find((l) => l.includes(label)) ?? '';
 const focused = (f: string, label: string) => line(f, label).includes(`› ${label}`);
 
-/** Focus a field by Tab from the prompt (the dialog opens on the prompt). */
-const TABS_TO: Record<string, number> = { Repository: 1, Name: 2, Backend: 3, Agent: 4, Access: 5, 'Skip checks': 6, 'Plan mode': 7, Create: 8 };
-
-async function tabTo(step: (k: string, u: (f: string) => boolean) => Promise<string>, label: string) {
-  let f = '';
-  for (let i = 0; i < (TABS_TO[label] ?? 0); i++) {
-    const target = Object.keys(TABS_TO).find((l) => TABS_TO[l] === i + 1) ?? '';
-    f = await step(TAB, (fr) => (target === 'Create' ? fr.includes('› [ Create ]') : focused(fr, target)));
-  }
-  return f;
-}
-
 describe('Create dialog', () => {
-  it('opens on the prompt with the defaults drawn', async () => {
+  it('opens on the prompt with the defaults drawn, Model empty for the agent default', async () => {
     const { frame } = await setup();
-    const f = plain(frame());
+    const f = frame();
     expect(focused(f, 'Prompt')).toBe(true);
     expect(line(f, 'Backend')).toContain('● default');
     expect(line(f, 'Agent')).toContain('● claude');
+    expect(line(f, 'Model')).toContain("(the agent's default)");
     expect(line(f, 'Access')).toContain('● read-write');
     expect(line(f, 'Skip checks')).toContain('[ ] no');
     expect(line(f, 'Plan mode')).toContain('[x] yes');
     expect(f).toContain('[ Create ]');
   });
 
-  it('types a multi-line prompt: Enter adds a line, Backspace deletes, ↓ stays in the prompt', async () => {
-    const { press, step, frame } = await setup();
+  it('starts the repository with the directory clauderon runs in when that is in a git repository', async () => {
+    const { services, calls } = fakeServices({ listDirectory: (p) => Promise.resolve({ ...noRepo(p), path: '/src/app/sub', repoRoot: '/src/app' }) });
+    const { frame } = await setup({ services });
+    await waitForFrame(() => frame(), (f) => line(f, 'Repository').includes('/src/app/sub'));
+    expect(calls.listDirectory).toEqual(['.']);
+  });
+
+  it('otherwise leaves it empty and offers the recent repositories there', async () => {
+    const { services } = fakeServices({ recentRepos: () => Promise.resolve(['/src/one', '/src/two']) });
+    const { step } = await setup({ services });
+    const f = await step(TAB, (fr) => focused(fr, 'Repository') && fr.includes('/src/two'));
+    expect(line(f, 'Repository')).toContain('path to a git repository');
+    expect(f).toContain('/src/one');
+  });
+
+  it('the prompt is multi-line: Enter adds a line, ↑ on its first line leaves it', async () => {
+    const { press, step, form } = await setup();
     press('fix the login');
-    await waitForFrame(frame, (f) => f.includes('fix the login'));
     await step(ENTER, () => true);
-    press('second lineX');
-    await waitForFrame(frame, (f) => f.includes('second lineX'));
-    let f = await step(BACKSPACE, (fr) => fr.includes('second line') && !fr.includes('lineX'));
+    press('second line');
+    let f = await step(ENTER, (fr) => fr.includes('second line'));
+    press('third');
+    f = await waitForFrame(ui!.lastFrame, (fr) => fr.includes('third'));
     const rows = f.split('\n');
     const first = rows.findIndex((l) => l.includes('fix the login'));
     expect(rows[first + 1]).toContain('second line');
-    press(DOWN);
-    f = await step(UP, (fr) => fr.includes('second line'));
-    expect(focused(f, 'Prompt')).toBe(true);
+    expect(rows[first + 2]).toContain('third');
+    expect(valueOf(form()!, 'prompt')).toBe('fix the login\nsecond line\nthird');
+    press(UP, UP);
+    f = await step(UP, (fr) => focused(fr, 'Plan mode') || !focused(fr, 'Prompt'));
+    expect(form()?.focus).toBe('create'); // from the first line ↑ went to the previous field (wrapping)
   });
 
-  it('shows only the tail of a long prompt', async () => {
-    const { press, frame } = await setup();
-    press(Array.from({ length: 10 }, (_, i) => `line ${i}`).join('\r'));
-    const f = await waitForFrame(frame, (fr) => fr.includes('line 9'));
-    expect(f).toContain('more lines');
-    expect(f).not.toContain('line 0');
-  });
-
-  it('Tab and Shift-Tab move focus and wrap; ↓/↑ move it outside the prompt', async () => {
-    const { step } = await setup();
-    await step(TAB, (f) => focused(f, 'Repository'));
-    await step(TAB, (f) => focused(f, 'Name'));
-    await step(DOWN, (f) => focused(f, 'Backend'));
-    await step(UP, (f) => focused(f, 'Name'));
-    await step(SHIFT_TAB, (f) => focused(f, 'Repository'));
-    await step(SHIFT_TAB, (f) => focused(f, 'Prompt'));
-    await step(SHIFT_TAB, (f) => f.includes('› [ Create ]'));
-    await step(TAB, (f) => focused(f, 'Prompt'));
-  });
-
-  it('changes backend, agent and access mode with ←/→/Space, and the toggles', async () => {
-    const { step } = await setup();
-    await tabTo(step, 'Backend');
-    await step(RIGHT, (f) => line(f, 'Backend').includes('● zellij'));
-    await step(SPACE, (f) => line(f, 'Backend').includes('● tmux'));
-    await step(RIGHT, (f) => line(f, 'Backend').includes('● docker'));
-    await step(RIGHT, (f) => line(f, 'Backend').includes('● default'));
-    await step(LEFT, (f) => line(f, 'Backend').includes('● docker'));
-    await step(TAB, (f) => focused(f, 'Agent'));
-    await step(RIGHT, (f) => line(f, 'Agent').includes('● codex'));
-    await step(TAB, (f) => focused(f, 'Access'));
-    await step(LEFT, (f) => line(f, 'Access').includes('● read-only'));
-    await step(TAB, (f) => focused(f, 'Skip checks'));
-    await step(SPACE, (f) => line(f, 'Skip checks').includes('[x] yes'));
-    await step(TAB, (f) => focused(f, 'Plan mode'));
-    await step(LEFT, (f) => line(f, 'Plan mode').includes('[ ] no'));
-  });
-
-  it('Esc cancels', async () => {
-    const { press, onCancel } = await setup();
+  it('Esc with the suggestions open closes only them; the next Esc closes the dialog and keeps the draft; n brings it back', async () => {
+    const { services } = fakeServices({ recentRepos: () => Promise.resolve(['/src/clauderon', '/src/api']) });
+    const { store, press, step, frame } = await setup({ services });
+    press('keep this prompt');
+    await waitForFrame(() => frame(), (f) => f.includes('keep this prompt'));
+    await step(TAB, (f) => f.includes('/src/api'));
+    press('cl');
+    let f = await waitForFrame(() => frame(), (fr) => fr.includes('/src/clauderon') && !fr.includes('/src/api'));
+    f = await step(ESC, (fr) => !fr.includes('/src/clauderon'));
+    expect(store.getState().modal).toEqual({ kind: 'create' });
+    expect(f).toContain('keep this prompt');
     press(ESC);
-    await waitFor(() => onCancel.mock.calls.length === 1, 'onCancel', 3000);
+    await waitFor(() => store.getState().modal === null, 'the dialog closed');
+    ui?.unmount();
+    // `n`: the app opens the modal again; a new dialog shows the draft
+    store.setState({ modal: { kind: 'create' } });
+    const again = await setup({ services, store });
+    f = again.frame();
+    expect(f).toContain('keep this prompt');
+    expect(line(f, 'Repository')).toContain('cl');
+    // Ctrl-R starts over
+    f = await again.step(ctrl('r'), (fr) => !fr.includes('keep this prompt'));
+    expect(line(f, 'Prompt')).toContain('what should the agent do?');
   });
 
-  it('Enter on Create with an empty prompt shows the error inline, submits nothing and keeps what was typed', async () => {
-    const { press, step, frame, onSubmit } = await setup();
+  it('an untouched dialog left with Esc keeps no draft', async () => {
+    const { store, press } = await setup();
+    press(ESC);
+    await waitFor(() => store.getState().modal === null, 'the dialog closed');
+    expect(store.getState().createDraft).toBeNull();
+  });
+
+  it('picks a recent repository fuzzily: ↓ highlights the first, ↓ the next, Enter takes it', async () => {
+    const recent = ['/home/dev/website', '/src/clauderon', '/src/cli-tools'];
+    const { services } = fakeServices({ recentRepos: () => Promise.resolve(recent) });
+    const { press, step, frame, form } = await setup({ services });
+    await step(TAB, (f) => f.includes('/home/dev/website'));
+    press('cl');
+    await waitForFrame(() => frame(), (f) => !f.includes('website') && f.includes('/src/cli-tools'));
+    let f = await step(DOWN, (fr) => fr.includes('▸ '));
+    expect(line(f, '▸ ')).toContain('/src/cl');
+    const firstPick = line(f, '▸ ').trim();
+    f = await step(DOWN, (fr) => line(fr, '▸ ').trim() !== firstPick);
+    const chosen = /▸ (\S+)/.exec(line(f, '▸ '))?.[1] ?? '';
+    f = await step(ENTER, (fr) => !fr.includes('▸ '));
+    expect(valueOf(form()!, 'repo')).toBe(chosen);
+    expect(line(f, 'Repository')).toContain(chosen);
+  });
+
+  it('browses directories with Ctrl-O: → opens, ← goes up, typing filters, Enter chooses, Esc leaves the field alone', async () => {
+    const tree: Record<string, DirectoryListing> = {
+      '/src': { path: '/src', parent: '/', repoRoot: null, entries: [{ name: 'api', repo: true }, { name: 'clauderon', repo: true }], error: null },
+      '/src/clauderon': { path: '/src/clauderon', parent: '/src', repoRoot: '/src/clauderon', entries: [{ name: 'docs', repo: false }], error: null },
+    };
+    const { services } = fakeServices({ listDirectory: (p) => Promise.resolve(tree[p] ?? noRepo(p)) });
+    const { press, step, frame, form } = await setup({ services });
     await step(TAB, (f) => focused(f, 'Repository'));
-    press('/src/app');
-    await waitForFrame(frame, (f) => line(f, 'Repository').includes('/src/app'));
+    press('/src');
+    await waitForFrame(() => frame(), (f) => line(f, 'Repository').includes('/src'));
+    let f = await step(ctrl('o'), (fr) => fr.includes('api/') && fr.includes('clauderon/'));
+    expect(f).toContain('./ (this directory)');
+    f = await step('cl', (fr) => !fr.includes('api/'));
+    f = await step(RIGHT, (fr) => fr.includes('docs/'));
+    expect(f).toContain('/src/clauderon (git)');
+    f = await step(BACKSPACE, (fr) => fr.includes('api/')); // Backspace with no filter: up
+    expect(line(f, '▸')).toContain('clauderon/'); // back on the one we came from
+    f = await step(ESC, (fr) => fr.includes('› Repository'));
+    expect(valueOf(form()!, 'repo')).toBe('/src');
+    await step(ctrl('o'), (fr) => fr.includes('api/'));
+    await step(DOWN, (fr) => line(fr, '▸').includes('api/'));
+    f = await step(ENTER, (fr) => fr.includes('› Repository'));
+    expect(valueOf(form()!, 'repo')).toBe('/src/api');
+  });
+
+  it("shows Docker's options (from the backend registry) only while Docker is chosen", async () => {
+    const { step, frame } = await setup();
+    for (let i = 0; i < 3; i++) await step(TAB, () => true);
+    await waitForFrame(() => frame(), (f) => focused(f, 'Backend'));
+    expect(frame()).not.toContain('Pull policy');
+    let f = await step(RIGHT, (fr) => line(fr, 'Backend').includes('● zellij'));
+    f = await step(RIGHT, (fr) => line(fr, 'Backend').includes('● tmux'));
+    expect(f).not.toContain('Image');
+    f = await step(RIGHT, (fr) => line(fr, 'Backend').includes('● docker'));
+    for (const l of ['Image', 'Pull policy', 'CPU limit', 'Memory limit']) expect(f).toContain(l);
+    expect(line(f, 'Pull policy')).toContain('● (default)');
+    f = await step(RIGHT, (fr) => line(fr, 'Backend').includes('● default'));
+    expect(f).not.toContain('Pull policy');
+  });
+
+  it('a bracketed paste is one insert: newlines kept in the prompt, dropped in a one-line field', async () => {
+    const { press, step, frame, form } = await setup();
+    press('\u001B[200~first line\rsecond line\u001B[201~');
+    await waitForFrame(() => frame(), (f) => f.includes('second line'));
+    expect(valueOf(form()!, 'prompt')).toBe('first line\nsecond line');
+    await step(TAB, (f) => focused(f, 'Repository'));
     await step(TAB, (f) => focused(f, 'Name'));
-    press('my-name');
-    await waitForFrame(frame, (f) => f.includes('my-name'));
-    await step(SHIFT_TAB, (f) => focused(f, 'Repository'));
-    await step(SHIFT_TAB, (f) => focused(f, 'Prompt'));
-    await step(SHIFT_TAB, (f) => f.includes('› [ Create ]'));
-    const f = await step(ENTER, (fr) => fr.includes('enter a prompt'));
-    expect(focused(f, 'Prompt')).toBe(true); // the first bad field
-    expect(line(f, 'Repository')).toContain('/src/app');
-    expect(line(f, 'Name')).toContain('my-name');
-    expect(onSubmit).not.toHaveBeenCalled();
-    // Typing into the field clears its error.
-    press('x');
-    await waitForFrame(frame, (fr) => !fr.includes('enter a prompt'));
+    press('\u001B[200~pasted\rname\u001B[201~');
+    await waitForFrame(() => frame(), (f) => f.includes('pasted name'));
+    expect(valueOf(form()!, 'name')).toBe('pasted name');
+    expect(form()?.focus).toBe('name'); // the pasted \r was not Enter
   });
 
-  it('a name that is not valid is shown at the name', async () => {
-    const { press, step, frame, onSubmit } = await setup({ initial: { prompt: 'p', repoPath: '/r' } });
-    await tabTo(step, 'Name');
-    press('Bad Name');
-    await waitForFrame(frame, (f) => f.includes('Bad Name'));
-    await step(SHIFT_TAB, (f) => focused(f, 'Repository'));
-    await step(SHIFT_TAB, (f) => focused(f, 'Prompt'));
-    await step(SHIFT_TAB, (f) => f.includes('› [ Create ]'));
-    const f = await step(ENTER, (fr) => fr.includes('lowercase'));
-    expect(focused(f, 'Name')).toBe(true);
-    expect(onSubmit).not.toHaveBeenCalled();
-  });
-
-  it('a valid form submits exactly the values', async () => {
-    const { press, step, frame, onSubmit } = await setup();
+  it('Ctrl-W, Ctrl-U and Alt-Backspace edit the focused field', async () => {
+    const { press, form, frame } = await setup();
     press('fix the login bug');
-    await waitForFrame(frame, (f) => f.includes('fix the login bug'));
-    await step(ENTER, () => true);
-    press('and add a test');
-    await waitForFrame(frame, (f) => f.includes('and add a test'));
-    await step(TAB, (f) => focused(f, 'Repository'));
-    press('~/src/app');
-    await waitForFrame(frame, (f) => line(f, 'Repository').includes('~/src/app'));
-    await step(TAB, (f) => focused(f, 'Name'));
-    press('login-fix');
-    await waitForFrame(frame, (f) => f.includes('login-fix'));
-    await step(TAB, (f) => focused(f, 'Backend'));
-    await step(RIGHT, (f) => line(f, 'Backend').includes('● zellij'));
-    await step(TAB, (f) => focused(f, 'Agent'));
-    await step(LEFT, (f) => line(f, 'Agent').includes('● gemini'));
-    await step(TAB, (f) => focused(f, 'Access'));
-    await step(SPACE, (f) => line(f, 'Access').includes('● read-only'));
-    await step(TAB, (f) => focused(f, 'Skip checks'));
-    await step(SPACE, (f) => line(f, 'Skip checks').includes('[x]'));
-    await step(TAB, (f) => focused(f, 'Plan mode'));
-    await step(SPACE, (f) => line(f, 'Plan mode').includes('[ ]'));
-    await step(TAB, (f) => f.includes('› [ Create ]'));
-    press(ENTER);
-    await waitFor(() => onSubmit.mock.calls.length === 1, 'onSubmit', 3000);
-    expect(onSubmit.mock.calls[0]?.[0]).toEqual({
-      prompt: 'fix the login bug\nand add a test',
-      repoPath: '~/src/app',
-      name: 'login-fix',
-      backend: 'zellij',
-      agent: 'gemini',
-      accessMode: 'read-only',
-      skipChecks: true,
-      planMode: false,
-    });
+    await waitForFrame(() => frame(), (f) => f.includes('login bug'));
+    press(ctrl('w'));
+    await waitForFrame(() => frame(), (f) => !f.includes('bug'));
+    press('\u001B\u007F');
+    await waitForFrame(() => frame(), (f) => !f.includes('login'));
+    expect(valueOf(form()!, 'prompt')).toBe('fix the ');
+    press(ctrl('u'));
+    await waitForFrame(() => frame(), (f) => !f.includes('fix the'));
+    expect(valueOf(form()!, 'prompt')).toBe('');
   });
 
-  it('Ctrl-E hands the prompt to the editor and shows what comes back; the rest stays', async () => {
-    const fake = fakeServices({ editText: (t) => Promise.resolve(`${t}\nedited in vi`) });
-    const { press, step, frame } = await setup({ services: fake.services, initial: { repoPath: '/src/app' } });
+  it('Ctrl-E hands the prompt to the editor and shows what comes back', async () => {
+    const { services, calls } = fakeServices({ editText: (t) => Promise.resolve(`${t}, edited\nwith a second line`) });
+    const { press, step } = await setup({ services });
     press('draft');
-    await waitForFrame(frame, (f) => f.includes('draft'));
-    const f = await step(ctrl('e'), (fr) => fr.includes('edited in vi'));
-    expect(fake.calls.editText).toEqual(['draft']);
-    expect(f).toContain('draft');
-    expect(line(f, 'Repository')).toContain('/src/app');
-    expect(focused(f, 'Prompt')).toBe(true);
+    await waitForFrame(ui!.lastFrame, (f) => f.includes('draft'));
+    const f = await step(ctrl('e'), (fr) => fr.includes('draft, edited'));
+    expect(calls.editText).toEqual(['draft']);
+    expect(f).toContain('with a second line');
   });
 
-  it('keeps the form while the TUI is unmounted for the editor, and delivers the text to the new dialog', async () => {
-    let finish: (text: string) => void = () => undefined;
-    const fake = fakeServices({ editText: () => new Promise<string>((resolve) => (finish = resolve)) });
-    const first = await setup({ services: fake.services });
-    first.press('draft');
-    await waitForFrame(first.frame, (f) => f.includes('draft'));
-    await first.step(TAB, (f) => focused(f, 'Repository'));
-    first.press('/src/app');
-    await waitForFrame(first.frame, (f) => line(f, 'Repository').includes('/src/app'));
-    first.press(ctrl('e'));
-    await waitFor(() => fake.calls.editText.length === 1, 'editText', 3000);
-    // What run.ts does while $EDITOR has the terminal: unmount, and mount again afterwards.
-    first.r.unmount();
-    const second = await setup({ services: fake.services });
-    expect(line(plain(second.frame()), 'Repository')).toContain('/src/app');
-    finish('from the editor');
-    const f = await waitForFrame(second.frame, (fr) => fr.includes('from the editor'));
-    expect(line(f, 'Repository')).toContain('/src/app');
-  });
-
-  it('suggests recent and completed repositories; Ctrl-N highlights and Enter takes one', async () => {
-    const fake = fakeServices({
-      recentRepos: () => Promise.resolve(['/home/dev/project', '/home/dev/other']),
-      completePath: (p) => Promise.resolve(p === '/home/dev/p' ? ['/home/dev/projects-old/', '/home/dev/pub/'] : []),
+  it('creates: shows each step as it runs, sends the values, then closes and drops the draft', async () => {
+    let progress: (p: ProgressEvent) => void = () => undefined;
+    let finish: () => void = () => undefined;
+    const { services, calls } = fakeServices({
+      listDirectory: (p) => Promise.resolve({ ...noRepo(p), path: '/src/app', repoRoot: '/src/app' }),
+      createSession: (_v, onProgress) => {
+        progress = onProgress;
+        return new Promise((resolve) => (finish = () => resolve({ session: session({ name: 'do-it-ab12' }), warnings: ['no credential for api.anthropic.com'] })));
+      },
     });
-    const { press, step, frame } = await setup({ services: fake.services });
-    // Focused and empty: the recent repositories.
-    await step(TAB, (f) => f.includes('/home/dev/other'));
-    press('/home/dev/p');
-    let f = await waitForFrame(frame, (fr) => fr.includes('/home/dev/pub/'));
-    expect(f).toContain('/home/dev/project');
-    expect(f).toContain('/home/dev/projects-old/');
-    expect(f).not.toContain('/home/dev/other');
-    expect(fake.calls.completePath).toContain('/home/dev/p');
-    f = await step(ctrl('n'), (fr) => fr.includes('▸ /home/dev/project'));
-    f = await step(DOWN, (fr) => fr.includes('▸ /home/dev/projects-old/'));
-    expect(line(f, 'Repository')).toContain('/home/dev/p'); // Ctrl-N typed no "n"
-    expect(line(f, 'Repository')).not.toContain('/home/dev/pn');
-    f = await step(ENTER, (fr) => line(fr, 'Repository').includes('/home/dev/projects-old/') && !fr.includes('▸'));
-    expect(focused(f, 'Repository')).toBe(true);
-    // Typing goes on at the end of the taken suggestion.
-    press('x');
-    await waitForFrame(frame, (fr) => line(fr, 'Repository').includes('/home/dev/projects-old/x'));
+    const { store, press, step, frame } = await setup({ services });
+    await waitForFrame(() => frame(), (f) => line(f, 'Repository').includes('/src/app'));
+    press('do it');
+    await waitForFrame(() => frame(), (f) => f.includes('do it'));
+    await step(SHIFT_TAB, (f) => f.includes('› [ Create ]'));
+    press(ENTER);
+    await waitFor(() => calls.createSession.length === 1, 'the create sent');
+    expect(calls.createSession[0]).toMatchObject({ prompt: 'do it', repoPath: '/src/app', backend: 'default', model: '', backendRequest: {} });
+    const ev = (step: string, state: ProgressEvent['state'], ms: number | null = null, message: string | null = null): ProgressEvent => ({ type: 'create.progress', name: 'do-it-ab12', step: step as ProgressEvent['step'], state, ms, message });
+    progress(ev('validate', 'started'));
+    progress(ev('validate', 'done', 3));
+    progress(ev('worktree', 'started'));
+    const f = await waitForFrame(() => frame(), (fr) => fr.includes('✓ validate 3 ms') && fr.includes('worktree…'));
+    expect(f).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] worktree…/);
+    progress(ev('agent', 'warning', null, 'no credential for api.anthropic.com'));
+    await waitForFrame(() => frame(), (fr) => fr.includes('! no credential for api.anthropic.com'));
+    finish();
+    await waitFor(() => store.getState().modal === null, 'the dialog closed');
+    expect(store.getState().createDraft).toBeNull();
+    expect(store.getState().status?.text).toBe('Created do-it-ab12 — no credential for api.anthropic.com');
   });
 
-  it('Ctrl-Y takes the first suggestion; Esc closes an open list without cancelling', async () => {
-    const fake = fakeServices({ recentRepos: () => Promise.resolve(['/r/one', '/r/two']) });
-    const { step, onCancel } = await setup({ services: fake.services });
-    await step(TAB, (f) => f.includes('/r/two'));
-    await step(ctrl('n'), (f) => f.includes('▸ /r/one'));
-    await step(ESC, (f) => !f.includes('▸'));
-    expect(onCancel).not.toHaveBeenCalled();
-    const f = await step(ctrl('y'), (fr) => line(fr, 'Repository').includes('/r/one'));
-    expect(line(f, 'Repository')).not.toMatch(/\/r\/one.*y/);
-  });
-
-  it('shows errors from the parent inline and keeps what was typed', async () => {
-    const { press, frame, rerender } = await setup({ initial: { repoPath: '/src/app' } });
-    press('my prompt');
-    await waitForFrame(frame, (f) => f.includes('my prompt'));
-    rerender({ fieldErrors: { name: 'a session named "x" already exists' }, formError: 'the daemon said no' });
-    const f = await waitForFrame(frame, (fr) => fr.includes('already exists') && fr.includes('the daemon said no'));
-    expect(f).toContain('my prompt');
-    expect(line(f, 'Repository')).toContain('/src/app');
-    expect(focused(f, 'Name')).toBe(true);
+  it("puts the daemon's error on the field it names, worded by the dialog, and keeps what was typed", async () => {
+    const { services } = fakeServices({
+      createSession: (_v, onProgress) => {
+        onProgress({ type: 'create.progress', name: 'x', step: 'validate', state: 'failed', ms: 2, message: null });
+        return Promise.reject(new ClauderonError('invalid_input', '/tmp/plain is not inside a git repository', { field: 'repo' }));
+      },
+    });
+    const { step, press, frame } = await setup({ services });
+    press('doomed');
+    await waitForFrame(() => frame(), (f) => f.includes('doomed'));
+    await step(TAB, (f) => focused(f, 'Repository'));
+    press('/tmp/plain');
+    await waitForFrame(() => frame(), (f) => f.includes('/tmp/plain'));
+    await step(SHIFT_TAB, () => true);
+    await step(SHIFT_TAB, (f) => f.includes('› [ Create ]'));
+    const f = await step(ENTER, (fr) => fr.includes('is not inside a git repository'));
     const rows = f.split('\n');
-    expect(rows[rows.findIndex((l) => l.includes('Name')) + 1]).toContain('a session named');
+    const repoRow = rows.findIndex((l) => l.includes('Repository'));
+    expect(rows[repoRow + 1]).toMatch(/^│ {15}\/tmp\/plain is not inside a git repository — Ctrl-o browses/);
+    expect(f).toContain('✗ validate 2 ms');
+    expect(f).not.toContain('--repo');
+    expect(focused(f, 'Repository')).toBe(true);
+    expect(f).toContain('doomed');
   });
 
-  it('while submitting shows a spinner and the current step, and takes no keys', async () => {
-    const { frame, press, rerender, onCancel } = await setup({ initial: { prompt: 'p', repoPath: '/r' } });
-    rerender({ submitting: true, progress: { step: 'worktree', state: 'started' } });
-    await waitForFrame(frame, (f) => /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] worktree…/.test(f));
-    const first = /([⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]) worktree/.exec(plain(frame()))?.[1];
-    await waitForFrame(frame, (f) => !f.includes(`${first} worktree`)); // it turns
-    press(ESC);
-    rerender({ submitting: true, progress: { step: 'backend', state: 'started' } });
-    await waitForFrame(frame, (f) => f.includes('backend…'));
-    expect(onCancel).not.toHaveBeenCalled();
-    rerender({ submitting: false, progress: null });
-    const f = await waitForFrame(frame, (fr) => !fr.includes('backend…'));
-    expect(f).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
+  it('puts an error about a backend option on that option', async () => {
+    const { services, calls } = fakeServices({ createSession: () => Promise.reject(new ClauderonError('invalid_input', 'invalid memoryLimit for the docker backend: bad size', { field: 'option:memoryLimit' })) });
+    const store = createTuiStore({ modal: { kind: 'create' }, columns: 100, rows: 40 });
+    // a draft waiting, Docker chosen with a memory limit, focus on the Create button
+    const draft = initialFormState({ prompt: 'p', repoPath: '/r', backend: 'docker', backendRequest: { memoryLimit: 'lots' } });
+    store.setState({ createDraft: { ...draft, focus: 'create' } });
+    const { step } = await setup({ services, store });
+    const f = await step(ENTER, (fr) => fr.includes('bad size'));
+    expect(calls.createSession[0]?.backendRequest).toEqual({ memoryLimit: 'lots' });
+    const rows = f.split('\n');
+    expect(rows[rows.findIndex((l) => l.includes('Memory limit')) + 1]).toContain('invalid memoryLimit for the docker backend: bad size');
+    expect(focused(f, 'Memory limit')).toBe(true);
   });
 
-  it('fits 60 columns, with long text, suggestions and errors', async () => {
-    const long = '/home/developer/a/very/long/path/to/some/repository/that/goes/on';
-    const fake = fakeServices({ recentRepos: () => Promise.resolve([`${long}/and/on/and/on`]) });
-    const { press, step, frame, rerender } = await setup({ services: fake.services });
-    press('x'.repeat(150));
-    await waitForFrame(frame, (f) => f.includes('xxxx'));
-    await step(TAB, (f) => f.includes('and/on/and/on'));
-    press(long);
-    await waitForFrame(frame, (f) => f.includes('goes/on'));
-    rerender({ formError: 'e'.repeat(130), fieldErrors: { repo: 'r'.repeat(90) } });
-    const f = await waitForFrame(frame, (fr) => fr.includes('rrrr') && fr.includes('eeee'));
+  it('draws every key hint from the keymap', async () => {
+    const { services } = fakeServices({ recentRepos: () => Promise.resolve(['/src/a']) });
+    const { step, frame, store, form } = await setup({ services, columns: 100 });
+    const hintLine = () => frame().split('\n').at(-2)?.replace(/^│ /, '').replace(/ *│$/, '') ?? '';
+    expect(hintLine()).toBe(dialogHint(form()!));
+    await step(TAB, (f) => f.includes('/src/a'));
+    expect(hintLine()).toBe(dialogHint(form()!));
+    expect(hintLine()).toContain('↓ choose · Ctrl-y take first · Esc close list');
+    await step(ctrl('o'), (f) => f.includes('this directory'));
+    expect(hintLine()).toBe(dialogHint(formOf(store)!));
+    expect(hintLine()).toContain('→ open · ← up · Enter use · Esc close');
+  });
+
+  it('fits 60×20 with Docker chosen: nothing wider than the screen, the focused field always shown', async () => {
+    const { step, press, frame } = await setup({ columns: 60, rows: 20 });
+    press('a long prompt that goes well past the width of the value column at sixty columns');
+    await waitForFrame(() => frame(), (f) => f.includes('sixty'));
+    for (let i = 0; i < 3; i++) await step(TAB, () => true);
+    let f = await step(RIGHT + RIGHT + RIGHT, (fr) => fr.includes('● docker'));
     for (const l of f.split('\n')) expect(Array.from(l).length, l).toBeLessThanOrEqual(60);
+    expect(f.split('\n').length).toBeLessThanOrEqual(16); // the body of a 20-row screen
+    for (let i = 0; i < 10; i++) {
+      f = await step(TAB, () => true);
+      expect(f).toMatch(/› /);
+      expect(f.split('\n').length).toBeLessThanOrEqual(16);
+    }
+    expect(f).toContain('› [ Create ]');
+    expect(f).toMatch(/↑ \d+ more fields?/);
   });
 });

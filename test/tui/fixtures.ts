@@ -1,6 +1,7 @@
 // Sessions and recording services for TUI component tests. Components take their side effects
 // as services by design (CONVENTIONS.md); the whole-binary tests use the real daemon.
-import type { Session } from '../../src/shared/types.js';
+import type { DaemonInfo } from '../../src/protocol/operations.js';
+import type { Session, SessionDiff } from '../../src/shared/types.js';
 import type { TuiServices } from '../../src/tui/services.js';
 
 let n = 0;
@@ -34,10 +35,17 @@ export function session(over: Partial<Session> & { name: string }): Session {
 export interface Recorder {
   calls: [string, ...unknown[]][];
   services: TuiServices;
+  /** The screen watches open now (watchScreen not yet stopped), by session id: push screens with `push`. */
+  watches: Map<string, { push(screen: string): void; fail(message: string): void }>;
 }
+
+export const DAEMON_INFO: DaemonInfo = { pid: 1, version: 'test', startedAt: '2026-01-01T00:00:00.000Z', socketPath: '/tmp/x.sock', httpPort: 3030, httpError: null, configError: null };
+
+export const EMPTY_DIFF: SessionDiff = { base: 'abc123', files: [], patch: '', truncated: false };
 
 export function recordingServices(over: Partial<TuiServices> = {}): Recorder {
   const calls: Recorder['calls'] = [];
+  const watches: Recorder['watches'] = new Map();
   const rec =
     <A extends unknown[], R>(name: string, result: (...a: A) => R) =>
     (...a: A): R => {
@@ -55,8 +63,21 @@ export function recordingServices(over: Partial<TuiServices> = {}): Recorder {
     recentRepos: rec('recentRepos', () => Promise.resolve([])),
     completePath: rec('completePath', () => Promise.resolve([])),
     editText: rec('editText', (t: string) => Promise.resolve(t)),
+    listDirectory: rec('listDirectory', (path: string) => Promise.resolve({ path, parent: null, repoRoot: null, entries: [], error: null })),
+    diff: rec('diff', () => Promise.resolve(EMPTY_DIFF)),
+    watchScreen: rec('watchScreen', (id: string, onScreen: (s: string) => void, onError: (m: string) => void) => {
+      const w = { push: onScreen, fail: onError };
+      watches.set(id, w);
+      return () => {
+        calls.push(['unwatchScreen', id]);
+        if (watches.get(id) === w) watches.delete(id);
+      };
+    }),
+    daemonInfo: rec('daemonInfo', () => Promise.resolve(DAEMON_INFO)),
+    startDaemon: rec('startDaemon', () => Promise.resolve()),
+    notify: rec('notify', () => undefined),
     quit: rec('quit', () => undefined),
     ...over,
   };
-  return { calls, services };
+  return { calls, services, watches };
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { actions, createTuiStore, pageSize, selectedSession, visibleSessions } from '../../src/tui/store.js';
+import { sanitizeScreen } from '../../src/tui/components/preview.js';
+import { layoutColumns, nextAgeChange } from '../../src/tui/components/session-table.js';
+import { actions, bodyHeight, bodyLayout, createTuiStore, pageSize, selectedSession, visibleSessions } from '../../src/tui/store.js';
 import { session } from './fixtures.js';
 
 function setup(names: [string, Parameters<typeof session>[0]['status']?][], rows = 24) {
@@ -77,5 +79,65 @@ describe('TUI store', () => {
     expect(selectedSession(store.getState())?.name).toBe('a');
     act.setView('archived');
     expect(selectedSession(store.getState())?.name).toBe('b');
+  });
+});
+
+describe('TUI store: preview, daemon notes, layout', () => {
+  it('the preview keeps only the screen of the session it was pushed for, and only while open', () => {
+    const store = createTuiStore({ columns: 100, rows: 30 });
+    const act = actions(store);
+    act.setPreview('a', 'ignored: closed');
+    expect(store.getState().preview).toEqual({ open: false, id: null, screen: null, error: null });
+    act.togglePreview();
+    act.setPreview('a', 'screen of a');
+    expect(store.getState().preview).toEqual({ open: true, id: 'a', screen: 'screen of a', error: null });
+    const before = store.getState();
+    act.setPreview('a', 'screen of a'); // the same text: no update, no render
+    expect(store.getState()).toBe(before);
+    act.togglePreview();
+    expect(store.getState().preview.screen).toBeNull();
+  });
+
+  it('daemon.notes events set the banners; bodyLayout puts the preview beside from 120 columns, below under', () => {
+    const store = createTuiStore({ columns: 100, rows: 30 });
+    const act = actions(store);
+    act.applyEvent({ type: 'daemon.notes', configError: 'config.toml:2: bad', httpError: null });
+    expect(store.getState().daemon).toEqual({ configError: 'config.toml:2: bad', httpError: null });
+    expect(bodyHeight(store.getState())).toBe(30 - 4 - 1);
+    act.togglePreview();
+    const below = bodyLayout(store.getState());
+    expect(below.preview?.beside).toBe(false);
+    expect(below.listHeight + (below.preview?.height ?? 0)).toBe(bodyHeight(store.getState()));
+    act.setSize(140, 30);
+    const beside = bodyLayout(store.getState());
+    expect(beside.preview?.beside).toBe(true);
+    expect(beside.listWidth + (beside.preview?.width ?? 0)).toBe(140);
+    expect(beside.listWidth).toBeGreaterThanOrEqual(60);
+  });
+
+  it('the next age change: the next second under a minute, the next minute under an hour', () => {
+    const now = Date.parse('2026-01-01T01:00:00.500Z');
+    const at = (msAgo: number) => session({ name: `s${msAgo}`, createdAt: new Date(now - msAgo).toISOString() });
+    expect(nextAgeChange([at(5_200)], now)).toBe(now - 5_200 + 6_000);
+    expect(nextAgeChange([at(125_000)], now)).toBe(now - 125_000 + 180_000);
+    expect(nextAgeChange([at(125_000), at(5_200)], now)).toBe(now - 5_200 + 6_000);
+    expect(nextAgeChange([], now)).toBeNull();
+  });
+
+  it('table columns fill the width exactly, giving way by priority when narrow', () => {
+    for (const w of [40, 50, 56, 60, 66, 70, 80, 100, 129, 130, 200]) {
+      const c = layoutColumns(w);
+      const used = 2 + c.name + 1 + (c.repo ? c.repo + 1 : 0) + c.status + 1 + (c.backend ? c.backend + 1 : 0) + (c.agent ? c.agent + 1 : 0) + 2 + (c.branch ? c.branch + 1 : 0) + c.age;
+      expect(used, `width ${w}`).toBeLessThanOrEqual(w);
+      expect(used, `width ${w}`).toBeGreaterThanOrEqual(w - 1);
+    }
+    expect(layoutColumns(60)).toMatchObject({ backend: 0, agent: 6, branch: 0 });
+    expect(layoutColumns(50)).toMatchObject({ backend: 0, agent: 0 });
+    expect(layoutColumns(50).repo).toBeGreaterThan(0);
+  });
+
+  it('screen text is drawn without escape sequences or control characters', () => {
+    expect(sanitizeScreen('\u001b[1;31mred\u001b[0m \u001b]8;;http://x\u001b\\link\u001b]8;;\u001b\\ \u009b2Jx\u0007\u202eevil\tend\r\nnext')).toEqual(['red link xevil  end', 'next']);
+    expect(sanitizeScreen('progress 10%\rprogress 20%')).toEqual(['progress 20%']);
   });
 });

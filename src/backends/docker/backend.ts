@@ -57,7 +57,7 @@ export class DockerBackend implements Backend {
   unavailableReason(): string | null {
     return existsSync(this.socket)
       ? null
-      : `Docker is not running (no ${this.socket}) — start it (sudo systemctl start docker, or dockerd), set DOCKER_HOST, or pick --backend tmux`;
+      : `Docker is not running (no ${this.socket}) — start it (sudo systemctl start docker, or dockerd), set DOCKER_HOST, or use the tmux backend`;
   }
 
   idFor(name: string): string {
@@ -81,9 +81,9 @@ export class DockerBackend implements Backend {
     const pullPolicy = req.pullPolicy ?? this.d.config.pull_policy;
     const cpuLimit = req.cpuLimit ?? this.d.config.cpu_limit ?? null;
     const memoryLimit = req.memoryLimit ?? this.d.config.memory_limit ?? null;
-    if (cpuLimit !== null && !(cpuLimit > 0 && cpuLimit <= 1024)) throw new ClauderonError('invalid_input', `invalid --cpu-limit ${cpuLimit}: expected a number of CPUs above 0 (e.g. 2 or 0.5)`);
+    if (cpuLimit !== null && !(cpuLimit > 0 && cpuLimit <= 1024)) throw new ClauderonError('invalid_input', `invalid CPU limit ${cpuLimit}: expected a number of CPUs above 0 (e.g. 2 or 0.5)`, { field: 'option:cpuLimit' });
     if (memoryLimit !== null && parseMemory(memoryLimit) === null) {
-      throw new ClauderonError('invalid_input', `invalid --memory-limit "${memoryLimit}": expected a size such as 512m or 4g (at least 6m)`);
+      throw new ClauderonError('invalid_input', `invalid memory limit "${memoryLimit}": expected a size such as 512m or 4g (at least 6m)`, { field: 'option:memoryLimit' });
     }
     await this.call('check the Docker engine', () => docker.ping());
     let gateway: string | null = null;
@@ -216,7 +216,7 @@ export class DockerBackend implements Backend {
       const buf = await docker.getContainer(backendId).logs({ stdout: true, stderr: true, tail: lines, follow: false });
       return demux(buf);
     } catch (e) {
-      if (statusOf(e) === 404) throw new ClauderonError('backend', `container ${backendId} is gone — run clauderon reconcile`);
+      if (statusOf(e) === 404) throw new ClauderonError('backend', `container ${backendId} is gone — reconcile`);
       throw new ClauderonError('backend', `docker logs ${backendId}: ${errorMessage(e)}`);
     }
   }
@@ -227,11 +227,86 @@ export class DockerBackend implements Backend {
     return info.State.Running ? { state: 'running', exitCode: null } : { state: 'exited', exitCode: info.State.ExitCode };
   }
 
+  /** One engine call for all of this home's containers (the exit status from "Exited (N) …"). */
+  async healthOf(ids: readonly string[]): Promise<Map<string, BackendHealth>> {
+    const docker = await this.docker();
+    const list = await this.call('list containers', () => docker.listContainers({ all: true, filters: { label: [`${LABEL_HOME}=${this.d.paths.home}`] } }));
+    const byName = new Map(list.map((c) => [(c.Names[0] ?? '').replace(/^\//, ''), c] as const));
+    const out = new Map<string, BackendHealth>();
+    for (const id of ids) {
+      const c = byName.get(id);
+      if (!c) out.set(id, { state: 'missing', exitCode: null });
+      else if (c.State === 'running' || c.State === 'restarting' || c.State === 'paused') out.set(id, { state: 'running', exitCode: null });
+      else if (c.State === 'exited' || c.State === 'dead') {
+        const code = /Exited \((\d+)\)/.exec(c.Status)?.[1];
+        out.set(id, { state: 'exited', exitCode: code !== undefined ? Number(code) : null });
+      }
+      // (created, removing: not yet known)
+    }
+    return out;
+  }
+
+  /**
+   * The engine's event stream, only this home's containers' die and destroy (no polling): each
+   * calls onChange with the container's name.
+   */
+  watch(on: { onChange(id: string): void; onOpen(): void; onError(e: unknown): void }): () => void {
+    let stream: NodeJS.ReadableStream | null = null;
+    let stopped = false;
+    let failed = false;
+    const fail = (e: unknown) => {
+      if (stopped || failed) return;
+      failed = true;
+      on.onError(e);
+    };
+    void (async () => {
+      const docker = await this.docker();
+      const filters = { type: ['container' as const], event: ['die', 'destroy'], label: [`${LABEL_HOME}=${this.d.paths.home}`] };
+      const s = await docker.getEvents({ filters });
+      if (stopped) return destroyStream(s);
+      stream = s;
+      let buf = '';
+      s.on('data', (chunk: Buffer | string) => {
+        buf += chunk.toString();
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          const name = containerNameOf(line);
+          if (name) on.onChange(name);
+        }
+        if (buf.length > 1 << 20) buf = ''; // no line is that long: the engine is not speaking JSON lines
+      });
+      s.on('error', fail);
+      s.on('end', () => fail(new Error('the Docker event stream ended')));
+      on.onOpen();
+    })().catch(fail);
+    return () => {
+      stopped = true;
+      if (stream) destroyStream(stream);
+    };
+  }
+
   async listIds(): Promise<string[]> {
     const docker = await this.docker();
     const list = await this.call('list containers', () => docker.listContainers({ all: true, filters: { label: [`${LABEL_HOME}=${this.d.paths.home}`] } }));
     return list.filter((c) => c.Labels[LABEL_IMAGE_CHECK] !== '1').map((c) => (c.Names[0] ?? '').replace(/^\//, '')).filter(Boolean);
   }
+}
+
+/** The container's name in one line of the engine's event stream (JSON), or null. */
+export function containerNameOf(line: string): string | null {
+  try {
+    const e = JSON.parse(line) as { Actor?: { Attributes?: { name?: unknown } } } | null;
+    const name = e?.Actor?.Attributes?.name;
+    return typeof name === 'string' && name !== '' ? name : null;
+  } catch {
+    return null;
+  }
+}
+
+function destroyStream(s: NodeJS.ReadableStream): void {
+  (s as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
 }
 
 function keyName(k: string): string {

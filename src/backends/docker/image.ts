@@ -26,7 +26,7 @@ export async function ensureImage(docker: Dockerode, image: string, policy: Pull
   const present = await imageId(docker, image);
   if (present && policy !== 'always') return present;
   if (!present && policy === 'never') {
-    throw new ClauderonError('backend', `image ${image} is not present and the pull policy is "never" — docker pull ${image}, build it, or use --pull-policy if-not-present`);
+    throw new ClauderonError('backend', `image ${image} is not present and the pull policy is "never" — docker pull ${image}, build it, or use the pull policy if-not-present`, { field: 'option:pullPolicy' });
   }
   try {
     const stream = await docker.pull(image);

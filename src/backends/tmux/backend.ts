@@ -1,5 +1,6 @@
 // tmux backend: one detached tmux session per clauderon session, on a tmux server of our own
 // (socket CLAUDERON_HOME/tmux.sock by default) so the user's sessions and ours never mix.
+import { execFile } from 'node:child_process';
 import { execa } from 'execa';
 import { ClauderonError } from '../../shared/errors.js';
 import { which } from '../../shared/which.js';
@@ -23,7 +24,7 @@ export class TmuxBackend implements Backend {
   unavailableReason(): string | null {
     return which('tmux', this.opts.env.PATH)
       ? null
-      : 'tmux not found on PATH — install it (apt-get install tmux, brew install tmux) or pick --backend zellij';
+      : 'tmux not found on PATH — install it (apt-get install tmux, brew install tmux) or use the zellij backend';
   }
 
   idFor(name: string): string {
@@ -73,7 +74,9 @@ export class TmuxBackend implements Backend {
   }
 
   attachCommand(id: string): string[] {
-    return ['tmux', '-S', this.opts.socket, 'attach-session', '-t', `=${id}`];
+    // The pane was made [tmux] width × height; the window follows the terminal that attaches
+    // (whatever window-size a tmux.conf sets): set after the attach, so this client is the latest.
+    return ['tmux', '-S', this.opts.socket, 'attach-session', '-t', `=${id}`, ';', 'set-option', '-w', '-t', `=${id}:`, 'window-size', 'latest'];
   }
 
   async output(id: string, lines: number): Promise<string> {
@@ -97,6 +100,39 @@ export class TmuxBackend implements Backend {
       if (status || attempt >= 100) return { state: 'exited', exitCode: status ? Number(status) : null };
       await new Promise((r2) => setTimeout(r2, 20));
     }
+  }
+
+  /**
+   * One `list-sessions` for all: each session's agent pane as health() sees it. A dead pane whose
+   * exit status tmux has not read yet is left out (asked again on the next tick).
+   */
+  async healthOf(ids: readonly string[]): Promise<Map<string, BackendHealth>> {
+    const out = new Map<string, BackendHealth>();
+    // (asked every ~1.5 s: a bare execFile, lighter than execa)
+    const r = await new Promise<{ exitCode: number; stdout: string; stderr: string }>((resolve) => {
+      execFile('tmux', ['-S', this.opts.socket, 'list-sessions', '-F', '#{session_name}\t#{pane_dead}\t#{pane_dead_status}\t#{pane_dead_signal}'], { env: this.opts.env, encoding: 'utf8', timeout: 10_000 }, (e, stdout, stderr) =>
+        resolve({ exitCode: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr }),
+      );
+    });
+    if (r.exitCode !== 0) {
+      // no server (it exits with its last session): every session is gone; anything else says nothing
+      if (!/no server running|error connecting to/.test(r.stderr)) throw new ClauderonError('backend', `tmux list-sessions failed: ${oneLine(r.stderr) || `exit ${r.exitCode}`}`);
+      for (const id of ids) out.set(id, { state: 'missing', exitCode: null });
+      return out;
+    }
+    const seen = new Map<string, string[]>();
+    for (const line of r.stdout.split('\n')) {
+      const [name, ...fields] = line.split('\t');
+      if (name) seen.set(name, fields);
+    }
+    for (const id of ids) {
+      const f = seen.get(id);
+      if (!f) out.set(id, { state: 'missing', exitCode: null });
+      else if (f[0] !== '1') out.set(id, { state: 'running', exitCode: null });
+      else if (f[2]) out.set(id, { state: 'exited', exitCode: 128 + Number(f[2]) });
+      else if (f[1]) out.set(id, { state: 'exited', exitCode: Number(f[1]) });
+    }
+    return out;
   }
 
   async listIds(): Promise<string[]> {

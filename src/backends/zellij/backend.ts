@@ -23,7 +23,7 @@ export class ZellijBackend implements Backend {
   unavailableReason(): string | null {
     return which('zellij', this.env.PATH)
       ? null
-      : 'zellij not found on PATH — install it (cargo install --locked zellij, brew install zellij) or pick --backend tmux';
+      : 'zellij not found on PATH — install it (cargo install --locked zellij, brew install zellij) or use the tmux backend';
   }
 
   idFor(name: string): string {
@@ -96,6 +96,28 @@ export class ZellijBackend implements Backend {
     const alive = (await this.sessions()).get(id);
     if (alive === undefined) return { state: 'missing', exitCode: null };
     return { state: alive ? 'running' : 'exited', exitCode: null };
+  }
+
+  /** One `list-sessions` for all (an EXITED one's agent has ended; zellij does not say how). */
+  async healthOf(ids: readonly string[]): Promise<Map<string, BackendHealth>> {
+    const r = await this.run(['list-sessions', '--no-formatting']);
+    // (no session at all is exit 1 with this message; any other failure says nothing)
+    if (r.exitCode !== 0 && !/No active zellij sessions found/.test(`${r.stdout}\n${r.stderr}`)) {
+      throw new ClauderonError('backend', `zellij list-sessions failed: ${oneLine(r.stderr) || `exit ${r.exitCode}`}`);
+    }
+    const alive = new Map<string, boolean>();
+    if (r.exitCode === 0) {
+      for (const line of r.stdout.split('\n')) {
+        const name = line.trim().split(/\s+/)[0];
+        if (name) alive.set(name, !line.includes('EXITED'));
+      }
+    }
+    const out = new Map<string, BackendHealth>();
+    for (const id of ids) {
+      const a = alive.get(id);
+      out.set(id, a === undefined ? { state: 'missing', exitCode: null } : { state: a ? 'running' : 'exited', exitCode: null });
+    }
+    return out;
   }
 
   async listIds(): Promise<string[]> {

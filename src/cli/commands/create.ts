@@ -9,6 +9,7 @@ import { ACCESS_MODES, AGENTS, BACKENDS } from '../../shared/types.js';
 import { backendOptions } from '../../backends/registry.js';
 import type { CliContext } from '../context.js';
 import { note, printResult, publicSession } from '../output.js';
+import { endLikeSignal } from '../signals.js';
 
 /** Every backend's own flags, from the backend registry (e.g. Docker's --image, --cpu-limit). */
 function addBackendOptions(cmd: Command): Command {
@@ -65,7 +66,7 @@ export function addCreateCommand(program: Command, ctx: CliContext): void {
     .command('create')
     .description('create a session: a worktree of the repository and an agent working on the prompt')
     .option('-r, --repo <path>', 'repository (or a directory inside one)', '.')
-    .option('-p, --prompt <text>', 'what the agent should do ("-" reads standard input)')
+    .option('-p, --prompt <text>', 'what the agent should do ("-" reads standard input); without a prompt the agent starts with no task and waits for you to type one (clauderon attach NAME)')
     .option('--prompt-file <file>', 'read the prompt from a file ("-" for standard input)')
     .option('-n, --name <name>', 'session name (default: from the prompt plus a 4-character suffix)')
     .addOption(new Option('-b, --backend <backend>', 'where the agent runs (default: zellij, or tmux when zellij is missing)').choices(BACKENDS))
@@ -76,6 +77,7 @@ export function addCreateCommand(program: Command, ctx: CliContext): void {
     .option('--no-plan-mode', 'start the agent out of plan mode');
   addBackendOptions(cmd)
     .option('--json', 'print the session as JSON')
+    .addHelpText('after', '\nThe daemon goes on creating a session once asked: Ctrl-C stops waiting for it (exit 130), not the create.\nA broken config.toml refuses every create until it is fixed (clauderon config show names the line).')
     .action(async (o: Record<string, unknown> & {
       repo: string; prompt?: string; promptFile?: string; name?: string; backend?: (typeof BACKENDS)[number];
       agent?: (typeof AGENTS)[number]; model?: string; accessMode: (typeof ACCESS_MODES)[number];
@@ -85,24 +87,28 @@ export function addCreateCommand(program: Command, ctx: CliContext): void {
       const prompt = readPrompt(o.prompt, o.promptFile);
       const showProgress = !o.json && Boolean(process.stderr.isTTY || process.env.CLAUDERON_PROGRESS);
       const warned = new Set<string>();
-      const result = await ctx.withClient((c) =>
-        c.call(
-          'sessions.create',
-          {
-            repoPath: expandPath(o.repo),
-            prompt,
-            ...(o.name !== undefined ? { name: o.name } : {}),
-            ...(o.backend ? { backend: o.backend } : {}),
-            ...(o.agent ? { agent: o.agent } : {}),
-            ...(o.model ? { model: o.model } : {}),
-            accessMode: o.accessMode,
-            skipChecks: o.dangerousSkipChecks,
-            planMode: o.planMode,
-            ...(backendRequest ? { backendRequest } : {}),
-          },
-          progressPrinter(showProgress, warned),
-        ),
-      );
+      // Ctrl-C stops waiting, not the create (the daemon has it): said, then ended as by SIGINT.
+      const onInterrupt = () => {
+        process.stderr.write('\nclauderon: interrupted — the daemon goes on with the create (clauderon list shows it)\n');
+        process.off('SIGINT', onInterrupt);
+        endLikeSignal('SIGINT');
+      };
+      process.on('SIGINT', onInterrupt);
+      const request = {
+        repoPath: expandPath(o.repo),
+        prompt,
+        ...(o.name !== undefined ? { name: o.name } : {}),
+        ...(o.backend ? { backend: o.backend } : {}),
+        ...(o.agent ? { agent: o.agent } : {}),
+        ...(o.model ? { model: o.model } : {}),
+        accessMode: o.accessMode,
+        skipChecks: o.dangerousSkipChecks,
+        planMode: o.planMode,
+        ...(backendRequest ? { backendRequest } : {}),
+      };
+      const result = await ctx
+        .withClient((c) => c.call('sessions.create', request, progressPrinter(showProgress, warned)))
+        .finally(() => process.off('SIGINT', onInterrupt));
       note(result.warnings.filter((w) => !warned.has(w)));
       const s = result.session;
       printResult(o, () => publicSession(s), () => `Created ${s.name} (${s.agent} on ${s.backend}, branch ${s.branchName})\nAttach: clauderon attach ${s.name}\n`);

@@ -12,7 +12,8 @@ export function addDaemonCommand(program: Command, ctx: CliContext): void {
     .command('daemon')
     .description('run the daemon in the foreground (it owns sessions, the store and the proxies)')
     .option('--http-port <port>', 'the HTTP API port (default [http] port in config.toml, 3030; 0 turns it off)')
-    .action(async (o: { httpPort?: string }) => ctx.runDaemonForeground(o.httpPort));
+    // (the program has a --http-port of its own, for --daemon, which takes the flag after `daemon` too)
+    .action(async (o: { httpPort?: string }, cmd: Command) => ctx.runDaemonForeground(o.httpPort ?? (cmd.parent?.opts<{ httpPort?: string }>().httpPort)));
   daemonCmd
     .command('status')
     .description('show whether a daemon is running for this home')
@@ -27,7 +28,7 @@ export function addDaemonCommand(program: Command, ctx: CliContext): void {
         info = null;
       }
       if (o.json) return printJson({ running: info !== null, ...(info ?? {}) });
-      process.stdout.write(info ? `running: pid ${info.pid}, version ${info.version}, since ${info.startedAt}\n` : 'not running\n');
+      process.stdout.write(info ? `running: pid ${info.pid}, version ${info.version}, since ${info.startedAt}\n${notesOf(info)}` : 'not running\n');
       if (!info) process.exitCode = EXIT.daemonNotRunning;
     });
   daemonCmd
@@ -49,4 +50,15 @@ export function addDaemonCommand(program: Command, ctx: CliContext): void {
       for (let i = 0; i < 200 && processAlive(info.pid); i++) await new Promise((r) => setTimeout(r, 25));
       process.stdout.write(`stopped daemon (pid ${info.pid})\n`);
     });
+}
+
+/** What `daemon status` says besides the pid: the HTTP API (listening, off, or why not) and a broken config. */
+export function notesOf(info: Pick<DaemonInfo, 'httpPort' | 'httpError' | 'configError'>): string {
+  const http =
+    info.httpError !== null
+      ? `http api: not listening — ${info.httpError} (the web UI and scripts cannot reach the daemon; agent status does not need it: free the port or set [http] port in config.toml, then clauderon daemon stop)`
+      : info.httpPort !== null
+        ? `http api: port ${info.httpPort}`
+        : 'http api: off';
+  return `${http}\n${info.configError !== null ? `config: ${info.configError}\n` : ''}`;
 }

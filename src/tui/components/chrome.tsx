@@ -1,18 +1,26 @@
-// Header (counts per status, daemon state), status bar, footer (keys that work here), help.
+// Header (counts per status, daemon state), banners (what is wrong with the daemon's setup), status bar, footer (keys that work here), help.
 import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
 import type { SessionStatus } from '../../shared/types.js';
-import { COMMANDS, footerItems, keyLabel, type KeyContext } from '../keymap.js';
+import { footerLine, hint, type FooterCondition, type KeyContext } from '../keymap.js';
+import { helpLayout, maxHelpScroll, type HelpCell } from '../help/use-help-state.js';
 import type { Connection, View } from '../store.js';
 import { VIEW_LABELS, VIEWS } from '../store.js';
 import { color, STATUS_COLORS, truncate } from './theme.js';
 
 const ORDER: SessionStatus[] = ['creating', 'running', 'idle', 'completed', 'failed', 'deleting', 'archived'];
 
+const DAEMON: Record<Connection, { text: string; color: string }> = {
+  connected: { text: '● daemon', color: 'green' },
+  connecting: { text: '◌ connecting', color: 'yellow' },
+  disconnected: { text: '✗ daemon down', color: 'red' },
+  stopped: { text: '■ daemon stopped', color: 'yellow' },
+};
+
 export function Header(props: { counts: Partial<Record<SessionStatus, number>>; waiting: number; connection: Connection; width: number }) {
   const { counts, waiting, connection, width } = props;
   const parts = ORDER.filter((s) => counts[s]).map((s) => ({ s, n: counts[s] ?? 0 }));
-  const daemon = connection === 'connected' ? '● daemon' : connection === 'connecting' ? '◌ connecting' : '✗ daemon down';
-  const daemonColor = connection === 'connected' ? 'green' : connection === 'connecting' ? 'yellow' : 'red';
+  const daemon = DAEMON[connection];
   return (
     <Box width={width} justifyContent="space-between">
       <Text wrap="truncate">
@@ -33,8 +41,23 @@ export function Header(props: { counts: Partial<Record<SessionStatus, number>>; 
           </Text>
         ))}
       </Text>
-      <Text color={color(daemonColor)}>{daemon}</Text>
+      <Box flexShrink={0}>
+        <Text color={color(daemon.color)}>{daemon.text}</Text>
+      </Box>
     </Box>
+  );
+}
+
+/** One line each: what is wrong with the daemon's setup, until it is fixed. */
+export function Banners({ lines, width }: { lines: { text: string; tone: 'error' | 'warn' }[]; width: number }) {
+  return (
+    <>
+      {lines.map((l, i) => (
+        <Text key={i} color={color(l.tone === 'error' ? 'red' : 'yellow')} wrap="truncate">
+          {truncate(l.text, width)}
+        </Text>
+      ))}
+    </>
   );
 }
 
@@ -53,7 +76,7 @@ export function ViewTabs({ view }: { view: View }) {
 export function StatusBar(props: {
   text: string;
   textEditing: boolean;
-  input: React.ReactNode;
+  input: ReactNode;
   status: { text: string; tone: 'info' | 'error' | 'ok' } | null;
   connectionError: string | null;
   /** The selected session's own problem (Session.error), shown when nothing else is. */
@@ -74,26 +97,24 @@ export function StatusBar(props: {
   }
   const msg = connectionError ?? status?.text ?? sessionError ?? '';
   const tone = connectionError ? 'error' : (status?.tone ?? (sessionError ? 'error' : 'info'));
-  const left = `${VIEW_LABELS[view]} ${shown}/${total}${text ? `  filter: "${text}"` : ''}`;
+  const full = `${VIEW_LABELS[view]} ${shown}/${total}${text ? `  filter: "${text}"` : ''}`;
+  // The count keeps its place: the message gets what is left of the one line, cut with "…".
+  const left = truncate(full, Math.max(10, Math.min(Array.from(full).length, Math.floor(width * 0.4))));
+  const room = Math.max(0, width - Array.from(left).length - 1);
   return (
-    <Box width={width}>
-      <Text dimColor>{truncate(left, Math.max(10, Math.floor(width * 0.4)))}</Text>
-      <Text> </Text>
-      <Text wrap="truncate" color={color(tone === 'error' ? 'red' : tone === 'ok' ? 'green' : 'white')}>
-        {msg}
+    <Box width={width} height={1}>
+      <Text wrap="truncate">
+        <Text dimColor>{left}</Text>
+        {msg && room > 0 ? (
+          <Text color={color(tone === 'error' ? 'red' : tone === 'ok' ? 'green' : 'white')}>{` ${truncate(msg, room)}`}</Text>
+        ) : null}
       </Text>
     </Box>
   );
 }
 
-export function Footer({ context, width }: { context: KeyContext; width: number }) {
-  const items = footerItems(context);
-  let line = '';
-  for (const it of items) {
-    const next = `${line ? `${line}  ` : ''}${it.keys} ${it.label}`;
-    if (next.length > width) break;
-    line = next;
-  }
+export function Footer({ context, width, holds }: { context: KeyContext; width: number; holds?: ReadonlySet<FooterCondition> }) {
+  const line = footerLine(context, width, holds);
   return (
     <Text dimColor wrap="truncate">
       {line}
@@ -101,56 +122,60 @@ export function Footer({ context, width }: { context: KeyContext; width: number 
   );
 }
 
-const HELP_TITLES: Partial<Record<KeyContext, string>> = {
-  list: 'Session list',
-  filter: 'Text filter',
-  confirm: 'Confirm',
-  create: 'New-session dialog',
-};
-
-/** Help generated from the keymap. */
-export function HelpScreen({ width, height }: { width: number; height: number }) {
-  const lines: { key: string; text: string; title?: boolean }[] = [];
-  for (const ctx of ['list', 'filter', 'confirm', 'create'] as const) {
-    lines.push({ key: '', text: HELP_TITLES[ctx] ?? ctx, title: true });
-    for (const c of COMMANDS.filter((x) => x.context === ctx)) lines.push({ key: c.keys.map(keyLabel).join(', '), text: c.description });
-  }
-  const keyW = 18;
-  // Two columns when the screen is wide enough, so it fits 24 rows.
-  const twoCols = width >= 100;
-  const perCol = twoCols ? Math.ceil(lines.length / 2) : lines.length;
-  const colW = twoCols ? Math.floor((width - 4) / 2) : width - 4;
-  const render = (ls: typeof lines) =>
-    ls.slice(0, Math.max(1, height - 3)).map((l, i) =>
-      l.title ? (
-        <Text key={i} bold underline>
-          {l.text}
+function HelpCellView({ cell, keyWidth, colWidth }: { cell: HelpCell; keyWidth: number; colWidth: number }) {
+  if (cell.title) {
+    return (
+      <Box width={colWidth} flexShrink={0}>
+        <Text bold underline wrap="truncate">
+          {cell.text}
         </Text>
-      ) : (
-        <Text key={i} wrap="truncate">
-          {`${l.key.padEnd(keyW)} ${truncate(l.text, colW - keyW - 1)}`}
-        </Text>
-      ),
+      </Box>
     );
+  }
   return (
-    <Box borderStyle="round" flexDirection="column" paddingX={1} width={width} height={height}>
-      <Text bold>Keys — Esc closes</Text>
-      <Box>
-        <Box flexDirection="column" width={colW}>
-          {render(lines.slice(0, perCol))}
-        </Box>
-        {twoCols ? (
-          <Box flexDirection="column" width={colW}>
-            {render(lines.slice(perCol))}
-          </Box>
-        ) : null}
+    <Box width={colWidth} flexShrink={0}>
+      <Box width={keyWidth + 2} flexShrink={0}>
+        <Text bold wrap="truncate">
+          {cell.keys}
+        </Text>
+      </Box>
+      <Box width={Math.max(1, colWidth - keyWidth - 2)} flexShrink={0}>
+        <Text wrap="truncate">{cell.text}</Text>
       </Box>
     </Box>
   );
 }
 
+/** Help generated from the keymap, scrolled by the help context's keys. */
+export function HelpScreen({ width, height, scroll }: { width: number; height: number; scroll: number }) {
+  const inner = Math.max(10, width - 4);
+  const layout = helpLayout(inner);
+  const visible = Math.max(1, height - 3);
+  const top = Math.min(scroll, maxHelpScroll(layout, visible));
+  const rows = layout.rows.slice(top, top + visible);
+  const where = layout.rows.length > visible ? `  ${top + 1}–${top + rows.length}/${layout.rows.length}` : '';
+  const title = `Keys — ${hint('help', [['help.down', 'scroll', 2], ['help.pageDown', 'page'], ['dialog.close', 'close']])}`;
+  return (
+    <Box borderStyle="round" flexDirection="column" paddingX={1} width={width} height={height}>
+      <Text bold wrap="truncate">
+        {truncate(title, inner - where.length)}
+        <Text dimColor>{where}</Text>
+      </Text>
+      {rows.map((row, i) => (
+        <Box key={top + i} width={inner}>
+          {row.map((cell, j) => (
+            <Box key={j} marginLeft={j > 0 ? 3 : 0} flexShrink={0}>
+              <HelpCellView cell={cell} keyWidth={layout.keyWidth} colWidth={layout.colWidth} />
+            </Box>
+          ))}
+        </Box>
+      ))}
+    </Box>
+  );
+}
+
 export function Dialog(props: { title: string; lines: string[]; tone: 'info' | 'error'; width: number; hint: string }) {
-  const { title, lines, tone, width, hint } = props;
+  const { title, lines, tone, width, hint: keys } = props;
   return (
     <Box borderStyle="round" borderColor={color(tone === 'error' ? 'red' : 'cyan')} flexDirection="column" paddingX={1} width={Math.min(width, 100)}>
       <Text bold>{title}</Text>
@@ -159,7 +184,7 @@ export function Dialog(props: { title: string; lines: string[]; tone: 'info' | '
           {l}
         </Text>
       ))}
-      <Text dimColor>{hint}</Text>
+      <Text dimColor>{keys}</Text>
     </Box>
   );
 }

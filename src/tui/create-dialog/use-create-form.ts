@@ -1,246 +1,289 @@
-// Keys → the Create dialog's state machine. Every command comes from the keymap's `create`
-// context. The text fields take what is typed themselves (Backspace deletes; in the prompt Enter
-// adds a line), and the repository's suggestion list, once a suggestion is highlighted, takes the
-// keys before the form does.
+// Keys → the Create dialog's state machine, and the dialog's side effects (recent repositories,
+// path completions, directory listings, $EDITOR, the create itself) through the services. Every
+// command comes from the keymap: the browser's, then the suggestions', then the focused text
+// field's edits (the one text-input widget), then the form's. Esc closes the innermost thing only:
+// the browser, else the suggestions, else the dialog (what was typed is kept as a draft).
 //
-// All keys go through this one useInput, subscribed once for the dialog's life. (ink-text-input
-// was tried for the repository: it types the letter of every Ctrl chord, so Ctrl-N adds "n", and it
-// subscribes anew on each render, so a key that comes right after a focus change or a suggestion
-// being taken is lost or applied to the old text.)
+// The form's state lives in the store (`createDraft`), so every key reads the state the previous
+// key left (a chunk of keys is handled in one go) and nothing is lost while $EDITOR has the
+// terminal (the TUI is unmounted then).
 import { useInput, type Key } from 'ink';
-import { createKeyQueue } from '../keys.js';
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { commandFor } from '../keymap.js';
-import type { CreateFormValues, TuiServices } from '../services.js';
+import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
+import { useStore } from 'zustand';
+import { errorMessage } from '../../shared/errors.js';
+import { commandFor, keyName, type KeyFlags } from '../keymap.js';
+import { forEachKey } from '../keys.js';
+import type { TuiServices } from '../services.js';
+import { actions, type TuiStore } from '../store.js';
+import { createPasteFilter, textEditFor } from '../text-input/use-text-input.js';
+import { onFirstLine, onLastLine } from '../text-input/use-text-input-state.js';
 import {
+  createFormReducer,
   formValues,
   initialFormState,
+  isChoiceField,
+  isDirty,
   isTextField,
-  pickerOpen,
-  useCreateFormState,
+  picking,
+  placeError,
+  suggestionsShown,
+  textOf,
   validate,
+  valueOf,
+  type CreateFormAction,
   type CreateFormState,
-  type FieldErrors,
 } from './use-create-form-state.js';
 
-export interface CreateFormOptions {
-  services: TuiServices;
-  initial?: Partial<CreateFormValues> | undefined;
-  submitting: boolean;
-  formError: string | null;
-  fieldErrors?: FieldErrors | undefined;
-  onSubmit: (values: CreateFormValues) => void;
-  onCancel: () => void;
+/** The store's draft, when it is a form (it is opaque to the store). */
+export function formOf(store: TuiStore): CreateFormState | null {
+  return asForm(store.getState().createDraft);
 }
 
-// The TUI unmounts while $EDITOR has the terminal (run.ts hands it over), which would lose what was
-// typed. So Ctrl-E leaves the form here, per services object; a dialog mounted meanwhile takes it
-// back, and the editor's result goes to whichever dialog is mounted when the editor returns.
-type EditResult = { type: 'setText'; field: 'prompt'; value: string } | { type: 'setErrors'; fieldErrors: FieldErrors; formError: string };
-interface EditorHandOff {
-  snapshot: CreateFormState;
-  deliver: ((r: EditResult) => void) | null;
-  result: EditResult | null;
-}
-const editorHandOffs = new WeakMap<TuiServices, EditorHandOff>();
-
-function errorsKey(fieldErrors: FieldErrors | undefined, formError: string | null): string {
-  return JSON.stringify([Object.entries(fieldErrors ?? {}).sort(), formError]);
+function asForm(d: unknown): CreateFormState | null {
+  return typeof d === 'object' && d !== null && 'text' in d && 'initial' in d && 'focus' in d ? (d as CreateFormState) : null;
 }
 
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-export function useCreateForm(opts: CreateFormOptions) {
-  const { services, initial, submitting, formError, fieldErrors, onSubmit, onCancel } = opts;
-  const form = useCreateFormState(() => {
-    const h = editorHandOffs.get(services);
-    return h && !h.deliver ? h.snapshot : initialFormState(initial, { fieldErrors: fieldErrors ?? {}, formError });
-  });
-  const { state } = form;
-
-  // Errors the parent passes (the daemon's answer) replace the shown ones; what was typed stays.
-  const errKey = errorsKey(fieldErrors, formError);
-  const [shownErrKey, setShownErrKey] = useState(errKey);
-  if (shownErrKey !== errKey) {
-    setShownErrKey(errKey);
-    form.setErrors(fieldErrors ?? {}, formError);
-  }
-
-  // --- $EDITOR hand-off -------------------------------------------------------------------
-  const stateRef = useRef(state);
-  useLayoutEffect(() => {
-    stateRef.current = state;
-  });
-  const deliverRef = useRef<((r: EditResult) => void) | null>(null);
-  const { setText, setErrors } = form; // stable: they may be called after this render
-  const adopt = useCallback(
-    (h: EditorHandOff) => {
-      const deliver = (r: EditResult) => {
-        editorHandOffs.delete(services);
-        if (r.type === 'setText') setText(r.field, r.value);
-        else setErrors(r.fieldErrors, r.formError);
-      };
-      if (h.result) return deliver(h.result);
-      h.deliver = deliver;
-      deliverRef.current = deliver;
+/** The state hook: the form as the store holds it, and a dispatch that runs the reducer on it. */
+export function useCreateFormState(store: TuiStore) {
+  const fallback = useRef<CreateFormState | null>(null);
+  fallback.current ??= initialFormState();
+  const stored = useStore(store, (s) => asForm(s.createDraft));
+  const act = useMemo(() => actions(store), [store]);
+  const current = useMemo(() => () => formOf(store) ?? fallback.current ?? initialFormState(), [store]);
+  const dispatch = useMemo(
+    () => (a: CreateFormAction) => {
+      const cur = current();
+      const next = createFormReducer(cur, a);
+      if (next !== cur || formOf(store) === null) act.setDraft(next);
     },
-    [services, setText, setErrors],
+    [store, act, current],
   );
-  useEffect(() => {
-    // A dialog unmounted while the editor ran left its form here: carry on with it.
-    const h = editorHandOffs.get(services);
-    if (h && !h.deliver) adopt(h);
-    return () => {
-      const mine = editorHandOffs.get(services);
-      if (mine?.deliver && mine.deliver === deliverRef.current) {
-        mine.deliver = null;
-        mine.snapshot = stateRef.current;
-      }
-    };
-  }, [services, adopt]);
+  // A new dialog (no draft waiting) starts from the defaults.
+  useLayoutEffect(() => {
+    if (formOf(store) === null && fallback.current) act.setDraft(fallback.current);
+  }, [store, act]);
+  return { state: stored ?? fallback.current, dispatch, current };
+}
 
-  const openEditor = () => {
-    if (editorHandOffs.has(services)) return; // already open
-    form.focus('prompt');
-    const h: EditorHandOff = { snapshot: { ...state, focus: 'prompt', highlight: -1 }, deliver: null, result: null };
-    editorHandOffs.set(services, h);
-    adopt(h);
-    const finish = (r: EditResult) => {
-      if (editorHandOffs.get(services) !== h) return;
-      if (h.deliver) h.deliver(r);
-      else h.result = r;
-    };
-    services.editText(state.prompt).then(
-      (value) => finish({ type: 'setText', field: 'prompt', value }),
-      (e: unknown) => finish({ type: 'setErrors', fieldErrors: {}, formError: messageOf(e) }),
-    );
-  };
+/** Where the browser opens: the repository's text when it names a directory, else where clauderon started. */
+function browseFrom(s: CreateFormState): string {
+  return valueOf(s, 'repo').trim() || '.';
+}
 
-  // --- repository suggestions ---------------------------------------------------------------
-  const [recent, setRecent] = useState<readonly string[]>([]);
+const looksLikePath = (t: string) => /^[/~.]/.test(t);
+
+export function useCreateForm(opts: { store: TuiStore; services: TuiServices }) {
+  const { store, services } = opts;
+  const { state, dispatch, current } = useCreateFormState(store);
+  const act = useMemo(() => actions(store), [store]);
+  const submitting = useStore(store, (s) => s.create.submitting);
+  /** The directory clauderon was started in, when inside a git repository (the CLI's `.`). */
+  const startRepo = useRef<string | null>(null);
+
+  // --- what the dialog needs to know, once ---------------------------------------------------
   useEffect(() => {
     let live = true;
     services.recentRepos().then(
-      (repos) => live && setRecent(repos),
+      (recent) => live && dispatch({ type: 'setRecent', recent }),
       () => undefined, // no recent repositories is fine
+    );
+    services.listDirectory('.').then(
+      (l) => {
+        if (!live || l.repoRoot === null) return;
+        startRepo.current = l.path;
+        dispatch({ type: 'defaultRepo', path: l.path });
+      },
+      () => undefined,
     );
     return () => {
       live = false;
     };
-  }, [services]);
+  }, [services, dispatch]);
 
+  // --- path completions of what is typed in the repository ---------------------------------------
+  const repoText = valueOf(state, 'repo');
   const repoFocused = state.focus === 'repo';
-  const { setSuggestions } = form;
   useEffect(() => {
-    if (!repoFocused) return;
-    const text = state.repo;
-    const needle = text.trim().toLowerCase();
-    const fromRecent = recent.filter((r) => r.toLowerCase().includes(needle));
+    if (!repoFocused || !looksLikePath(repoText)) return;
     let live = true;
-    const show = (completions: readonly string[]) => {
-      if (!live) return;
-      setSuggestions([...new Set([...fromRecent, ...completions])].filter((s) => s !== text));
-    };
-    if (needle === '') show([]);
-    else services.completePath(text).then(show, () => show([]));
+    services.completePath(repoText).then(
+      (items) => live && dispatch({ type: 'setCompletions', for: repoText, items }),
+      () => undefined,
+    );
     return () => {
       live = false;
     };
-  }, [repoFocused, state.repo, recent, services, setSuggestions]);
+  }, [repoFocused, repoText, services, dispatch]);
 
-  // --- keys -------------------------------------------------------------------------------
-  const submit = () => {
-    const errors = validate(state);
-    if (Object.keys(errors).length > 0) return form.setErrors(errors, null);
-    form.setErrors({}, null);
-    onSubmit(formValues(state));
+  // --- the directory browser's listing ----------------------------------------------------------
+  const requested = state.browser && !state.browser.listing ? state.browser.requested : null;
+  useEffect(() => {
+    if (requested === null) return;
+    let live = true;
+    const show = (listing: Awaited<ReturnType<TuiServices['listDirectory']>>) => live && dispatch({ type: 'browserListing', requested, listing });
+    services.listDirectory(requested).then(
+      (l) => (l.error && l.entries.length === 0 && requested !== '.' ? services.listDirectory('.').then(show) : show(l)),
+      (e: unknown) => live && dispatch({ type: 'setErrors', fieldErrors: { repo: errorMessage(e) }, formError: null }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [requested, services, dispatch]);
+
+  // --- commands ----------------------------------------------------------------------------------
+  const editing = useRef(false);
+  const openEditor = () => {
+    if (editing.current) return;
+    editing.current = true;
+    dispatch({ type: 'focus', field: 'prompt' });
+    // The TUI is unmounted while the editor runs; the form waits in the store and the result goes
+    // to it, whichever dialog shows it by then.
+    services
+      .editText(valueOf(current(), 'prompt'))
+      .then(
+        (value) => dispatch({ type: 'setText', field: 'prompt', value }),
+        (e: unknown) => dispatch({ type: 'setErrors', fieldErrors: {}, formError: errorMessage(e) }),
+      )
+      .finally(() => (editing.current = false));
   };
 
-  const typed = (input: string, key: Key) => input !== '' && !key.ctrl && !key.meta;
+  const cancel = () => {
+    const s = current();
+    // Something typed is kept for the next `n`; an untouched form is not a draft.
+    act.setDraft(isDirty(s) ? { ...s, browser: null, suggest: { open: false, highlight: -1 } } : null);
+    act.closeModal();
+  };
 
-  const handleKey = (input: string, key: Key) => {
+  const reset = () => {
+    const fresh = { ...initialFormState(), recent: current().recent };
+    act.setDraft(startRepo.current ? createFormReducer(fresh, { type: 'defaultRepo', path: startRepo.current }) : fresh);
+    act.setCreate({ formError: null, fieldErrors: {}, steps: [], warnings: [] });
+  };
+
+  const submit = () => {
+    const s = current();
+    const errors = validate(s);
+    if (Object.keys(errors).length > 0) return dispatch({ type: 'setErrors', fieldErrors: errors, formError: null });
+    dispatch({ type: 'setErrors', fieldErrors: {}, formError: null });
+    act.setCreate({ submitting: true, steps: [], warnings: [], formError: null, fieldErrors: {} });
+    services
+      .createSession(formValues(s), (p) => {
+        // a warning is shown in the dialog at once (the agent is not started yet), then in the status line
+        if (p.state === 'warning') act.setCreate({ warnings: [...store.getState().create.warnings, p.message ?? ''] });
+        else act.createStep(p);
+      })
+      .then(
+        ({ session, warnings }) => {
+          act.setDraft(null);
+          act.setCreate({ submitting: false });
+          act.closeModal();
+          act.selectId(session.id);
+          act.setStatus([`Created ${session.name}`, ...warnings].join(' — '), 'ok');
+        },
+        (e: unknown) => {
+          const placed = placeError(current(), e);
+          act.setCreate({ submitting: false, ...placed });
+          dispatch({ type: 'setErrors', ...placed });
+        },
+      );
+  };
+
+  // --- keys --------------------------------------------------------------------------------------
+  const browserKey = (input: string, key: KeyFlags) => {
+    const s = current();
+    switch (commandFor('browser', input, key)) {
+      case 'browser.down':
+        return dispatch({ type: 'browserMove', by: 1 });
+      case 'browser.up':
+        return dispatch({ type: 'browserMove', by: -1 });
+      case 'browser.open':
+        return dispatch({ type: 'browserOpenHighlighted' });
+      case 'browser.parent':
+        return dispatch({ type: 'browserParent' });
+      case 'browser.choose':
+        return dispatch({ type: 'browserChoose' });
+      case 'browser.close':
+        return dispatch({ type: 'browserClose' });
+      default:
+        break;
+    }
+    if (keyName(input, key) === 'backspace' && s.browser?.filter.value === '') return dispatch({ type: 'browserParent' });
+    const edit = textEditFor(input, key, { except: ['left', 'right'] });
+    if (edit) dispatch({ type: 'browserEdit', edit });
+  };
+
+  const onKey = (input: string, key: KeyFlags) => {
+    if (store.getState().create.submitting) return;
+    const s = current();
+    if (s.browser) return browserKey(input, key);
     const cmd = commandFor('create', input, key);
-    const focus = state.focus;
-
-    if (pickerOpen(state)) {
-      switch (cmd) {
-        case 'create.suggestNext':
-        case 'create.nextField':
-          return form.suggestNext();
-        case 'create.suggestPrev':
-        case 'create.prevField':
-          return form.suggestPrev();
-        case 'create.acceptSuggestion':
-        case 'create.submit':
-        case 'create.next':
-          return form.acceptSuggestion();
-        case 'create.cancel':
-          return form.closeSuggestions();
-        case 'create.editor':
-          return openEditor();
-      }
-      // Editing again closes the list (the reducer does that when the text changes).
-      if (key.backspace || key.delete) return form.deleteBack();
-      if (typed(input, key)) return form.insertText(input);
-      return;
-    }
-
-    // The text fields take what is typed first; only Tab, Esc and chords are commands there.
-    if (isTextField(focus)) {
-      if (focus === 'prompt' && cmd === 'create.submit') return form.insertText('\n');
-      if (key.upArrow || key.downArrow) {
-        // No lines to move between in the prompt; in the one-line fields ↑/↓ move focus.
-        if (focus === 'prompt') return;
-      } else if (key.backspace || key.delete) {
-        return form.deleteBack();
-      } else if (!key.tab && !key.escape && typed(input, key)) {
-        return form.insertText(input);
-      }
-    }
-
     switch (cmd) {
-      case 'create.nextField':
-        return form.focusNext();
-      case 'create.prevField':
-        return form.focusPrev();
-      case 'create.next':
-        return form.nextChoice();
-      case 'create.prev':
-        return form.prevChoice();
-      case 'create.toggle':
-        return form.toggle();
+      case 'create.cancel':
+        return suggestionsShown(s) ? dispatch({ type: 'suggestClose' }) : cancel();
       case 'create.editor':
         return openEditor();
-      case 'create.suggestNext':
-        return form.suggestNext();
-      case 'create.suggestPrev':
-        return form.suggestPrev();
-      case 'create.acceptSuggestion':
-        return form.acceptSuggestion();
+      case 'create.browse':
+        return dispatch({ type: 'browserOpen', path: browseFrom(s) });
+      case 'create.reset':
+        return reset();
+      default:
+        break;
+    }
+    if (suggestionsShown(s)) {
+      // the list takes ↑/↓/Enter while a suggestion is highlighted; from the field only ↓, Ctrl-N, Ctrl-Y
+      const sc = commandFor('suggest', input, key);
+      const inList = picking(s);
+      if (sc === 'suggest.next') return dispatch({ type: 'suggestMove', by: 1 });
+      if (sc === 'suggest.prev' && inList) return dispatch({ type: 'suggestMove', by: -1 });
+      if ((sc === 'suggest.accept' && inList) || sc === 'suggest.first') return dispatch({ type: 'suggestAccept' });
+    }
+    if (isTextField(s.focus)) {
+      const multiline = s.focus === 'prompt';
+      const edit = textEditFor(input, key, { multiline });
+      if (edit) {
+        // ↑ on the prompt's first line and ↓ on its last leave the field
+        if (edit.type === 'lineUp' && onFirstLine(textOf(s, 'prompt'))) return dispatch({ type: 'focusPrev' });
+        if (edit.type === 'lineDown' && onLastLine(textOf(s, 'prompt'))) return dispatch({ type: 'focusNext' });
+        return dispatch({ type: 'edit', edit });
+      }
+    }
+    switch (cmd) {
+      case 'create.nextField':
+        return dispatch({ type: 'focusNext' });
+      case 'create.prevField':
+        return dispatch({ type: 'focusPrev' });
+      case 'create.next':
+      case 'create.toggle':
+        return isChoiceField(s.focus) ? dispatch({ type: 'nextChoice' }) : undefined;
+      case 'create.prev':
+        return isChoiceField(s.focus) ? dispatch({ type: 'prevChoice' }) : undefined;
       case 'create.submit':
-        if (focus === 'create') submit();
-        return;
-      case 'create.cancel':
-        return onCancel();
+        return s.focus === 'create' ? submit() : dispatch({ type: 'focusNext' });
       default:
         return;
     }
   };
-  // One stable subscription that always runs the latest handler: the ref is set in the commit,
-  // before the next key can arrive, so a key never meets the state of an earlier render.
-  const handlerRef = useRef(handleKey);
-  useLayoutEffect(() => {
-    handlerRef.current = handleKey;
-  });
-  // A chunk of keys that arrived in one read (fast typing, a paste) is fed one key per render.
-  const push = useMemo(() => createKeyQueue<Key>((input, key) => handlerRef.current(input, key)), []);
-  useInput(push, { isActive: !submitting });
 
-  return {
-    state,
-    /** Show the repository's suggestions (the field is focused and there are some). */
-    showSuggestions: repoFocused && !submitting && state.suggestions.length > 0,
+  // Bracketed paste arrives as one insert (its line breaks are text, not Enter), before keys are split.
+  const onPaste = (text: string) => {
+    const s = current();
+    if (s.browser) return dispatch({ type: 'browserEdit', edit: { type: 'insert', text } });
+    if (isTextField(s.focus)) dispatch({ type: 'edit', edit: { type: 'insert', text } });
   };
+
+  // One stable subscription running the latest handlers (set in the commit, before the next key).
+  const handlers = useRef({ onKey, onPaste });
+  useLayoutEffect(() => {
+    handlers.current = { onKey, onPaste };
+  });
+  const handle = useMemo(() => {
+    const paste = createPasteFilter((text) => handlers.current.onPaste(text));
+    return (input: string, key: Key) => {
+      if (paste(input, key)) return;
+      forEachKey(input, key, (i, k) => handlers.current.onKey(i, k));
+    };
+  }, []);
+  useInput(handle, { isActive: !submitting });
+
+  return { state, submitting };
 }
