@@ -362,7 +362,10 @@ async function loadTuiBundle(outfile: string): Promise<TuiBundle> {
   const esbuildName = 'esbuild'; // resolved at run time from node_modules, not bundled into the bench
   const esbuild = (await import(esbuildName)) as typeof Esbuild;
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  const pluginsFile = 'scripts/esbuild-plugins.mjs'; // the build's own plugins, so the bundle is dist's
+  const { fastStringWidth } = (await import(pathToFileURL(join(ROOT, pluginsFile)).href)) as { fastStringWidth: Esbuild.Plugin };
   await esbuild.build({
+    plugins: [fastStringWidth],
     stdin: {
       contents: [
         "export { App } from './src/tui/app.tsx';",

@@ -1,13 +1,14 @@
 // Bundles the CLI (and, as a lazily loaded chunk, the daemon) into dist/ with esbuild.
 // One bundled entry keeps start-up fast: module resolution of many small files dominates otherwise.
 import { build } from 'esbuild';
+import { fastStringWidth } from './esbuild-plugins.mjs';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
 await build({
-  entryPoints: { clauderon: 'src/cli/main.ts' },
+  entryPoints: { clauderon: 'src/cli/bin.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,
@@ -19,6 +20,7 @@ await build({
   // Native addon: loaded from node_modules at run time.
   external: ['better-sqlite3', 'typescript', 'dockerode'],
   alias: { 'react-devtools-core': './scripts/stubs/react-devtools-core.js' },
+  plugins: [fastStringWidth],
   jsx: 'automatic',
   define: { __CLAUDERON_VERSION__: JSON.stringify(pkg.version), 'process.env.NODE_ENV': '"production"' },
   banner: {

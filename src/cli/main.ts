@@ -3,7 +3,6 @@
 // one-line errors) or for scripts (--json, cli/output.ts). Exit statuses: cli/exit-codes.ts.
 // Heavy modules are loaded only by the commands that need them; the daemon and the TUI are
 // separate lazily loaded chunks, imported here, the one composition root of every process.
-import { writeFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { Paths } from '../config/paths.js';
 import { ClauderonError } from '../shared/errors.js';
@@ -26,6 +25,7 @@ import { addUnarchiveCommand } from './commands/unarchive.js';
 import { paths, withClient, type CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { printError, quietClosedOutput } from './output.js';
+import { startTui } from './tui-start.js';
 
 let debug = process.argv.includes('--debug');
 
@@ -59,13 +59,7 @@ program
       process.stderr.write('\n(the full-screen UI needs a terminal: run clauderon in one)\n');
       return;
     }
-    const { runTui } = await importInteractive(() => import('../tui/run.js'));
-    // Benchmark aid: the time the first full list frame was drawn is written to this file.
-    const frameFile = process.env.CLAUDERON_BENCH_FRAME_FILE;
-    process.exitCode = await runTui({
-      paths: paths(),
-      ...(frameFile ? { onFirstFrame: () => writeFileSync(frameFile, String(Date.now())) } : {}),
-    });
+    process.exitCode = await startTui(paths());
   });
 
 // In this order in --help.
@@ -87,38 +81,6 @@ for (const add of [
   addConfigCommand,
 ]) {
   add(program, ctx);
-}
-
-/**
- * Import the TUI as for a person at a terminal. Ink decides once, when it loads, whether it runs
- * in CI (the CI or CONTINUOUS_INTEGRATION variables) and then draws nothing until it exits; the
- * TUI only starts on a TTY, so those variables are hidden while it loads.
- */
-async function importInteractive<T>(load: () => Promise<T>): Promise<T> {
-  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
-  delete process.env.CI;
-  delete process.env.CONTINUOUS_INTEGRATION;
-  try {
-    return await importWithoutFetch(load);
-  } finally {
-    for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
-  }
-}
-
-/**
- * Import a module while `globalThis.fetch` is hidden. Ink's layout engine (yoga, wasm) decodes its
- * embedded binary synchronously when there is no fetch, and otherwise fetch()es a data: URL —
- * which makes Node load its whole HTTP client (undici) on the TUI's start path.
- */
-async function importWithoutFetch<T>(load: () => Promise<T>): Promise<T> {
-  const original = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
-  if (!original?.configurable) return load();
-  Object.defineProperty(globalThis, 'fetch', { value: undefined, configurable: true, writable: true });
-  try {
-    return await load();
-  } finally {
-    Object.defineProperty(globalThis, 'fetch', original);
-  }
 }
 
 async function runDaemonForeground(httpPort?: string): Promise<void> {

@@ -71,7 +71,7 @@ export class DaemonClient {
       const info = await client.call('daemon.info', {});
       if (info.version === version || !autoSpawn) return client;
       opts.onStatus?.(`replacing clauderon daemon ${info.version} with ${version}…`);
-      await client.call('daemon.stop', {}).catch(() => undefined);
+      await client.call('daemon.stop', { reason: 'replaced' }).catch(() => undefined);
       client.close();
       await waitFor(async () => !(await canConnect(opts.paths.socket, 300)) && !processAlive(info.pid), 10_000);
       socket = null;

@@ -14,7 +14,7 @@ export interface DaemonServices {
   info(): DaemonInfo;
   status(): DaemonStatus;
   /** daemon.stop: begin a graceful stop once the answer is out. */
-  stopSoon(): void;
+  stopSoon(reason: 'user' | 'replaced'): void;
   configShow(): Promise<ConfigShow>;
   credentials(): Promise<CredentialsReport>;
   ca(opts: { rotate: boolean }): Promise<CaInfo>;
@@ -44,8 +44,8 @@ type Handlers = { [M in Method]: Handler<M> };
 export const handlers: Handlers = {
   'daemon.info': (_p, c) => c.daemon.info(),
   'daemon.status': (_p, c) => c.daemon.status(),
-  'daemon.stop': (_p, c) => {
-    c.daemon.stopSoon();
+  'daemon.stop': ({ reason }, c) => {
+    c.daemon.stopSoon(reason);
     return { stopping: true };
   },
   'events.subscribe': (_p, _c, call) => {

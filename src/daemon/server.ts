@@ -331,7 +331,7 @@ export class Daemon {
     info: () => this.info(),
     status: () => this.status(),
     // (after the answer is out: the stop waits for the requests under way, this one done)
-    stopSoon: () => void setImmediate(() => void this.stop('daemon.stop request', 'user')),
+    stopSoon: (kind) => void setImmediate(() => void this.stop(kind === 'user' ? 'daemon.stop request' : 'replaced by a client of another version', kind)),
     configShow: async (): Promise<ConfigShow> => {
       const found = await findConfig(this.opts.paths.config);
       // [http] token is a credential of the API: a client sees that one is set, never its value
@@ -382,7 +382,7 @@ export class Daemon {
   }
 
   /** Graceful stop: finish what is under way (bounded), close everything, leave sessions running. */
-  stop(reason: string, kind: 'user' | 'signal' = 'signal'): Promise<void> {
+  stop(reason: string, kind: 'user' | 'signal' | 'replaced' = 'signal'): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info('daemon stopping', { reason });
       // every subscriber hears it before its connection closes (a client does not restart a stopped daemon)

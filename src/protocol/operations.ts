@@ -164,9 +164,9 @@ export const operations = {
   }),
   'daemon.stop': op({
     title: 'stop the daemon',
-    summary: '`{"stopping":true}`, then a graceful stop; sessions keep running',
+    summary: '`{"stopping":true}`, then a graceful stop (subscribers get `daemon.stopping` with `reason`, `user` unless said: `replaced` when a client of another version replaces it); sessions keep running',
     access: 'write',
-    params: none,
+    params: z.object({ reason: z.enum(['user', 'replaced']).default('user') }).strict(),
     result: returns<{ stopping: boolean }>(),
     http: null,
     local: 'it ends the HTTP API itself and every session’s proxy, and only a process on this host can start a daemon again (the socket’s clients do, on their next command)',

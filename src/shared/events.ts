@@ -21,5 +21,8 @@ export type DaemonEvent =
   | ProgressEvent
   /** What is wrong with the daemon's setup changed (sent when either value changes; see DaemonInfo). */
   | { type: 'daemon.notes'; configError: string | null; httpError: string | null }
-  /** The daemon is about to stop: `user` (daemon.stop, `clauderon daemon stop`) or `signal`. A client does not start a daemon the user stopped. */
-  | { type: 'daemon.stopping'; reason: 'user' | 'signal' };
+  /**
+   * The daemon is about to stop: `user` (`clauderon daemon stop`), `signal`, or `replaced` (a client
+   * of another version stops it to start its own). A client does not start a daemon the user stopped.
+   */
+  | { type: 'daemon.stopping'; reason: 'user' | 'signal' | 'replaced' };

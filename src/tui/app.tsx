@@ -64,8 +64,10 @@ function useAgeClock(shown: readonly Session[]): number {
     const t0 = Date.now();
     const next = nextAgeChange(shown, t0);
     if (next === null) return;
-    // a session that appeared after a quiet spell is measured from now, at once
-    const delay = t0 - now >= 1000 ? 0 : Math.max(20, next - t0 + 5);
+    // A session that appeared after a quiet spell is measured from now, at once. Otherwise at most
+    // one frame a second: sessions created at different moments change their ages at different
+    // phases of the second, and following each would draw a frame per session per second.
+    const delay = t0 - now >= 1000 ? 0 : Math.max(20, next - t0 + 5, now + 1000 - t0);
     const t = setTimeout(() => setNow(Date.now()), delay);
     t.unref?.();
     return () => clearTimeout(t);
@@ -254,7 +256,7 @@ export function App({ store, services }: AppProps) {
     // Testing aid: a key that makes the TUI crash, to prove the terminal is restored on a crash.
     if (crashKey && input === crashKey) throw new Error(`test crash on key "${crashKey}"`);
     // Ctrl-C quits from anywhere, dialogs included (the keymap lists it under Quit).
-    if (keyName(input, key) === 'ctrl+c') return services.quit();
+    if (keyName(input, key) === 'ctrl+c') return services.quit(130); // 128 + SIGINT, as a shell would report
     const st = store.getState();
     const ctx = contextOf(st);
     if (!ctx) return;

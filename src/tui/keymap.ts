@@ -67,7 +67,7 @@ export const COMMANDS: readonly CommandDef[] = [
   { id: 'app.reload', context: 'list', keys: ['R'], description: 'Reload the list' },
   { id: 'app.startDaemon', context: 'list', keys: ['S'], description: 'Start the daemon (when it was stopped)', footer: 'start daemon', footerIf: 'daemon-stopped', footerKeep: true },
   { id: 'app.help', context: 'list', keys: ['?'], description: 'Help', footer: 'help', footerKeep: true },
-  { id: 'app.quit', context: 'list', keys: ['q', 'ctrl+c'], description: 'Quit (Ctrl-c anywhere)', footer: 'quit', footerKeep: true },
+  { id: 'app.quit', context: 'list', keys: ['q', 'ctrl+c'], description: 'Quit (status 0; Ctrl-c anywhere: status 130)', footer: 'quit', footerKeep: true },
 
   { id: 'filter.apply', context: 'filter', keys: ['enter'], description: 'Keep the filter, back to the list', footer: 'keep' },
   { id: 'filter.clear', context: 'filter', keys: ['esc'], description: 'Clear the filter', footer: 'clear' },

@@ -167,7 +167,7 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
       // not while another program has the terminal: the escape would land in its screen
       desktopNotify(title, body, instance ? (s) => process.stdout.write(s) : null);
     },
-    quit: () => quit(0),
+    quit: (code) => quit(code ?? 0),
   };
 
   // [tui] notifications (and the older bell = true): what happens when an agent starts waiting

@@ -68,5 +68,5 @@ export interface TuiServices {
   /** A desktop notification (OSC 9 / OSC 777 / notify-send), when [tui] notifications is on. */
   notify(title: string, body: string): void;
   /** Leave the TUI (restores the terminal). */
-  quit(): void;
+  quit(code?: number): void;
 }

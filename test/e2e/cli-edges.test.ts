@@ -211,7 +211,9 @@ describe('rough edge 13: first-run polish', () => {
   it('SIGINT to a create under way: said on stderr, ended as by SIGINT (130); the daemon goes on with it', async () => {
     const held = makeEnv();
     try {
-      // the daemon this env starts holds every create before its backend step
+      // the daemon this env starts holds every create before its backend step (started here, so
+      // that the polling `list` below can never be the one that starts a daemon without the hold)
+      expect(held.run(['list'], { env: { CLAUDERON_TEST_HOLD_STEP: 'backend' } }).code).toBe(0);
       const child = spawn(process.execPath, [BIN, 'create', '--backend', 'tmux', '--repo', held.repo, '--prompt', 'x', '--name', 'held'], {
         env: { ...held.env, CLAUDERON_TEST_HOLD_STEP: 'backend' },
         cwd: held.root,

@@ -195,5 +195,14 @@ describe('daemon.stopping', () => {
     process.kill(pid ?? 0, 'SIGTERM');
     await waitFor(() => c.closed(), 'the connection to close');
     expect(c.list.slice(0, c.closedAfter()).at(-1)).toEqual({ type: 'daemon.stopping', reason: 'signal' });
+
+    // a client of another version replaces the daemon: `replaced`, so an open TUI reconnects
+    // instead of taking it for a stop the user asked for
+    expect(e.run(['list']).code).toBe(0);
+    const d = await subscribe(e);
+    const other = await DaemonClient.connect({ paths: getPaths(e.home), daemonEntry: [BIN], version: '0.0.0-other', spawnTimeoutMs: 15_000 });
+    cleanups.push(() => other.close());
+    await waitFor(() => d.closed(), 'the replaced daemon’s connection to close');
+    expect(d.list.slice(0, d.closedAfter()).at(-1)).toEqual({ type: 'daemon.stopping', reason: 'replaced' });
   });
 });

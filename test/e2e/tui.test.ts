@@ -325,7 +325,7 @@ describe('TUI in a real terminal', () => {
     await expectRestored(term, 0);
   });
 
-  it('Ctrl-C in the middle of the create dialog quits and restores the terminal', async () => {
+  it('Ctrl-C in the middle of the create dialog quits with status 130 and restores the terminal', async () => {
     env = makeEnv();
     term = openTerm(env);
     term.launch();
@@ -335,7 +335,7 @@ describe('TUI in a real terminal', () => {
     term.type('half typed');
     await term.waitScreen('Prompt      half typed', 'the prompt typed');
     term.keys('C-c');
-    await expectRestored(term, 0);
+    await expectRestored(term, 130); // as a shell reports a program ended by Ctrl-C (q quits with 0)
     expect(env.json<Session[]>(['list', '--all'])).toEqual([]);
   });
 

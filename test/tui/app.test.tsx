@@ -322,6 +322,20 @@ describe('TUI views: help, banners, daemon state, preview, diff', () => {
     await waitForFrame(() => ui?.lastFrame(), (x) => ageOf(x) >= first + 1, 2500);
   });
 
+  it('young sessions created at different moments still draw at most one frame a second', async () => {
+    const store = createTuiStore({ columns: 80, rows: 24, connection: 'connected' });
+    // 20 sessions whose ages change at 20 different phases of the second
+    const t = Date.now();
+    actions(store).setSessions(Array.from({ length: 20 }, (_, i) => session({ name: `s${i}`, createdAt: new Date(t - 2_000 - i * 50).toISOString() })));
+    ui = render(<App store={store} services={recordingServices().services} />);
+    await waitForFrame(() => ui?.lastFrame(), (x) => x.includes('20 running'));
+    const before = ui.frames.length;
+    await new Promise((r) => setTimeout(r, 3_000));
+    const drawn = ui.frames.length - before;
+    expect(drawn).toBeGreaterThanOrEqual(2); // the ages did tick
+    expect(drawn).toBeLessThanOrEqual(4); // …about once a second, not 20 times
+  });
+
   it('p opens the preview of the selected session, fed by watchScreen: stripped, re-watched on j, stopped on p', async () => {
     const { frame, press, rec } = setup(['one', 'two'], { columns: 100, rows: 30 });
     await waitForFrame(frame, (x) => selectedLine(x).includes('one'));
