@@ -261,33 +261,50 @@ export async function benchTui(ctx: TuiBenchContext): Promise<void> {
     await waitForFile(frameFile, 'the first-frame file', 'idle');
     const tuiPid = Number(term('display-message', '-p', '-t', 'idle', '#{pane_pid}').out);
     if (!readFileSync(`/proc/${tuiPid}/cmdline`, 'utf8').includes('clauderon.js')) throw new Error(`pane pid ${tuiPid} is not the TUI`);
-    const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
     extra.add(sleeper);
     await sleep(IDLE_SETTLE_MS);
     const pids = { tui: tuiPid, daemon: started.pid, sleep: sleeper.pid! };
-    const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuTicks(pid)]));
-    const w0 = performance.now();
-    await sleep(IDLE_WINDOW_MS);
-    const windowMs = performance.now() - w0;
-    const used = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, ((cpuTicks(pid) - before[k]!) * 1000) / tick]));
+    /** CPU of each process over IDLE_WINDOW_MS. */
+    const measure = async () => {
+      const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuTicks(pid)]));
+      const w0 = performance.now();
+      await sleep(IDLE_WINDOW_MS);
+      const windowMs = performance.now() - w0;
+      const used = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, ((cpuTicks(pid) - before[k]!) * 1000) / tick]));
+      return { windowMs, used };
+    };
+    // Twice: right after the sessions were created (their ages tick each second, one frame a
+    // second), and once every session is over a minute old (ages change once a minute: idle).
+    const young = await measure();
+    const newest = Math.max(...(await client.call('sessions.list', { filter: 'active' })).map((s) => Date.parse(s.createdAt)));
+    const settleMs = Math.max(0, newest + 61_000 - Date.now());
+    log(`  (waiting ${ctx.fmtMs(settleMs)} until every session is over a minute old)`);
+    await sleep(settleMs);
+    const settled = await measure();
     const shown = paneText('idle');
     if (!shown.includes('tui-049') && !shown.includes(`${IDLE_SESSIONS} running`)) throw new Error(`the idle TUI does not show the ${IDLE_SESSIONS} sessions:\n${shown}`);
     term('send-keys', '-t', 'idle', 'q');
     await paneGone('idle');
-    const pct = (ms: number) => (ms / windowMs) * 100;
-    const fmtCpu = (ms: number) => `${ms.toFixed(0)} ms (${pct(ms).toFixed(2)}%)`;
-    log(`  idle CPU over ${ctx.fmtMs(windowMs)} (after ${IDLE_SETTLE_MS} ms settling), ${IDLE_SESSIONS} running sessions, /proc/<pid>/stat utime+stime (1 tick = ${1000 / tick} ms):`);
-    log(`    ours: TUI process           ${fmtCpu(used.tui!)} of one core`);
-    log(`    ours: daemon                ${fmtCpu(used.daemon!)} of one core`);
-    log(`    baseline: idle sleep        ${fmtCpu(used.sleep!)} of one core`);
-    for (const [k, label] of [['tui', 'TUI'], ['daemon', 'daemon']] as const) {
-      ctx.addRow({
-        figure: `${label} idle CPU, 5 s (${IDLE_SESSIONS} running)`,
-        ours: fmtCpu(used[k]!),
-        baseline: fmtCpu(used.sleep!),
-        target: '≤ 1% core',
-        verdict: pct(used[k]!) <= 1 ? 'ok' : 'MISS',
-      });
+    for (const [phase, m] of [['ages ticking (sessions under a minute old)', young], ['settled (every session over a minute old)', settled]] as const) {
+      const pct = (ms: number) => (ms / m.windowMs) * 100;
+      const fmtCpu = (ms: number) => `${ms.toFixed(0)} ms (${pct(ms).toFixed(2)}%)`;
+      log(`  idle CPU over ${ctx.fmtMs(m.windowMs)}, ${IDLE_SESSIONS} running sessions, ${phase}, /proc/<pid>/stat utime+stime (1 tick = ${1000 / tick} ms):`);
+      log(`    ours: TUI process           ${fmtCpu(m.used.tui!)} of one core`);
+      log(`    ours: daemon                ${fmtCpu(m.used.daemon!)} of one core`);
+      log(`    baseline: idle sleep        ${fmtCpu(m.used.sleep!)} of one core`);
+      const ticking = m === young;
+      for (const [k, label] of [['tui', 'TUI'], ['daemon', 'daemon']] as const) {
+        // While ages tick the TUI draws a frame a second by design: reported, not judged.
+        const judged = !(ticking && k === 'tui');
+        ctx.addRow({
+          figure: `${label} idle CPU, 5 s (${IDLE_SESSIONS} running${ticking ? ', ages ticking' : ', settled'})`,
+          ours: fmtCpu(m.used[k]!),
+          baseline: fmtCpu(m.used.sleep!),
+          target: judged ? '≤ 1% core' : '1 frame/s',
+          verdict: judged ? (pct(m.used[k]!) <= 1 ? 'ok' : 'MISS') : '—',
+        });
+      }
     }
   } finally {
     // Our own cleanup (bench/run.ts's repeats it, harmlessly, on its lists).
