@@ -20,6 +20,7 @@ import { daemonPidsFor } from '../test/helpers/procs.js';
 import { benchHooks } from './hooks.js';
 import { benchProxy } from './proxy.js';
 import { benchTui } from './tui.js';
+import { benchWeb } from './web.js';
 import { quantile } from './stats.js';
 
 // This file runs bundled from .bench-tmp/run.mjs (or bench/run.ts): either way the root is one up.
@@ -569,7 +570,7 @@ function printTable(): void {
   }
 }
 
-const GROUPS = ['create', 'list', 'tui', 'hooks', 'proxy', 'docker'] as const;
+const GROUPS = ['create', 'list', 'tui', 'hooks', 'web', 'proxy', 'docker'] as const;
 
 /** `npm run bench -- --only proxy[,tui]`: just those groups (all by default). */
 function only(): Set<string> {
@@ -626,6 +627,13 @@ async function main(): Promise<void> {
   });
   if (groups.has('hooks')) {
     await benchHooks({
+      root, bin: BIN, log, row, addRow: (r) => rows.push(r), p50, p95, fmtMs, describe, homes, tmuxSockets, writeConfig, makeSmallRepo, startDaemon, stopDaemon,
+      aborting: () => aborting,
+      fakeAgent: FAKE_AGENT,
+    });
+  }
+  if (groups.has('web')) {
+    await benchWeb({
       root, bin: BIN, log, row, addRow: (r) => rows.push(r), p50, p95, fmtMs, describe, homes, tmuxSockets, writeConfig, makeSmallRepo, startDaemon, stopDaemon,
       aborting: () => aborting,
       fakeAgent: FAKE_AGENT,

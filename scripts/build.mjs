@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { fastStringWidth } from './esbuild-plugins.mjs';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
@@ -17,8 +18,8 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
-  // Native addon: loaded from node_modules at run time.
-  external: ['better-sqlite3', 'typescript', 'dockerode'],
+  // Native addons (better-sqlite3, node-pty) and big ones: loaded from node_modules at run time.
+  external: ['better-sqlite3', 'typescript', 'dockerode', 'node-pty'],
   alias: { 'react-devtools-core': './scripts/stubs/react-devtools-core.js' },
   plugins: [fastStringWidth],
   jsx: 'automatic',
@@ -34,3 +35,8 @@ const text = readFileSync(entry, 'utf8');
 const { writeFileSync } = await import('node:fs');
 writeFileSync(entry, `#!/usr/bin/env node\n${text}`);
 chmodSync(entry, 0o755);
+
+// The web UI (src/web, React + Vite) into dist/web/, which the daemon serves on its HTTP port.
+// After esbuild (dist/ was emptied above); Vite's JS API, so no dev server and no extra step.
+const { build: viteBuild } = await import('vite');
+await viteBuild({ configFile: fileURLToPath(new URL('../src/web/vite.config.mjs', import.meta.url)) });

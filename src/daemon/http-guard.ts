@@ -93,8 +93,12 @@ export function acceptedHosts(p: ListenerPolicy, localAddress: string | undefine
 
 const shown = (v: string): string => JSON.stringify(v.length > 100 ? `${v.slice(0, 100)}…` : v);
 
-/** The Host / Origin / Sec-Fetch-Site rules for a request or an upgrade; null when it may go on. */
-export function checkCaller(req: IncomingMessage, p: ListenerPolicy): HttpError | null {
+/**
+ * The Host / Origin / Sec-Fetch-Site rules for a request or an upgrade; null when it may go on.
+ * `page`: a GET of the web UI's own files (no data in them), where a browser's top-level
+ * navigation from another site (a link followed) is let through — the Host rule still holds.
+ */
+export function checkCaller(req: IncomingMessage, p: ListenerPolicy, page = false): HttpError | null {
   const hosts = acceptedHosts(p, req.socket.localAddress);
   // (Node keeps the first of several Host headers; which one a proxy on the way used is unknown)
   if ((req.rawHeaders ?? []).filter((h, i) => i % 2 === 0 && h.toLowerCase() === 'host').length > 1) {
@@ -113,7 +117,8 @@ export function checkCaller(req: IncomingMessage, p: ListenerPolicy): HttpError 
     }
   }
   const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+  const navigation = page && origin === undefined && req.headers['sec-fetch-mode'] === 'navigate' && req.headers['sec-fetch-dest'] === 'document';
+  if (site !== undefined && site !== 'same-origin' && site !== 'none' && !navigation) {
     return httpError(403, 'invalid_input', `refused a request a browser marked Sec-Fetch-Site: ${shown(site)}: only this API's own pages and non-browser clients may use it`);
   }
   return null;

@@ -21,6 +21,9 @@ import { VERSION } from '../version.js';
 import { awaitingContinue, checkBody, checkCaller, HttpError, httpError, isLoopback, readJson, sendJson, sendRaw, parseTarget, type ListenerPolicy, type RemoteOrigin } from './http-guard.js';
 import { HOOKS_PATH, httpParts, issueField, issueText, METHODS, operations, parseParams, type HttpParts, type HttpRoute, type Method, type ParsedParams } from '../protocol/operations.js';
 import { runOperation, type OperationContext } from './operations.js';
+import { isWebPath, StaticFiles } from './static.js';
+import { CONSOLE_PATH, ConsoleServer } from './console.js';
+import { scrubbedEnv } from '../shared/env.js';
 
 export { isLoopback };
 
@@ -34,6 +37,8 @@ export interface HttpApiOptions {
   remote?: RemoteOrigin | null;
   /** Server timeouts (ms); tests shorten them. */
   timeouts?: Partial<typeof TIMEOUTS>;
+  /** The web UI's folder (tests); default: the build's dist/web (static.ts). */
+  webRoot?: string;
 }
 
 export interface HttpApiDeps {
@@ -108,6 +113,10 @@ export class HttpApi {
   private readonly hookServers = new Map<string, Server>();
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 }).on('error', () => undefined);
   private unsubscribe: (() => void) | null = null;
+  /** The web UI (dist/web), served on every path that is not /api or /ws. */
+  private readonly web: StaticFiles;
+  /** The live terminals (/ws/console/:name), made at the first one. */
+  private consoles: ConsoleServer | null = null;
   port = 0;
 
   get bindAddress(): string {
@@ -121,6 +130,7 @@ export class HttpApi {
     private readonly o: HttpApiOptions,
   ) {
     this.context = d.operations ?? standaloneContext(d, () => this.port);
+    this.web = new StaticFiles(o.webRoot);
   }
 
   private get authRequired(): boolean {
@@ -231,6 +241,7 @@ export class HttpApi {
 
   async close(): Promise<void> {
     this.unsubscribe?.();
+    await this.consoles?.close();
     for (const s of this.hookServers.values()) {
       s.closeAllConnections();
       s.close();
@@ -269,17 +280,24 @@ export class HttpApi {
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => undefined);
-    let path: string;
+    let segments: string[];
     try {
-      path = parseTarget(req.url).segments.join('/');
+      segments = parseTarget(req.url).segments;
     } catch (e) {
       return sendRaw(socket, 400, 'invalid_input', errorMessage(e));
     }
-    // the same gate as every request: a page elsewhere may not listen to the events either
+    const path = segments.join('/');
+    // the same gate as every request: a page elsewhere may not listen to the events (nor type into a console) either
     const refused = checkCaller(req, this.policy(this.o.bind, false));
     if (refused) return sendRaw(socket, refused.status, refused.code, refused.message);
-    if (!STREAM_PATHS.includes(`/${path}`)) return sendRaw(socket, 404, 'not_found', `no WebSocket endpoint at ${req.url ?? ''}: use ${STREAM_PATHS.join(', ')}`);
+    // the web UI's live terminal (console.ts): browser-only, not an operation
+    const consoleName = ConsoleServer.nameOf(segments);
+    if (consoleName === null && !STREAM_PATHS.includes(`/${path}`)) return sendRaw(socket, 404, 'not_found', `no WebSocket endpoint at ${req.url ?? ''}: use ${[...STREAM_PATHS, `${CONSOLE_PATH}/:name`].join(', ')}`);
     if (!this.authorized(req)) return sendRaw(socket, 401, 'invalid_input', 'missing or wrong Authorization: Bearer token');
+    if (consoleName !== null) {
+      this.consoles ??= new ConsoleServer({ manager: this.d.manager, log: this.d.log, env: scrubbedEnv(process.env) });
+      return this.consoles.upgrade(req, socket, head, consoleName);
+    }
     // (ws answers a handshake that is not a valid WebSocket one with a 400 itself)
     this.wss.handleUpgrade(
       req,
@@ -306,7 +324,8 @@ export class HttpApi {
       const { segments: seg, path, query } = parseTarget(req.url);
       shownPath = path;
       const hooks = `/${seg.join('/')}` === HOOKS_PATH;
-      const refused = checkCaller(req, this.policy(addr, hooksOnly || hooks));
+      const page = !hooksOnly && (method === 'GET' || method === 'HEAD') && isWebPath(seg);
+      const refused = checkCaller(req, this.policy(addr, hooksOnly || hooks), page);
       if (refused) throw refused;
       // (a CORS preflight is never approved: no Access-Control-Allow-* header is ever sent)
       if (method === 'OPTIONS') throw httpError(405, 'invalid_input', 'OPTIONS is not served: this API sends no CORS headers, so pages of other origins cannot use it');
@@ -321,6 +340,8 @@ export class HttpApi {
         return send(200, this.d.manager.recordHook(sessionId, token, body));
       }
       if (hooksOnly) throw httpError(403, 'invalid_input', 'only POST /api/hooks is served on this address');
+      // the web UI's files (static.ts): no data in them, so served before the API's token is asked for
+      if (page) return this.web.serve(req, res, seg);
       if (!this.authorized(req)) throw httpError(401, 'invalid_input', 'missing or wrong Authorization: Bearer token');
       const found = matchRoute(method, seg);
       if (!found) throw httpError(404, 'not_found', `no such endpoint ${method} ${path}`);
@@ -410,6 +431,8 @@ function standaloneContext(d: HttpApiDeps, port: () => number): () => OperationC
       configShow: later,
       credentials: later,
       ca: later,
+      home: absent,
+      audit: absent,
     },
   };
   return () => context;

@@ -7,7 +7,15 @@ import { ClauderonError } from '../shared/errors.js';
 import type { ProgressEvent } from '../shared/events.js';
 import type { SessionManager } from '../core/manager.js';
 import type { Store } from '../store/store.js';
-import type { CaInfo, ConfigShow, CredentialsReport, DaemonInfo, DaemonStatus, Method, ParsedParams, Result } from '../protocol/operations.js';
+import type { CaInfo, Catalog, ConfigShow, CredentialsReport, DaemonInfo, DaemonStatus, Method, ParsedParams, Result } from '../protocol/operations.js';
+import { homedir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { allBackendSpecs, backendOptions } from '../backends/registry.js';
+import { AGENTS } from '../shared/types.js';
+import { listDirectory } from '../shared/directories.js';
+import type { AuditEntry } from '../shared/events.js';
+import type { Session } from '../shared/types.js';
+import { listWorktree, readWorktreeFile } from '../core/worktree-files.js';
 
 /** What the daemon itself answers for (server.ts). */
 export interface DaemonServices {
@@ -18,6 +26,10 @@ export interface DaemonServices {
   configShow(): Promise<ConfigShow>;
   credentials(): Promise<CredentialsReport>;
   ca(opts: { rotate: boolean }): Promise<CaInfo>;
+  /** The clauderon home (directories.browse never lists inside it). */
+  home(): string;
+  /** sessions.audit: the session's audit lines, newest first. */
+  audit(s: Session, limit: number): AuditEntry[];
 }
 
 /** What the transport a request came over lets an operation do to its caller. */
@@ -76,8 +88,21 @@ export const handlers: Handlers = {
   'sessions.events': ({ name }, c) => c.store.listEvents(c.manager.get(name).id),
   'sessions.env': ({ name }, c) => c.manager.agentEnvironment(name),
   'sessions.history': async ({ name }, c) => ({ lines: await c.manager.history(name) }),
+  'sessions.files': async ({ name }, c) => {
+    const s = worktreeOf(c, name);
+    // (changed marks from the session's diff; a session whose start is unknown shows none)
+    const changed = await c.manager.diff(s.id).then(
+      (d) => d.files.map((f) => f.path),
+      () => [],
+    );
+    return listWorktree(s.worktreePath, changed);
+  },
+  'sessions.file': ({ name, path }, c) => readWorktreeFile(worktreeOf(c, name).worktreePath, path),
+  'sessions.audit': ({ name, limit }, c) => c.daemon.audit(c.manager.get(name), limit),
   reconcile: (_p, c) => c.manager.reconcile(),
   'repos.recent': ({ limit }, c) => c.store.listRecentRepos(limit),
+  'catalog.get': async (_p, c) => catalog(await c.daemon.configShow().then((x) => x.config.general, () => null)),
+  'directories.browse': ({ path }, c) => listDirectory(path, { cwd: homedir(), clauderonHome: c.daemon.home() }),
   'config.show': (_p, c) => c.daemon.configShow(),
   'credentials.describe': (_p, c) => c.daemon.credentials(),
   'ca.show': (_p, c) => c.daemon.ca({ rotate: false }),
@@ -100,8 +125,27 @@ const AFTER_STARTUP_RECONCILE: ReadonlySet<Method> = new Set<Method>([
   'sessions.events',
   'sessions.env',
   'sessions.history',
+  'sessions.files',
+  'sessions.file',
   'reconcile',
 ]);
+
+/** A session whose worktree is there to read. */
+function worktreeOf(c: OperationContext, name: string): Session {
+  const s = c.manager.get(name);
+  if (!existsSync(s.worktreePath)) throw new ClauderonError('conflict', `the worktree of ${s.name} is gone — reconcile`);
+  return s;
+}
+
+/** catalog.get: the registries, and config.toml's defaults (a broken one: none). */
+function catalog(general: { default_backend?: string | undefined; default_agent: string } | null): Catalog {
+  const options = backendOptions();
+  return {
+    backends: allBackendSpecs().map((b) => ({ name: b.name, options: options.filter((o) => o.backends.includes(b.name)).map(({ backends: _b, ...o }) => o) })),
+    agents: AGENTS.map((name) => ({ name })),
+    defaults: { backend: general?.default_backend ?? null, agent: general?.default_agent ?? AGENTS[0] },
+  };
+}
 
 /** Run one operation whose params the transport has validated. */
 export async function runOperation<M extends Method>(method: M, params: ParsedParams<M>, ctx: OperationContext, call: CallContext = {}): Promise<Result<M>> {

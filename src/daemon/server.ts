@@ -29,6 +29,7 @@ import { canConnect } from '../shared/socket.js';
 import type { CaInfo, ConfigShow, CredentialsReport, DaemonInfo, DaemonStatus } from '../protocol/operations.js';
 import type { DaemonServices, OperationContext } from './operations.js';
 import { ScreenWatcher } from './screen-watch.js';
+import { readSessionAudit } from './audit-read.js';
 import { SocketServer } from './socket.js';
 
 export { encodeSessions, RawJson } from './socket.js';
@@ -134,6 +135,13 @@ export class Daemon {
       env: process.env,
       log: this.log,
       httpPort: () => this.http?.port ?? null,
+      onAudit: (sessionId, entry) => {
+        try {
+          this.broadcast({ type: 'proxy.audit', sessionId, entry });
+        } catch (e) {
+          this.log.warn('proxy.audit event not sent', { error: errorMessage(e) });
+        }
+      },
     });
     const proxies = this.proxies;
     const holdStep = process.env.CLAUDERON_TEST_HOLD_STEP;
@@ -343,6 +351,8 @@ export class Daemon {
       return { credentials: store?.describe() ?? [], error };
     },
     ca: (opts) => this.caInfo(opts.rotate),
+    home: () => this.opts.paths.home,
+    audit: (s, limit) => readSessionAudit(this.opts.paths.audit, s, limit),
   };
 
   private async caInfo(rotate: boolean): Promise<CaInfo> {

@@ -19,6 +19,10 @@
 import { z } from 'zod';
 import type { Config } from '../config/config.js';
 import type { CredentialInfo } from '../proxy/credentials.js';
+import type { BackendOption } from '../backends/spec.js';
+import type { WorktreeFile, WorktreeListing } from '../core/worktree-files.js';
+import type { DirectoryListing } from '../shared/directories.js';
+import type { AuditEntry } from '../shared/events.js';
 import { ACCESS_MODES, AGENTS, BACKENDS } from '../shared/types.js';
 import type { CreateResult, DeleteResult, ReconcileItem, RecentRepo, Session, SessionDiff, SessionEvent, SessionStatus } from '../shared/types.js';
 
@@ -74,6 +78,15 @@ export interface CredentialsReport {
   credentials: CredentialInfo[];
   /** Why the credentials could not be loaded, if they could not. */
   error: string | null;
+}
+
+/** GET /api/catalog: what a create form offers, from the registries and config.toml (nothing hard-coded in a page). */
+export interface Catalog {
+  /** Every backend, with its own create options (`backendRequest.<key>`). */
+  backends: { name: string; options: BackendOption[] }[];
+  agents: { name: string }[];
+  /** config.toml's general.default_backend (null: the daemon picks by its fallback order) and default_agent. */
+  defaults: { backend: string | null; agent: string };
 }
 
 // ---------------------------------------------------------------- the table's shape
@@ -174,7 +187,7 @@ export const operations = {
   'events.subscribe': op({
     title: 'event stream',
     summary:
-      'every `session.created` / `session.updated` (status and agentStatus changes) / `session.deleted` and `create.progress` event, in order: on the socket `{"subscribed":true}`, then `{"event":…}` lines; the WebSocket sends `{"type":"hello",…}` (the status) first',
+      'every `session.created` / `session.updated` (status and agentStatus changes) / `session.deleted`, `create.progress` and `proxy.audit` (`{"sessionId","entry"}`: an audit line as written) event, in order: on the socket `{"subscribed":true}`, then `{"event":…}` lines; the WebSocket sends `{"type":"hello",…}` (the status) first',
     access: 'read',
     params: none,
     result: returns<{ subscribed: boolean }>(),
@@ -305,6 +318,33 @@ export const operations = {
     result: returns<{ lines: unknown[] }>(),
     http: { method: 'GET', path: `${SESSION}/history` },
   }),
+  'sessions.files': op({
+    title: 'worktree files',
+    summary:
+      'the session’s worktree as a tree, depth first: `{"entries":[{"path","type","changed"}],"truncated"}` — paths relative, `type` `file` or `dir` (a symbolic link is a `file`, never followed), `changed` against the commit the session started from (a directory: something under it), `.git` left out, at most 5000 entries',
+    access: 'read',
+    params: byName,
+    result: returns<WorktreeListing>(),
+    http: { method: 'GET', path: `${SESSION}/files` },
+  }),
+  'sessions.file': op({
+    title: 'read a worktree file',
+    summary:
+      'one file of the worktree, read-only: `{"path","content","binary","truncated"}` (at most 1 MiB; a binary file’s content is empty). `path` is relative to the worktree: an absolute one, a `..` segment, a symbolic link leading out of the worktree, `.git`, a FIFO or a device are refused (`invalid_input`, field `path`)',
+    access: 'read',
+    params: z.object({ name: sessionName, path: z.string().max(4096) }).strict(),
+    result: returns<WorktreeFile>(),
+    http: { method: 'GET', path: `${SESSION}/file`, query: { path: { as: 'string' } } },
+  }),
+  'sessions.audit': op({
+    title: 'proxy audit',
+    summary:
+      'the session’s audit lines (what its proxy did: host, method, path with query values redacted, credential name injected — never a value —, status, duration, why a request was blocked), newest first, `limit` 1–1000 (default 200; over HTTP an invalid one is 200); new ones are pushed as `proxy.audit` events',
+    access: 'read',
+    params: z.object({ name: sessionName, limit: z.number().int().min(1).max(1000).default(200) }).strict(),
+    result: returns<AuditEntry[]>(),
+    http: { method: 'GET', path: `${SESSION}/audit`, query: { limit: { as: 'number', lenient: true } } },
+  }),
   reconcile: op({
     title: 'reconcile',
     summary: 'what [Reconcile](#reconcile) found and did',
@@ -320,6 +360,23 @@ export const operations = {
     params: z.object({ limit: z.number().int().min(1).max(200).default(20) }).strict(),
     result: returns<RecentRepo[]>(),
     http: { method: 'GET', path: '/api/recent-repos', query: { limit: { as: 'number', lenient: true } } },
+  }),
+  'catalog.get': op({
+    title: 'create catalog',
+    summary: 'what a create form offers: `{"backends":[{"name","options"}],"agents":[{"name"}],"defaults":{"backend","agent"}}`, from the backend and agent registries and config.toml',
+    access: 'read',
+    params: none,
+    result: returns<Catalog>(),
+    http: { method: 'GET', path: '/api/catalog' },
+  }),
+  'directories.browse': op({
+    title: 'browse directories',
+    summary:
+      'one directory’s subdirectories on the daemon’s host, for picking a repository: `{"path","parent","repoRoot","entries":[{"name","repo"}],"error"}` — `~` and paths relative to the home directory allowed, hidden directories left out, git repositories marked, what cannot be read said in `error`; the clauderon home is never listed (a path inside it lists the directory that holds it). A read sent as a POST: the path stays out of URLs and logs',
+    access: 'read',
+    params: z.object({ path: z.string().max(4096).refine((p) => !p.includes('\0'), 'path may not hold a NUL byte') }).strict(),
+    result: returns<DirectoryListing>(),
+    http: { method: 'POST', path: '/api/browse-directory' },
   }),
   'config.show': op({
     title: 'configuration',

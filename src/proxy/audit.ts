@@ -3,20 +3,14 @@
 // values are redacted, and, as a second line of defence, any known secret value is scrubbed.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { ensurePrivateFile } from '../config/paths.js';
+import type { AuditEntry } from '../shared/events.js';
 
-export interface AuditRecord {
-  ts: string;
-  session: string;
-  host: string;
-  method: string;
-  path: string;
-  /** The credential injected (its name), or null. */
-  credential: string | null;
-  status: number | null;
-  durationMs: number;
-  /** Why the proxy refused the request, or null. */
-  blocked: string | null;
-  error?: string | null;
+/** One line of audit.jsonl (the type is shared: the daemon pushes each line as a `proxy.audit` event). */
+export type AuditRecord = AuditEntry;
+
+/** Where a session's proxy writes its lines (an AuditLog, or a wrapper that also reports them). */
+export interface AuditSink {
+  write(rec: AuditRecord): unknown;
 }
 
 /** Keep the path and the query's parameter names; drop every value. */
@@ -59,10 +53,18 @@ export class AuditLog {
     this.out.on('error', () => undefined);
   }
 
-  write(rec: AuditRecord): void {
+  /** Write one line; returns the entry exactly as written (redacted, scrubbed). */
+  write(rec: AuditRecord): AuditRecord {
     let line = JSON.stringify({ ...rec, path: redactPath(rec.path) });
-    for (const s of this.secrets()) if (s.length >= 4 && line.includes(s)) line = line.split(s).join('[secret]');
+    let scrubbed = false;
+    for (const s of this.secrets()) {
+      if (s.length >= 4 && line.includes(s)) {
+        line = line.split(s).join('[secret]');
+        scrubbed = true;
+      }
+    }
     this.out.write(`${line}\n`);
+    return scrubbed ? (JSON.parse(line) as AuditRecord) : { ...rec, path: redactPath(rec.path) };
   }
 
   close(): Promise<void> {

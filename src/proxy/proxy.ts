@@ -27,7 +27,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import { guarded, type GuardLog } from '../shared/guard.js';
 import { accessDecision, type AccessMode } from './access.js';
-import { auditTarget, type AuditLog, type AuditRecord } from './audit.js';
+import { auditTarget, type AuditRecord, type AuditSink } from './audit.js';
 import type { Ca } from './ca.js';
 import { EgressPolicy, EgressRefused } from './egress.js';
 import { graphqlReadOnly } from './graphql.js';
@@ -57,7 +57,7 @@ export interface SessionProxyOptions {
   credential: (name: string) => string | undefined;
   rules: readonly InjectionRule[];
   accessMode: () => AccessMode;
-  audit: AuditLog;
+  audit: AuditSink;
   /** Where the proxy may connect (default: no local addresses at all). */
   egress?: EgressPolicy;
   /** How to tell the agent to configure a missing credential (names of the rule's credentials). */

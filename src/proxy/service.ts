@@ -9,7 +9,7 @@ import { proxyEnv } from '../agents/proxy-env.js';
 import type { Paths } from '../config/paths.js';
 import { ClauderonError, errorMessage } from '../shared/errors.js';
 import type { Session } from '../shared/types.js';
-import { AuditLog } from './audit.js';
+import { AuditLog, type AuditRecord } from './audit.js';
 import { bundleWithSystemRoots, type Ca } from './ca.js';
 import { CREDENTIAL_ENV, isCredentialName, type CredentialName, type CredentialStore } from './credentials.js';
 import { EgressPolicy, type Resolver } from './egress.js';
@@ -32,6 +32,8 @@ export interface ProxyServiceDeps {
   httpPort?: () => number | null;
   /** Testing aid: name resolution for the egress policy. */
   resolver?: Resolver;
+  /** Each audit line a session's proxy writes, as written (the daemon pushes it as `proxy.audit`). */
+  onAudit?: (sessionId: string, entry: AuditRecord) => void;
 }
 
 export interface StartedProxy {
@@ -99,7 +101,12 @@ export class ProxyService {
         credential: (name) => (isCredentialName(name) ? creds?.get(name) : undefined),
         rules,
         accessMode: () => this.d.session(s.id)?.accessMode ?? 'read-only',
-        audit: this.audit,
+        audit: {
+          write: (rec) => {
+            const entry = this.audit.write(rec);
+            this.d.onAudit?.(s.id, entry);
+          },
+        },
         egress,
         missingCredentialHint: (names) => missingCredentialHint(names, this.d.paths.secrets),
         log: this.d.log,

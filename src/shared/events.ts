@@ -14,11 +14,33 @@ export interface ProgressEvent {
   ms: number | null;
 }
 
+/**
+ * One line of audit.jsonl (src/proxy/audit.ts writes it): one proxied request, allowed, blocked or
+ * failed. Never a secret: the credential's name only, the path with its query values redacted.
+ */
+export interface AuditEntry {
+  ts: string;
+  /** The session's name. */
+  session: string;
+  host: string;
+  method: string;
+  path: string;
+  /** The credential injected (its name), or null. */
+  credential: string | null;
+  status: number | null;
+  durationMs: number;
+  /** Why the proxy refused the request, or null. */
+  blocked: string | null;
+  error?: string | null;
+}
+
 export type DaemonEvent =
   | { type: 'session.created'; session: Session }
   | { type: 'session.updated'; session: Session }
   | { type: 'session.deleted'; session: Session }
   | ProgressEvent
+  /** A session's proxy wrote an audit line (exactly as written to audit.jsonl). */
+  | { type: 'proxy.audit'; sessionId: string; entry: AuditEntry }
   /** What is wrong with the daemon's setup changed (sent when either value changes; see DaemonInfo). */
   | { type: 'daemon.notes'; configError: string | null; httpError: string | null }
   /**

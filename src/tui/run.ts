@@ -11,7 +11,7 @@ import type { Paths } from '../config/paths.js';
 import type { AgentStatus } from '../shared/types.js';
 import { ClauderonError, errorMessage } from '../shared/errors.js';
 import { App } from './app.js';
-import { listDirectory } from './directories.js';
+import { listDirectory } from '../shared/directories.js';
 import { desktopNotify, type NotificationMode } from './notify.js';
 import type { CreateFormValues, TuiServices } from './services.js';
 import { actions, createTuiStore, type TuiStore } from './store.js';

@@ -1,6 +1,7 @@
 // Side effects enter the TUI as services: components call these, never the daemon client,
 // child_process or the file system directly. run.ts builds the real ones; tests may pass their own.
 import type { DaemonInfo } from '../protocol/operations.js';
+import type { DirectoryListing } from '../shared/directories.js';
 import type { ProgressEvent } from '../shared/events.js';
 import type { ReconcileItem, SessionDiff } from '../shared/types.js';
 import type { AccessMode, AgentName, BackendName, Session } from '../shared/types.js';
@@ -22,18 +23,8 @@ export interface CreateFormValues {
   planMode: boolean;
 }
 
-export interface DirectoryListing {
-  /** Absolute, resolved. */
-  path: string;
-  /** null at / */
-  parent: string | null;
-  /** The git repository the directory is in (itself or an ancestor), or null. */
-  repoRoot: string | null;
-  /** Subdirectories, sorted; `repo`: a git repository (has .git). Hidden ones left out. */
-  entries: { name: string; repo: boolean }[];
-  /** Why it could not be read (permission…), or null. */
-  error: string | null;
-}
+/** The directory browser's listing (src/shared/directories.ts: the daemon's directories.browse answers the same). */
+export type { DirectoryListing } from '../shared/directories.js';
 
 export interface TuiServices {
   /** Create a session; progress arrives step by step. Rejects with the daemon's error. */

@@ -238,6 +238,7 @@ export function actions(store: TuiStore) {
         return;
       }
       if (e.type === 'daemon.stopping') return; // the connection's owner (run.ts) acts on it
+      if (e.type === 'proxy.audit') return; // (the web UI's proxy view; nothing the TUI draws)
       const s = get();
       const i = s.sessions.findIndex((x) => x.id === e.session.id);
       if (e.type === 'session.deleted') {

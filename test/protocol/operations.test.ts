@@ -6,8 +6,10 @@
 // requests the routes describe. No build, no daemon.
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { HOOKS_PATH, httpParts, httpRequestFor, isMethod, METHODS, operations, parseParams, type CaInfo, type Method, type Operation, type Params, type Result } from '../../src/protocol/operations.js';
+import { HOOKS_PATH, httpParts, httpRequestFor, isMethod, METHODS, operations, parseParams, type CaInfo, type Catalog, type Method, type Operation, type Params, type Result } from '../../src/protocol/operations.js';
 import type { CreateResult, DeleteResult, Session, SessionEvent } from '../../src/shared/types.js';
+import type { DirectoryListing } from '../../src/shared/directories.js';
+import type { AuditEntry } from '../../src/shared/events.js';
 
 const entry = (m: Method): Operation => operations[m];
 const routed = METHODS.filter((m) => entry(m).http !== null);
@@ -59,9 +61,12 @@ describe('the operations table', () => {
   });
 
   it('makes reads GETs and writes POSTs or DELETEs', () => {
+    // directories.browse reads, as a POST (the route): a path on the host stays out of URLs and logs
+    const readsAsPost = ['directories.browse'];
     for (const m of routed) {
       const { access, http } = entry(m);
-      if (access === 'read') expect(http!.method, m).toBe('GET');
+      if (readsAsPost.includes(m)) expect([access, http!.method], m).toEqual(['read', 'POST']);
+      else if (access === 'read') expect(http!.method, m).toBe('GET');
       else expect(['POST', 'DELETE'], m).toContain(http!.method);
     }
   });
@@ -93,6 +98,12 @@ describe('the operations table', () => {
     expect(route('sessions.history')).toBe('GET /api/sessions/:name/history');
     expect(route('repos.recent')).toBe('GET /api/recent-repos');
     expect(route('events.subscribe')).toBe('GET /ws/events');
+    // the web UI's
+    expect(route('catalog.get')).toBe('GET /api/catalog');
+    expect(route('directories.browse')).toBe('POST /api/browse-directory');
+    expect(route('sessions.files')).toBe('GET /api/sessions/:name/files');
+    expect(route('sessions.file')).toBe('GET /api/sessions/:name/file');
+    expect(route('sessions.audit')).toBe('GET /api/sessions/:name/audit');
     // (the prototype's names are no methods)
     for (const m of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) expect(isMethod(m), m).toBe(false);
   });
@@ -104,6 +115,9 @@ describe('the operations table', () => {
     expect(httpRequestFor('sessions.setAccessMode', { name: 'x', mode: 'read-only' })).toEqual({ method: 'POST', path: '/api/sessions/x/access-mode', body: { mode: 'read-only' } });
     expect(httpRequestFor('sessions.output', { name: 'x', lines: 5 })).toEqual({ method: 'GET', path: '/api/sessions/x/output?lines=5' });
     expect(httpRequestFor('sessions.archive', { name: 'x' })).toEqual({ method: 'POST', path: '/api/sessions/x/archive' });
+    expect(httpRequestFor('sessions.file', { name: 'x', path: 'src/a b.ts' })).toEqual({ method: 'GET', path: '/api/sessions/x/file?path=src%2Fa+b.ts' });
+    expect(httpRequestFor('sessions.audit', { name: 'x', limit: 5 })).toEqual({ method: 'GET', path: '/api/sessions/x/audit?limit=5' });
+    expect(httpRequestFor('directories.browse', { path: '~/src' })).toEqual({ method: 'POST', path: '/api/browse-directory', body: { path: '~/src' } });
     expect(httpRequestFor('sessions.create', { repoPath: '/r', prompt: 'p' })).toEqual({ method: 'POST', path: '/api/sessions', body: { repoPath: '/r', prompt: 'p' } });
     expect(() => httpRequestFor('sessions.attach', { name: 'x' })).toThrow(/no HTTP route/);
     expect(() => httpRequestFor('events.subscribe', {})).toThrow(/no HTTP route/);
@@ -124,6 +138,9 @@ describe('the operations table', () => {
     expectTypeOf<Result<'sessions.events'>>().toEqualTypeOf<SessionEvent[]>();
     expectTypeOf<Result<'ca.rotate'>>().toEqualTypeOf<CaInfo>();
     expectTypeOf<Result<'sessions.history'>>().toEqualTypeOf<{ lines: unknown[] }>();
+    expectTypeOf<Result<'sessions.audit'>>().toEqualTypeOf<AuditEntry[]>();
+    expectTypeOf<Result<'directories.browse'>>().toEqualTypeOf<DirectoryListing>();
+    expectTypeOf<Result<'catalog.get'>>().toEqualTypeOf<Catalog>();
     expectTypeOf<Params<'sessions.delete'>>().toEqualTypeOf<{ name: string; force?: boolean | undefined }>();
     expectTypeOf<Params<'sessions.list'>>().toEqualTypeOf<{ filter?: 'active' | 'archived' | 'all' | undefined }>();
   });

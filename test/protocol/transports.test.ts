@@ -65,7 +65,13 @@ const READS: { [M in Method]?: Params<M> } = {
   'sessions.events': { name: 'par' },
   'sessions.env': { name: 'par' },
   'sessions.history': { name: 'par' },
+  'sessions.files': { name: 'par' },
+  'sessions.file': { name: 'par', path: 'a.txt' },
+  'sessions.audit': { name: 'par', limit: 10 },
   'repos.recent': { limit: 5 },
+  'catalog.get': {},
+  // (a read sent as a POST: the path stays out of the URL)
+  'directories.browse': { path: '/' },
   'config.show': {},
   'credentials.describe': {},
   'ca.show': {},

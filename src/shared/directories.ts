@@ -1,10 +1,24 @@
-// The create dialog's directory browser, on the file system (pure fs, no process spawned): one
-// directory's subdirectories, hidden ones left out, git repositories marked, and the repository a
-// directory is inside. The clauderon home (worktrees, uploads, secrets) is never listed.
+// The directory browser, on the file system (pure fs, no process spawned): one directory's
+// subdirectories, hidden ones left out, git repositories marked, and the repository a directory is
+// inside. The clauderon home (worktrees, uploads, secrets) is never listed, nor anything inside it.
+// Used by the TUI's create dialog (on the user's machine) and by the daemon's directories.browse
+// (POST /api/browse-directory, for the web UI): what is listed is what the user may read.
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { DirectoryListing } from './services.js';
+
+export interface DirectoryListing {
+  /** Absolute, resolved. */
+  path: string;
+  /** null at / */
+  parent: string | null;
+  /** The git repository the directory is in (itself or an ancestor), or null. */
+  repoRoot: string | null;
+  /** Subdirectories, sorted; `repo`: a git repository (has .git). Hidden ones left out. */
+  entries: { name: string; repo: boolean }[];
+  /** Why it could not be read (permission…), or null. */
+  error: string | null;
+}
 
 /** `~` and `~/x` to the home directory; relative paths against `cwd`. */
 export function resolveDir(path: string, cwd: string, home: string = homedir()): string {
@@ -70,7 +84,8 @@ export function listDirectory(path: string, opts: ListOptions): DirectoryListing
           return false; // a dangling link
         }
       })
-      .filter(({ full }) => realOr(full) !== clauderonHome)
+      // (the home itself, and a link that leads into it)
+      .filter(({ full }) => !isInside(realOr(full), clauderonHome))
       .map(({ e, full }) => ({ name: e.name, repo: hasGit(full) }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return { ...base, entries, error: null };

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { enclosingRepo, listDirectory } from '../../src/tui/directories.js';
+import { enclosingRepo, listDirectory } from '../../src/shared/directories.js';
 
 let root = '';
 beforeEach(() => {

@@ -1,0 +1,131 @@
+// The daemon's HTTP API, as the page uses it: same origin, JSON, errors `{"error":{code,message,field}}`.
+// Result types of the operations the page calls (the contract of issue 12; types only from src/shared).
+import type { CreateResult, DeleteResult, RecentRepo, Session, SessionDiff } from '../shared/types.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field: string | null,
+  ) {
+    super(message);
+  }
+}
+
+export interface BackendOption {
+  key: string;
+  flag: string;
+  description: string;
+  type: 'string' | 'number';
+  choices?: readonly string[];
+  expects?: string;
+}
+
+export interface Catalog {
+  backends: { name: string; options: BackendOption[] }[];
+  agents: { name: string }[];
+  defaults: { backend: string | null; agent: string };
+}
+
+export interface Browse {
+  path: string;
+  parent: string | null;
+  entries: { name: string; repo: boolean }[];
+  error: string | null;
+}
+
+export interface FileEntry {
+  path: string;
+  type: 'file' | 'dir';
+  changed: boolean;
+}
+
+export interface FileList {
+  entries: FileEntry[];
+  truncated: boolean;
+}
+
+export interface FileContent {
+  path: string;
+  content: string;
+  binary: boolean;
+  truncated: boolean;
+}
+
+/** One audit.jsonl line (src/proxy/audit.ts). */
+export interface AuditEntry {
+  ts: string;
+  session: string;
+  host: string;
+  method: string;
+  path: string;
+  credential: string | null;
+  status: number | null;
+  durationMs: number;
+  blocked: string | null;
+  error?: string | null;
+}
+
+export interface CreateBody {
+  repoPath: string;
+  prompt: string;
+  name?: string;
+  backend?: string;
+  agent?: string;
+  model?: string;
+  accessMode: 'read-only' | 'read-write';
+  skipChecks: boolean;
+  planMode: boolean;
+  backendRequest?: Record<string, string | number>;
+}
+
+async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      // every write carries JSON (the daemon refuses any other write with 415)
+      headers: method === 'GET' ? {} : { 'content-type': 'application/json' },
+      body: method === 'GET' ? undefined : JSON.stringify(body ?? {}),
+    });
+  } catch {
+    throw new ApiError(0, 'daemon', 'the daemon is unreachable', null);
+  }
+  const text = await res.text();
+  let data: unknown = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: the status says what happened
+  }
+  if (!res.ok) {
+    const e = (data as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
+    throw new ApiError(res.status, e?.code ?? 'internal', e?.message ?? `${res.status} ${res.statusText}`, e?.field ?? null);
+  }
+  return data as T;
+}
+
+const s = (name: string) => `/api/sessions/${encodeURIComponent(name)}`;
+
+export const api = {
+  sessions: () => call<Session[]>('GET', '/api/sessions?filter=all'),
+  session: (name: string) => call<Session>('GET', s(name)),
+  create: (body: CreateBody) => call<CreateResult>('POST', '/api/sessions', body),
+  archive: (name: string) => call<Session>('POST', `${s(name)}/archive`),
+  unarchive: (name: string) => call<CreateResult>('POST', `${s(name)}/unarchive`),
+  remove: (name: string, force: boolean) => call<DeleteResult>('DELETE', `${s(name)}${force ? '?force=true' : ''}`),
+  setAccessMode: (name: string, mode: 'read-only' | 'read-write') => call<Session>('POST', `${s(name)}/access-mode`, { mode }),
+  diff: (name: string) => call<SessionDiff>('GET', `${s(name)}/diff`),
+  history: (name: string) => call<{ lines: unknown[] }>('GET', `${s(name)}/history`),
+  files: (name: string) => call<FileList>('GET', `${s(name)}/files`),
+  file: (name: string, path: string) => call<FileContent>('GET', `${s(name)}/file?path=${encodeURIComponent(path)}`),
+  audit: (name: string, limit = 200) => call<AuditEntry[] | { entries: AuditEntry[] }>('GET', `${s(name)}/audit?limit=${limit}`),
+  recentRepos: () => call<RecentRepo[]>('GET', '/api/recent-repos'),
+  catalog: () => call<Catalog>('GET', '/api/catalog'),
+  browse: (path: string) => call<Browse>('POST', '/api/browse-directory', { path }),
+};
+
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,9 @@
+// The browser app's entry: mounts <App/>. Everything here is rendered as React text nodes — no
+// agent- or file-controlled text ever becomes HTML.
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import './style.css';
+
+const root = document.getElementById('root');
+if (root) createRoot(root).render(<StrictMode><App /></StrictMode>);
