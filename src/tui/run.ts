@@ -173,11 +173,24 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
   // [tui] notifications (and the older bell = true): what happens when an agent starts waiting
   // for the user. The daemon says (the TUI does not load the config module: ~0.3 s cold), asked
   // after the first frame.
-  let notifications: NotificationMode = 'off';
-  const onWaiting = (name: string, status: AgentStatus) => {
-    if (notifications === 'off') return;
+  // null until the daemon has said: an agent that starts waiting before then is told once it has.
+  let notifications: NotificationMode | null = null;
+  let early: { name: string; status: AgentStatus } | null = null;
+  const notify = (name: string, status: AgentStatus) => {
+    if (notifications === null || notifications === 'off') return;
     if (instance) process.stdout.write('\x07');
     if (notifications === 'desktop') services.notify(`clauderon: ${name}`, `${name} ${WAITING_TEXT[status] ?? 'waits for you'}`);
+  };
+  const onWaiting = (name: string, status: AgentStatus) => {
+    if (notifications === null) early = { name, status };
+    else notify(name, status);
+  };
+  const settle = (mode: NotificationMode) => {
+    notifications = mode;
+    const e = early;
+    early = null;
+    // (still waiting? the store has the session's latest status)
+    if (e && store.getState().sessions.some((s) => s.name === e.name && isWaiting(s.agentStatus))) notify(e.name, e.status);
   };
   /** What the daemon says about itself (banners) and the [tui] settings; never before the first frame. */
   const afterConnect = (c: DaemonClient) => {
@@ -188,9 +201,9 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
     void c.call('config.show', {}).then(
       (r) => {
         const tui = r.config.tui as { bell: boolean; notifications?: NotificationMode };
-        notifications = tui.notifications && tui.notifications !== 'off' ? tui.notifications : tui.bell ? 'bell' : 'off';
+        settle(tui.notifications && tui.notifications !== 'off' ? tui.notifications : tui.bell ? 'bell' : 'off');
       },
-      () => undefined, // a broken config.toml: the banner says so
+      () => settle('off'), // a broken config.toml: the banner says so
     );
   };
 
