@@ -9,6 +9,7 @@ import type { z } from 'zod';
  * reads the specs for its flags) does not pay for it at start. */
 export type Zod = typeof z;
 import type { Paths } from '../config/paths.js';
+import type { BackendOption } from '../shared/results.js';
 import type { BackendName } from '../shared/types.js';
 import type { Backend } from './types.js';
 
@@ -32,17 +33,8 @@ export interface BackendCapabilities {
 }
 
 /** One option a create may give the backend: a CLI flag, a TUI field, an HTTP body key. */
-export interface BackendOption {
-  /** The field of the create request (`backendRequest.<key>`). */
-  key: string;
-  /** The CLI flag with its value name, e.g. `--cpu-limit <cpus>`. */
-  flag: string;
-  description: string;
-  type: 'string' | 'number';
-  choices?: readonly string[];
-  /** What a number option expects, for the error on a value that is not one (e.g. "a number of CPUs above 0"). */
-  expects?: string;
-}
+/** A backend's create option: the type is src/shared's (the web UI reads the catalog too). */
+export type { BackendOption };
 
 export interface BackendDeps<C> {
   /** This backend's section of config.toml, parsed. */

@@ -166,4 +166,9 @@ export class SessionManager {
   history(nameOrId: string): Promise<unknown[]> {
     return this.statuses.history(nameOrId);
   }
+
+  /** Where the agent's transcript is (real path; null when none yet) and the real roots it must stay in (see status.ts). */
+  transcriptLocation(nameOrId: string): Promise<{ file: string | null; roots: string[] }> {
+    return this.statuses.transcriptLocation(nameOrId);
+  }
 }

@@ -7,7 +7,7 @@ import { ClauderonError } from '../shared/errors.js';
 import type { AgentStatus, Session } from '../shared/types.js';
 import type { ManagerContext } from './context.js';
 import { AGENT_EXIT, agentStatusForScreen, hookFields, type HookPayload } from './hooks.js';
-import { readTranscript, transcriptRoots } from './transcripts.js';
+import { locateTranscript, readTranscript, transcriptRoots } from './transcripts.js';
 
 /** Most of an agent's screen looked at for its status (a container's "line" may be huge). */
 const MAX_SCREEN_CHARS = 64 * 1024;
@@ -78,17 +78,26 @@ export class AgentStatuses {
    * 16 MiB: then the first value is `{"truncated":true,"omittedBytes":N}`.
    */
   async history(nameOrId: string): Promise<unknown[]> {
+    const t = await readTranscript(this.transcriptQuery(nameOrId));
+    if (!t) return [];
+    return t.omittedBytes > 0 ? [{ truncated: true, omittedBytes: t.omittedBytes }, ...t.lines] : t.lines;
+  }
+
+  /** Where history reads (the real path, or null when there is none yet) and the real roots it must stay in — for a watcher. */
+  transcriptLocation(nameOrId: string): Promise<{ file: string | null; roots: string[] }> {
+    return locateTranscript(this.transcriptQuery(nameOrId));
+  }
+
+  private transcriptQuery(nameOrId: string): Parameters<typeof readTranscript>[0] {
     const s = this.c.get(nameOrId);
     const caps = backendSpec(s.backend).capabilities;
-    const t = await readTranscript({
+    return {
       sessionId: s.id,
       worktreePath: s.worktreePath,
       hinted: this.transcripts.get(s.id) ?? null,
       workspace: caps.workspace,
       roots: transcriptRoots(agentSpec(s.agent), s.worktreePath, { container: caps.container }),
-    });
-    if (!t) return [];
-    return t.omittedBytes > 0 ? [{ truncated: true, omittedBytes: t.omittedBytes }, ...t.lines] : t.lines;
+    };
   }
 }
 

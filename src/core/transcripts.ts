@@ -72,6 +72,15 @@ export async function readTranscript(o: {
 }): Promise<Transcript | null> {
   const roots = await realRoots(o.roots);
   if (roots.length === 0) return null;
+  for (const file of await candidates(o, roots)) {
+    const t = await readConfined(file, roots);
+    if (t) return t;
+  }
+  return null;
+}
+
+/** Where the transcript may be, in order: the hinted file, then `<root>/<project>/<session id>.jsonl`. */
+async function candidates(o: { sessionId: string; worktreePath: string; hinted: string | null; workspace: string | null }, roots: readonly string[]): Promise<string[]> {
   const candidates: string[] = [];
   const inside = o.workspace === null ? null : `${o.workspace.replace(/\/$/, '')}/`;
   if (o.hinted) candidates.push(inside !== null && o.hinted.startsWith(inside) ? join(o.worktreePath, o.hinted.slice(inside.length)) : o.hinted);
@@ -79,15 +88,30 @@ export async function readTranscript(o: {
     const dirs = await readdir(root, { withFileTypes: true }).catch(() => []);
     for (const d of dirs) if (d.isDirectory() || d.isSymbolicLink()) candidates.push(join(root, d.name, `${o.sessionId}.jsonl`));
   }
-  for (const file of candidates) {
-    const t = await readConfined(file, roots);
-    if (t) return t;
-  }
-  return null;
+  return candidates;
 }
 
-/** `file` parsed line by line if it is a regular *.jsonl file inside one of `roots` (real paths); else null. */
-export async function readConfined(file: string, roots: readonly string[]): Promise<Transcript | null> {
+/**
+ * Where readTranscript would read (for a watcher, src/daemon/transcript-watch.ts): the file's real
+ * path, and the real roots it must stay in (each read checks again, through openConfined); `file`
+ * is null when there is no transcript yet (`roots` are then where one may appear).
+ */
+export async function locateTranscript(o: Parameters<typeof readTranscript>[0]): Promise<{ file: string | null; roots: string[] }> {
+  const roots = await realRoots(o.roots);
+  for (const file of roots.length > 0 ? await candidates(o, roots) : []) {
+    const h = await openConfined(file, roots);
+    if (!h) continue;
+    await h.handle.close();
+    return { file: h.real, roots };
+  }
+  return { file: null, roots };
+}
+
+/**
+ * `file` opened for reading if it is a regular *.jsonl file inside one of `roots` (real paths) —
+ * without blocking (a FIFO) or following a link out; null otherwise. The caller closes it.
+ */
+export async function openConfined(file: string, roots: readonly string[]): Promise<{ handle: FileHandle; real: string; size: number } | null> {
   if (!file.endsWith('.jsonl')) return null;
   const real = await realpath(file).catch(() => null);
   if (real === null || !real.endsWith('.jsonl') || !roots.some((r) => inside(real, r))) return null;
@@ -101,15 +125,27 @@ export async function readConfined(file: string, roots: readonly string[]): Prom
   }
   try {
     const st = await h.stat();
-    if (!st.isFile()) return null;
-    // a directory above it may have been swapped for a symlink since realpath: ask the kernel where
-    // the open file really is (Linux)
-    if (process.platform === 'linux') {
-      const opened = await readlink(`/proc/self/fd/${h.fd}`).catch(() => null);
-      if (opened === null || !roots.some((r) => inside(opened, r))) return null;
+    if (st.isFile()) {
+      // a directory above it may have been swapped for a symlink since realpath: ask the kernel
+      // where the open file really is (Linux)
+      const opened = process.platform === 'linux' ? await readlink(`/proc/self/fd/${h.fd}`).catch(() => null) : real;
+      if (opened !== null && roots.some((r) => inside(opened, r))) return { handle: h, real, size: st.size };
     }
-    const start = Math.max(0, st.size - MAX_TRANSCRIPT_BYTES);
-    const buf = Buffer.alloc(st.size - start);
+  } catch {
+    // (closed below)
+  }
+  await h.close();
+  return null;
+}
+
+/** `file` parsed line by line if it is a regular *.jsonl file inside one of `roots` (real paths); else null. */
+export async function readConfined(file: string, roots: readonly string[]): Promise<Transcript | null> {
+  const opened = await openConfined(file, roots);
+  if (!opened) return null;
+  const { handle: h, size } = opened;
+  try {
+    const start = Math.max(0, size - MAX_TRANSCRIPT_BYTES);
+    const buf = Buffer.alloc(size - start);
     let got = 0;
     while (got < buf.length) {
       const { bytesRead } = await h.read(buf, got, buf.length - got, start + got);
@@ -130,7 +166,8 @@ export async function readConfined(file: string, roots: readonly string[]): Prom
   }
 }
 
-function parseLines(text: string): unknown[] {
+/** One parsed value per non-blank line; a line that is not JSON is `{ unparsed: line }`. */
+export function parseLines(text: string): unknown[] {
   const out: unknown[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;

@@ -7,29 +7,11 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { ClauderonError } from '../shared/errors.js';
+import type { WorktreeEntry, WorktreeFile, WorktreeListing } from '../shared/results.js';
 
-export interface WorktreeEntry {
-  /** Relative to the worktree, `/`-separated. */
-  path: string;
-  type: 'file' | 'dir';
-  /** Changed against the commit the session started from (a directory: something under it is). */
-  changed: boolean;
-}
-
-export interface WorktreeListing {
-  entries: WorktreeEntry[];
-  /** More entries than MAX_ENTRIES (or deeper than MAX_DEPTH): the rest are left out. */
-  truncated: boolean;
-}
-
-export interface WorktreeFile {
-  path: string;
-  /** UTF-8 text ('' for a binary file). */
-  content: string;
-  binary: boolean;
-  /** The file is over MAX_FILE_BYTES: only its start is here. */
-  truncated: boolean;
-}
+// (the result types are src/shared's, which the web UI reads too; `truncated`: over MAX_ENTRIES or
+// MAX_DEPTH for a listing, over MAX_FILE_BYTES for a file)
+export type { WorktreeEntry, WorktreeFile, WorktreeListing };
 
 export const MAX_ENTRIES = 5000;
 const MAX_DEPTH = 32;

@@ -25,6 +25,7 @@ import type { SessionManager } from '../core/manager.js';
 import { errorMessage, isClauderonError } from '../shared/errors.js';
 import { GUARD_MESSAGE, guarded } from '../shared/guard.js';
 import type { Logger } from '../shared/logger.js';
+import { refuseWs, routeName, upgradeGuarded } from './ws-route.js';
 import type { Session } from '../shared/types.js';
 
 /** The console's WebSocket path: `${CONSOLE_PATH}/<session id or name>`. */
@@ -147,30 +148,17 @@ export class ConsoleServer {
 
   /** `/ws/console/<name>` → the name; anything else → null. (`segments`: the decoded path.) */
   static nameOf(segments: readonly string[]): string | null {
-    return segments.length === 3 && `/${segments[0] ?? ''}/${segments[1] ?? ''}` === CONSOLE_PATH && segments[2] ? segments[2] : null;
+    return routeName(segments, CONSOLE_PATH);
   }
 
   /** An upgrade that passed the HTTP gate: the handshake, then the console. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, name: string): void {
-    this.wss.handleUpgrade(
-      req,
-      socket,
-      head,
-      guarded(
-        this.d.log,
-        'console open',
-        (ws: WebSocket) => this.attach(ws, name),
-        (_e, ws) => ws.terminate(),
-      ),
-    );
+    upgradeGuarded(this.wss, this.d.log, 'console open', req, socket, head, (ws) => this.attach(ws, name));
   }
 
   private attach(ws: WebSocket, name: string): void {
     ws.on('error', () => undefined);
-    const refuse = (code: number, message: string) => {
-      ws.send(JSON.stringify({ type: 'error', message }));
-      ws.close(code, code === CONSOLE_CLOSE.notFound ? 'no such session' : 'refused');
-    };
+    const refuse = (code: number, message: string) => refuseWs(ws, code, message, CONSOLE_CLOSE.notFound);
     if (this.closing) return refuse(1001, 'the daemon is stopping');
     let session: Session;
     try {

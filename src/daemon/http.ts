@@ -23,6 +23,7 @@ import { HOOKS_PATH, httpParts, issueField, issueText, METHODS, operations, pars
 import { runOperation, type OperationContext } from './operations.js';
 import { isWebPath, StaticFiles } from './static.js';
 import { CONSOLE_PATH, ConsoleServer } from './console.js';
+import { HISTORY_PATH, HistoryServer } from './transcript-watch.js';
 import { scrubbedEnv } from '../shared/env.js';
 
 export { isLoopback };
@@ -117,6 +118,8 @@ export class HttpApi {
   private readonly web: StaticFiles;
   /** The live terminals (/ws/console/:name), made at the first one. */
   private consoles: ConsoleServer | null = null;
+  /** The live chats (/ws/history/:name), made at the first one. */
+  private histories: HistoryServer | null = null;
   port = 0;
 
   get bindAddress(): string {
@@ -242,6 +245,7 @@ export class HttpApi {
   async close(): Promise<void> {
     this.unsubscribe?.();
     await this.consoles?.close();
+    await this.histories?.close();
     for (const s of this.hookServers.values()) {
       s.closeAllConnections();
       s.close();
@@ -292,8 +296,14 @@ export class HttpApi {
     if (refused) return sendRaw(socket, refused.status, refused.code, refused.message);
     // the web UI's live terminal (console.ts): browser-only, not an operation
     const consoleName = ConsoleServer.nameOf(segments);
-    if (consoleName === null && !STREAM_PATHS.includes(`/${path}`)) return sendRaw(socket, 404, 'not_found', `no WebSocket endpoint at ${req.url ?? ''}: use ${[...STREAM_PATHS, `${CONSOLE_PATH}/:name`].join(', ')}`);
+    // …and its live chat (transcript-watch.ts), browser-only as well
+    const historyName = HistoryServer.nameOf(segments);
+    if (consoleName === null && historyName === null && !STREAM_PATHS.includes(`/${path}`)) return sendRaw(socket, 404, 'not_found', `no WebSocket endpoint at ${req.url ?? ''}: use ${[...STREAM_PATHS, `${CONSOLE_PATH}/:name`, `${HISTORY_PATH}/:name`].join(', ')}`);
     if (!this.authorized(req)) return sendRaw(socket, 401, 'invalid_input', 'missing or wrong Authorization: Bearer token');
+    if (historyName !== null) {
+      this.histories ??= new HistoryServer({ manager: this.d.manager, log: this.d.log, subscribe: (cb) => this.d.subscribe(cb) });
+      return this.histories.upgrade(req, socket, head, historyName);
+    }
     if (consoleName !== null) {
       this.consoles ??= new ConsoleServer({ manager: this.d.manager, log: this.d.log, env: scrubbedEnv(process.env) });
       return this.consoles.upgrade(req, socket, head, consoleName);

@@ -15,14 +15,14 @@
 // there with their session's own hook token (not the API's), and it is the one endpoint also
 // served on a container bridge's gateway. Nor is the HTTP gate in front of every route and the
 // WebSocket (Host, Origin, Sec-Fetch-Site, Content-Type, body limits: src/daemon/http-guard.ts).
+// Nor the web UI's terminal, the WebSocket /ws/console/:name (CONSOLE_PATH, src/daemon/console.ts):
+// browser-only, documented beside the table (markdownApiTable).
 // (Over 400 lines on purpose: it is the table — one entry per operation, the one place each is declared.)
 import { z } from 'zod';
 import type { Config } from '../config/config.js';
 import type { CredentialInfo } from '../proxy/credentials.js';
-import type { BackendOption } from '../backends/spec.js';
-import type { WorktreeFile, WorktreeListing } from '../core/worktree-files.js';
-import type { DirectoryListing } from '../shared/directories.js';
 import type { AuditEntry } from '../shared/events.js';
+import type { Catalog, DirectoryListing, WorktreeFile, WorktreeListing } from '../shared/results.js';
 import { ACCESS_MODES, AGENTS, BACKENDS } from '../shared/types.js';
 import type { CreateResult, DeleteResult, ReconcileItem, RecentRepo, Session, SessionDiff, SessionEvent, SessionStatus } from '../shared/types.js';
 
@@ -80,14 +80,8 @@ export interface CredentialsReport {
   error: string | null;
 }
 
-/** GET /api/catalog: what a create form offers, from the registries and config.toml (nothing hard-coded in a page). */
-export interface Catalog {
-  /** Every backend, with its own create options (`backendRequest.<key>`). */
-  backends: { name: string; options: BackendOption[] }[];
-  agents: { name: string }[];
-  /** config.toml's general.default_backend (null: the daemon picks by its fallback order) and default_agent. */
-  defaults: { backend: string | null; agent: string };
-}
+/** GET /api/catalog (the type is src/shared's: the web UI reads it too). */
+export type { Catalog };
 
 // ---------------------------------------------------------------- the table's shape
 
@@ -421,6 +415,8 @@ export type Result<M extends Method> = (typeof operations)[M]['result'] extends 
 
 /** Agents' hook events: an endpoint of its own, not an operation (see the top of this file). */
 export const HOOKS_PATH = '/api/hooks';
+/** The web UI's live terminal, `${CONSOLE_PATH}/:name` (src/daemon/console.ts): a WebSocket of its own, not an operation. */
+export const CONSOLE_PATH = '/ws/console';
 
 export const METHODS = Object.keys(operations) as Method[];
 
@@ -523,5 +519,9 @@ export function markdownApiTable(): string {
     ...rows,
     '',
     `Not an operation: \`POST ${HOOKS_PATH}?session=ID\` takes an agent's hook event or exit report, with \`Authorization: Bearer <hook token>\` (the session's own; a wrong token or an unknown session gets 404). Over HTTP, \`:name\` is a session's id or name, the params not in the path or the query are the JSON body, and an operation's answer is its socket result.`,
+    '',
+    `Not an operation either: \`GET ${CONSOLE_PATH}/:name\` (a WebSocket; browser-only: the web UI's terminal tab) attaches to the session's agent — the backend's attach command in a PTY of the daemon's — behind the same gate as \`/ws/events\` (Host, Origin, auth on a non-loopback bind). Its frames are JSON text: server → client \`{"type":"output","data":"<base64>"}\`, \`{"type":"exit","code":N}\`, \`{"type":"error","message":"…"}\`; client → server \`{"type":"input","data":"<base64>"}\`, \`{"type":"resize","rows":R,"cols":C}\` (integers 1–1000; the first one sizes the PTY, else 80×24). A bad frame gets an error frame and changes nothing; an unknown session, or one not running, gets an error frame and then close 4404 or 4409. Closing the WebSocket detaches (ends that attach process), never the agent; several may watch one session.`,
+    '',
+    'Nor `GET /ws/history/:name` (a WebSocket; browser-only: the web UI\'s chat tab): it follows the session\'s transcript — the file `sessions.history` reads, under the same confinement — behind the same gate. Server → client JSON text frames: `{"type":"history","lines":[…],"omittedBytes":N}` (everything so far, at most the last 16 MiB; sent again when the transcript is replaced), `{"type":"append","lines":[…]}` (each line added), `{"type":"error","message":"…"}` then close 4404 (an unknown or deleted session); 1013 when 64 are open, 1008 for a client that stops reading; client frames are ignored. The daemon watches the file (no polling) only while a client is connected.',
   ].join('\n');
 }

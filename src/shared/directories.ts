@@ -6,19 +6,9 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { DirectoryListing } from './results.js';
 
-export interface DirectoryListing {
-  /** Absolute, resolved. */
-  path: string;
-  /** null at / */
-  parent: string | null;
-  /** The git repository the directory is in (itself or an ancestor), or null. */
-  repoRoot: string | null;
-  /** Subdirectories, sorted; `repo`: a git repository (has .git). Hidden ones left out. */
-  entries: { name: string; repo: boolean }[];
-  /** Why it could not be read (permission…), or null. */
-  error: string | null;
-}
+export type { DirectoryListing };
 
 /** `~` and `~/x` to the home directory; relative paths against `cwd`. */
 export function resolveDir(path: string, cwd: string, home: string = homedir()): string {

@@ -3,7 +3,8 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { ProgressEvent } from '../shared/events.js';
 import type { RecentRepo } from '../shared/types.js';
-import { api, ApiError, errorText, type Browse, type Catalog, type CreateBody } from './api';
+import type { Catalog, DirectoryListing } from '../shared/results.js';
+import { api, ApiError, errorText, type CreateBody } from './api';
 import { href, navigate } from './router';
 import { onEvent, setFlash, upsert } from './store';
 
@@ -224,7 +225,7 @@ function Steps({ events }: { events: ProgressEvent[] }) {
 }
 
 function DirectoryBrowser({ start, onPick }: { start: string; onPick: (path: string) => void }) {
-  const [at, setAt] = useState<Browse | null>(null);
+  const [at, setAt] = useState<DirectoryListing | null>(null);
   const [error, setError] = useState<string | null>(null);
   const go = (path: string) => {
     setError(null);

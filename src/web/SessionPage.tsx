@@ -1,14 +1,16 @@
-// One session: a header and its tabs. Terminal and Changes are separate chunks, loaded on first use.
+// One session: a header and its tabs. Terminal, Changes, Files and Chat are separate chunks, loaded on first use.
 import { lazy, Suspense, useEffect, useState } from 'react';
 import type { Session } from '../shared/types.js';
 import { api, errorText } from './api';
 import { AGENT_TEXT } from './format';
 import { follow, href } from './router';
 import { findSession, dismissFlash, flashFor, upsert, useStore, WAITING } from './store';
-import { Chat, Files, Info, Proxy } from './tabs';
+import { Info, Proxy } from './tabs';
 
 const Terminal = lazy(() => import('./Terminal'));
 const Changes = lazy(() => import('./Changes'));
+const Chat = lazy(() => import('./Chat'));
+const Files = lazy(() => import('./Files'));
 
 const TABS = ['terminal', 'changes', 'files', 'proxy', 'chat', 'info'] as const;
 
@@ -76,7 +78,7 @@ export function SessionPage({ name, tab }: { name: string; tab: string }) {
           {current === 'changes' && <Changes session={s} />}
           {current === 'files' && <Files session={s} />}
           {current === 'proxy' && <Proxy session={s} />}
-          {current === 'chat' && <Chat session={s} />}
+          {current === 'chat' && <Chat key={s.id} session={s} />}
           {current === 'info' && <Info session={s} />}
         </Suspense>
       </div>

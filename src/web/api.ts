@@ -1,5 +1,8 @@
 // The daemon's HTTP API, as the page uses it: same origin, JSON, errors `{"error":{code,message,field}}`.
-// Result types of the operations the page calls (the contract of issue 12; types only from src/shared).
+// Result types of the operations the page calls: src/shared's, the same the daemon answers with
+// (types only: the page imports nothing else of the project).
+import type { AuditEntry } from '../shared/events.js';
+import type { Catalog, DirectoryListing, WorktreeFile, WorktreeListing } from '../shared/results.js';
 import type { CreateResult, DeleteResult, RecentRepo, Session, SessionDiff } from '../shared/types.js';
 
 export class ApiError extends Error {
@@ -11,60 +14,6 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
-}
-
-export interface BackendOption {
-  key: string;
-  flag: string;
-  description: string;
-  type: 'string' | 'number';
-  choices?: readonly string[];
-  expects?: string;
-}
-
-export interface Catalog {
-  backends: { name: string; options: BackendOption[] }[];
-  agents: { name: string }[];
-  defaults: { backend: string | null; agent: string };
-}
-
-export interface Browse {
-  path: string;
-  parent: string | null;
-  entries: { name: string; repo: boolean }[];
-  error: string | null;
-}
-
-export interface FileEntry {
-  path: string;
-  type: 'file' | 'dir';
-  changed: boolean;
-}
-
-export interface FileList {
-  entries: FileEntry[];
-  truncated: boolean;
-}
-
-export interface FileContent {
-  path: string;
-  content: string;
-  binary: boolean;
-  truncated: boolean;
-}
-
-/** One audit.jsonl line (src/proxy/audit.ts). */
-export interface AuditEntry {
-  ts: string;
-  session: string;
-  host: string;
-  method: string;
-  path: string;
-  credential: string | null;
-  status: number | null;
-  durationMs: number;
-  blocked: string | null;
-  error?: string | null;
 }
 
 export interface CreateBody {
@@ -118,12 +67,12 @@ export const api = {
   setAccessMode: (name: string, mode: 'read-only' | 'read-write') => call<Session>('POST', `${s(name)}/access-mode`, { mode }),
   diff: (name: string) => call<SessionDiff>('GET', `${s(name)}/diff`),
   history: (name: string) => call<{ lines: unknown[] }>('GET', `${s(name)}/history`),
-  files: (name: string) => call<FileList>('GET', `${s(name)}/files`),
-  file: (name: string, path: string) => call<FileContent>('GET', `${s(name)}/file?path=${encodeURIComponent(path)}`),
+  files: (name: string) => call<WorktreeListing>('GET', `${s(name)}/files`),
+  file: (name: string, path: string) => call<WorktreeFile>('GET', `${s(name)}/file?path=${encodeURIComponent(path)}`),
   audit: (name: string, limit = 200) => call<AuditEntry[] | { entries: AuditEntry[] }>('GET', `${s(name)}/audit?limit=${limit}`),
   recentRepos: () => call<RecentRepo[]>('GET', '/api/recent-repos'),
   catalog: () => call<Catalog>('GET', '/api/catalog'),
-  browse: (path: string) => call<Browse>('POST', '/api/browse-directory', { path }),
+  browse: (path: string) => call<DirectoryListing>('POST', '/api/browse-directory', { path }),
 };
 
 export function errorText(e: unknown): string {

@@ -58,6 +58,30 @@ describe('import boundaries', () => {
     expect(await problems('src/backends/docker/spec.ts', "import { defineBackend } from '../spec.js';")).toEqual([]);
   });
 
+  it('lets the browser app (src/web) import types from shared and protocol, and nothing else of the project', async () => {
+    // (Vite bundles src/web for the page: a value of src/shared would bring Node into it)
+    const refused = [
+      "import { SESSION_STATUSES } from '../shared/types.js';",
+      "export { SESSION_STATUSES } from '../shared/types.js';",
+      "import '../shared/directories.js';",
+      "import { METHODS } from '../protocol/operations.js';",
+      "import type { SessionManager } from '../core/manager.js';",
+      "import type { Config } from '../config/config.js';",
+      "import { DaemonClient } from '../client/client.js';",
+      "import { HttpApi } from '../daemon/http.js';",
+    ];
+    for (const code of refused) expect((await problems('src/web/x.tsx', code)).join('\n'), code).toMatch(/src\/web may import only from itself/);
+    const allowed = [
+      "import type { Session } from '../shared/types.js';",
+      "import { type Session } from '../shared/types.js';",
+      "export type { Catalog } from '../shared/results.js';",
+      "import type { Method } from '../protocol/operations.js';",
+      "import { api } from './api';",
+      "import { useState } from 'react';",
+    ];
+    for (const code of allowed) expect(await problems('src/web/x.tsx', code), code).toEqual([]);
+  });
+
   it('is part of the project’s lint configuration', () => {
     for (const b of boundaries) expect(projectConfig).toContain(b);
   });
