@@ -85,7 +85,7 @@ describe.skipIf(SKIP_BROWSER)('the web UI (real chromium, real daemon, real tmux
     if (process.env.UPDATE_SCREENSHOTS === '1') {
       const out = join(ROOT, 'docs', 'screenshots');
       mkdirSync(out, { recursive: true });
-      for (const f of [...['sessions', 'create', 'session'].flatMap((v) => [`${v}-1280x800`, `${v}-375x812`]), 'sessions-dark-375x812', ...['changes', 'files', 'chat', 'proxy'].map((v) => `${v}-1280x800`)]) {
+      for (const f of [...['sessions', 'create', 'session'].flatMap((v) => [`${v}-1280x800`, `${v}-375x812`]), 'sessions-dark-375x812', ...['changes', 'files', 'chat', 'proxy'].flatMap((v) => [`${v}-1280x800`, `${v}-375x812`])]) {
         if (existsSync(join(shots, `${f}.png`))) copyFileSync(join(shots, `${f}.png`), join(out, `${f}.png`));
       }
     }
@@ -189,11 +189,13 @@ describe.skipIf(SKIP_BROWSER)('the web UI (real chromium, real daemon, real tmux
     const diff = await page.getByTestId('diff').innerText();
     expect(diff).toContain('+written <b>by</b> the agent'); // as text, never as HTML
     await shot('changes-1280x800');
+    await phoneShot(`/sessions/${s.name}/changes`, 'changes-375x812');
     await page.getByRole('tab', { name: 'files' }).click();
     await page.locator('[data-path="web-note.txt"]').click();
     expect(await page.getByTestId('file-content').innerText()).toBe('written <b>by</b> the agent\n');
     expect(await page.locator('.viewer b').count()).toBe(0);
     await shot('files-1280x800');
+    await phoneShot(`/sessions/${s.name}/files`, 'files-375x812');
     // a link leading out of the worktree opens nothing from outside
     const outside = join(env.root, 'outside-secret.txt');
     writeFileSync(outside, 'OUTSIDE-CONTENT\n');
@@ -229,6 +231,7 @@ describe.skipIf(SKIP_BROWSER)('the web UI (real chromium, real daemon, real tmux
     await hook('Stop');
     await waitFor(async () => (await chat.innerText()).includes('Done: the fix is in.'), 'the new message without reload', 5_000);
     await shot('chat-1280x800');
+    await phoneShot(`/sessions/${cli.name}/chat`, 'chat-375x812');
     // the message box types into the agent's terminal
     await page.getByTestId('chat-input').fill('sent-from-the-chat-box');
     await page.getByRole('button', { name: 'Send' }).click();
@@ -250,6 +253,7 @@ describe.skipIf(SKIP_BROWSER)('the web UI (real chromium, real daemon, real tmux
     expect(text).toContain('audit-probe.invalid');
     expect(text).not.toContain('hidden');
     await shot('proxy-1280x800');
+    await phoneShot(`/sessions/${cli.name}/proxy`, 'proxy-375x812');
   });
 
   it('archive, unarchive and delete from the list; delete of uncommitted work asks again and keeps it unless forced', async () => {
