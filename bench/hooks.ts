@@ -3,25 +3,14 @@
 // of one status change with 10 and with 100 running sessions (it must not grow: O(1), no scan);
 // and the daemon's CPU while 100 sessions run and nothing happens. Loopback only.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { ensureHome, getPaths, type Paths } from '../src/config/paths.js';
+import { freePort } from './net.js';
 import type { TuiBenchContext } from './tui.js';
 
 const EVENTS = 200;
 const IDLE_MS = 5000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-      .once('error', reject)
-      .listen(0, '127.0.0.1', () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-  });
-}
 
 function cpuMs(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];

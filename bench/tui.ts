@@ -317,6 +317,18 @@ export async function benchTui(ctx: TuiBenchContext): Promise<void> {
   }
 }
 
+/** What every bundle the TUI figures build shares with scripts/build.mjs's (so they run like dist/). */
+const DIST_LIKE = {
+  absWorkingDir: ROOT,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  alias: { 'react-devtools-core': './scripts/stubs/react-devtools-core.js' },
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  logLevel: 'warning',
+} as const satisfies Esbuild.BuildOptions;
+
 /** A bare Ink app that draws "hello", bundled like dist/: the cold-start baseline. */
 async function buildInkHello(outfile: string): Promise<string> {
   const esbuildName = 'esbuild';
@@ -339,16 +351,9 @@ async function buildInkHello(outfile: string): Promise<string> {
       loader: 'js',
       sourcefile: 'bench-ink-hello.js',
     },
-    absWorkingDir: ROOT,
+    ...DIST_LIKE,
     outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    alias: { 'react-devtools-core': './scripts/stubs/react-devtools-core.js' },
     define: { 'process.env.NODE_ENV': '"production"' },
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'warning',
   });
   return outfile;
 }
@@ -394,18 +399,11 @@ async function loadTuiBundle(outfile: string): Promise<TuiBundle> {
       loader: 'ts',
       sourcefile: 'bench-tui-entry.ts',
     },
-    absWorkingDir: ROOT,
+    ...DIST_LIKE,
     outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
     external: ['better-sqlite3', 'typescript', 'dockerode'],
-    alias: { 'react-devtools-core': './scripts/stubs/react-devtools-core.js' },
     jsx: 'automatic',
     define: { __CLAUDERON_VERSION__: JSON.stringify(pkg.version), 'process.env.NODE_ENV': '"production"' },
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'warning',
   });
   return (await import(pathToFileURL(outfile).href)) as TuiBundle;
 }

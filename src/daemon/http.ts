@@ -5,6 +5,9 @@
 // the API needs no token (like the socket, it is for this machine's user); bound anywhere else it
 // requires `Authorization: Bearer <[http] token>` and refuses to start without one unless
 // CLAUDERON_DISABLE_AUTH=true. Hook posts always need the session's own hook token.
+// (Over 400 lines: the one listener — its routing, the hooks-only listeners and the WebSocket
+// upgrades share its state; the gate is http-guard.ts, static files static.ts, the console and the
+// chat streams console.ts and transcript-watch.ts. Next split: the upgrade path into its own module.)
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';

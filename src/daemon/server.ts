@@ -2,6 +2,8 @@
 // HTTP API; serves clients over a Unix socket (socket.ts) and HTTP (http.ts), both running the
 // operations of src/protocol/operations.ts through the same handlers (operations.ts).
 // Stopping the daemon never stops a session.
+// (Over 400 lines: the composition root — it builds and wires every part, then starts and stops
+// them in order; each part's logic lives in its own module.)
 import { existsSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { defaultConfig, findConfig, loadConfig, type Config } from '../config/config.js';

@@ -4,85 +4,15 @@
 // the screen shows, never a fixed time. The tests are independent (own home, own terminals) and
 // run concurrently to keep the file's wall time low.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Session } from '../../src/shared/types.js';
-import { BIN, daemonPidsFor, makeEnv, processGone, waitFor, type Env } from '../helpers/e2e.js';
+import { daemonPidsFor, makeEnv, processGone, waitFor, type Env } from '../helpers/e2e.js';
+import { listShows, openTerm, rowOf, sq, type Term } from '../helpers/tui-term.js';
 
 const ESC = String.fromCharCode(27);
-const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-interface Term {
-  tmux(...args: string[]): { code: number; stdout: string };
-  screen(opts?: { join?: boolean }): string;
-  type(text: string): void;
-  keys(...keys: string[]): void;
-  launch(vars?: Record<string, string>): void;
-  waitScreen(test: string | RegExp | ((s: string) => boolean), what: string, timeoutMs?: number): Promise<string>;
-  kill(): Promise<void>;
-}
-
-function openTerm(e: Env, cols: number, rows: number, name = 'term'): Term {
-  const sock = join(e.root, `${name}.sock`);
-  const shellEnv: NodeJS.ProcessEnv = { ...e.env };
-  for (const k of ['NO_COLOR', 'FORCE_COLOR', 'TMUX', 'VISUAL', 'EDITOR']) delete shellEnv[k];
-  const tmux = (...args: string[]) => {
-    const r = spawnSync('tmux', ['-u', '-S', sock, ...args], { encoding: 'utf8', env: shellEnv });
-    return { code: r.status ?? -1, stdout: r.stdout };
-  };
-  if (tmux('new-session', '-d', '-s', 'term', '-x', String(cols), '-y', String(rows), 'sh').code !== 0) throw new Error('could not start the outer tmux terminal');
-  const screen: Term['screen'] = (o = {}) => tmux('capture-pane', '-p', ...(o.join ? ['-J'] : []), '-t', 'term').stdout;
-  return {
-    tmux,
-    screen,
-    type: (text) => void tmux('send-keys', '-t', 'term', '-l', text),
-    keys: (...keys) => void tmux('send-keys', '-t', 'term', ...keys),
-    launch(vars = {}) {
-      const deadline = Date.now() + 15_000;
-      const pause = new Int32Array(new SharedArrayBuffer(4));
-      while (screen().trim() === '' && Date.now() < deadline) Atomics.wait(pause, 0, 0, 25);
-      const assigns = Object.entries({ CLAUDERON_HOME: e.home, PATH: e.env.PATH ?? '', CI: 'true', ...vars })
-        .map(([k, v]) => `${k}=${sq(v)}`)
-        .join(' ');
-      tmux('send-keys', '-t', 'term', '-l', `${assigns} ${process.execPath} ${BIN}; echo TUI-EXIT=$?`);
-      tmux('send-keys', '-t', 'term', 'Enter');
-    },
-    async waitScreen(test, what, timeoutMs = 20_000) {
-      const ok = typeof test === 'string' ? (s: string) => s.includes(test) : test instanceof RegExp ? (s: string) => test.test(s) : test;
-      try {
-        return await waitFor(() => {
-          const s = screen();
-          return ok(s) ? s : '';
-        }, what, timeoutMs);
-      } catch (err) {
-        throw new Error(`${(err as Error).message}\n--- screen ---\n${screen()}`);
-      }
-    },
-    async kill() {
-      const shell = Number(tmux('display', '-p', '-t', 'term', '#{pane_pid}').stdout.trim());
-      const inside = shell > 0 ? [shell, ...childPids(shell)] : [];
-      tmux('kill-server');
-      await waitFor(() => inside.every(processGone), "the outer terminal's processes to exit", 5_000);
-    },
-  };
-}
-
-function childPids(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry));
-    } catch {
-      // exited
-    }
-  }
-  return out;
-}
-
 /** An env and a terminal for one test, torn down even when it fails. */
 async function withTui(
   opts: { cols: number; rows: number; config?: string; before?: (e: Env) => void | Promise<void>; vars?: (e: Env) => Record<string, string> },
@@ -92,8 +22,8 @@ async function withTui(
   let t: Term | undefined;
   try {
     await opts.before?.(e);
-    t = openTerm(e, opts.cols, opts.rows);
-    t.launch(opts.vars?.(e));
+    t = openTerm(e, { cols: opts.cols, rows: opts.rows });
+    t.launch({ vars: opts.vars?.(e) ?? {} });
     await fn(t, e);
   } finally {
     try {
@@ -103,16 +33,6 @@ async function withTui(
     }
   }
 }
-
-/** The list is up and connected, showing `needle`. */
-function listShows(t: Term, needle: string | RegExp): Promise<string> {
-  return t.waitScreen(
-    (s) => s.split('\n')[0]?.includes('● daemon') === true && (typeof needle === 'string' ? s.includes(needle) : needle.test(s)),
-    `the list showing ${String(needle)}`,
-  );
-}
-
-const rowOf = (screen: string, name: string) => screen.split('\n').find((l) => l.startsWith(`› ${name}`) || l.startsWith(`  ${name}`));
 
 function createCli(e: Env, name: string): Session {
   return e.json<Session>(['create', '--backend', 'tmux', '--repo', e.repo, '--prompt', `work on ${name}`, '--name', name]);

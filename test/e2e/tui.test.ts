@@ -2,31 +2,12 @@
 // inside a tmux server of the test's own (the "outer terminal"), keys are typed with send-keys and
 // the screen is read back with capture-pane. Nothing sleeps for a fixed time: every step waits on
 // what the screen shows.
-import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../src/shared/types.js';
 import { BIN, daemonPidsFor, makeEnv, processGone, waitFor, type Env } from '../helpers/e2e.js';
-
-interface Term {
-  sock: string;
-  /** Run a tmux command against the outer terminal's server. */
-  tmux(...args: string[]): { code: number; stdout: string };
-  /** The visible screen, plain text (or with SGR escapes, `-e`). */
-  screen(opts?: { escapes?: boolean; join?: boolean }): string;
-  /** Type text literally. */
-  type(text: string): void;
-  /** Send named keys (Enter, Tab, BTab, Right, C-c, …). */
-  keys(...keys: string[]): void;
-  /** Start the TUI in the outer shell with extra variables on the command line. */
-  launch(vars?: Record<string, string>): void;
-  /** Wait until the screen satisfies `test` (a substring or a predicate); returns that screen. */
-  waitScreen(test: string | RegExp | ((s: string) => boolean), what: string, timeoutMs?: number): Promise<string>;
-  /** Kill the outer terminal and wait until its shell and what the shell ran (the TUI) have
-   *  exited, so no TUI is left to start a new daemon after env.cleanup() killed the old one. */
-  kill(): Promise<void>;
-}
+import { childPids, listShows, openTerm, rowOf, sq, type Term } from '../helpers/tui-term.js';
 
 let env: Env | undefined;
 let term: Term | undefined;
@@ -41,74 +22,6 @@ afterEach(async () => {
 });
 
 const ESC = String.fromCharCode(27);
-const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-function openTerm(e: Env, size: { cols: number; rows: number } = { cols: 100, rows: 30 }): Term {
-  const sock = join(e.root, 'term.sock');
-  // The outer shell's environment: the test's, without anything that would change colours.
-  const shellEnv: NodeJS.ProcessEnv = { ...e.env };
-  for (const k of ['NO_COLOR', 'FORCE_COLOR', 'TMUX', 'VISUAL', 'EDITOR']) delete shellEnv[k];
-  const tmux = (...args: string[]) => {
-    const r = spawnSync('tmux', ['-u', '-S', sock, ...args], { encoding: 'utf8', env: shellEnv });
-    return { code: r.status ?? -1, stdout: r.stdout };
-  };
-  const started = tmux('new-session', '-d', '-s', 'term', '-x', String(size.cols), '-y', String(size.rows), 'sh');
-  if (started.code !== 0) throw new Error('could not start the outer tmux terminal');
-  const screen: Term['screen'] = (opts = {}) =>
-    tmux('capture-pane', '-p', ...(opts.escapes ? ['-e'] : []), ...(opts.join ? ['-J'] : []), '-t', 'term').stdout;
-  return {
-    sock,
-    tmux,
-    screen,
-    type: (text) => void tmux('send-keys', '-t', 'term', '-l', text),
-    keys: (...keys) => void tmux('send-keys', '-t', 'term', ...keys),
-    launch(vars = {}) {
-      // Type only once the shell has drawn its prompt (a loaded machine can be slow to start it).
-      const deadline = Date.now() + 15_000;
-      const pause = new Int32Array(new SharedArrayBuffer(4));
-      while (screen().trim() === '' && Date.now() < deadline) Atomics.wait(pause, 0, 0, 25);
-      // The shell's startup files may reset PATH: everything the TUI needs is on the command line.
-      // CI=true always: a TUI on a terminal must draw live even where CI is set (Ink would not).
-      const assigns = Object.entries({ CLAUDERON_HOME: e.home, PATH: e.env.PATH ?? '', CI: 'true', ...vars })
-        .map(([k, v]) => `${k}=${sq(v)}`)
-        .join(' ');
-      tmux('send-keys', '-t', 'term', '-l', `${assigns} ${process.execPath} ${BIN}; echo TUI-EXIT=$?`);
-      tmux('send-keys', '-t', 'term', 'Enter');
-    },
-    async waitScreen(test, what, timeoutMs = 20_000) {
-      const ok = typeof test === 'string' ? (s: string) => s.includes(test) : test instanceof RegExp ? (s: string) => test.test(s) : test;
-      try {
-        return await waitFor(() => {
-          const s = screen();
-          return ok(s) ? s : '';
-        }, what, timeoutMs);
-      } catch (err) {
-        throw new Error(`${(err as Error).message}\n--- screen ---\n${screen()}`);
-      }
-    },
-    async kill() {
-      const shell = Number(tmux('display', '-p', '-t', 'term', '#{pane_pid}').stdout.trim());
-      // Not deeper: a daemon the TUI started is its child, and outlives the terminal by design.
-      const inside = shell > 0 ? [shell, ...childPids(shell)] : [];
-      tmux('kill-server');
-      await waitFor(() => inside.every(processGone), 'the outer terminal\'s processes to exit', 5_000);
-    },
-  };
-}
-
-/** The TUI's list is up and connected (header "● daemon"), showing `needle`. */
-async function listShows(t: Term, needle: string | RegExp): Promise<string> {
-  return t.waitScreen(
-    (s) => s.split('\n')[0]?.includes('● daemon') === true && (typeof needle === 'string' ? s.includes(needle) : needle.test(s)),
-    `the list showing ${String(needle)}`,
-  );
-}
-
-/** The table row of a session (the selection marker, then its name), or undefined. */
-function rowOf(screen: string, namePrefix: string): string | undefined {
-  return screen.split('\n').find((l) => l.startsWith(`› ${namePrefix}`) || l.startsWith(`  ${namePrefix}`));
-}
-
 /** The TUI exited with `code`, the main screen is back with the shell's prompt and the terminal is restored. */
 async function expectRestored(t: Term, code: number): Promise<string> {
   // (the status line is printed a moment before the shell draws its prompt: wait for both)
@@ -129,22 +42,6 @@ async function expectRestored(t: Term, code: number): Promise<string> {
   expect(flags).not.toContain('-icanon');
   expect(flags).not.toContain('-echo');
   return s;
-}
-
-/** Pids whose parent is `pid` (Linux /proc). */
-function childPids(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(entry));
-    } catch {
-      // exited
-    }
-  }
-  return out;
 }
 
 /** Every SGR parameter list on a captured screen. */
@@ -357,7 +254,7 @@ describe('TUI in a real terminal', () => {
     env = makeEnv();
     term = openTerm(env);
     // Testing aid: this key makes the TUI's key handler throw.
-    term.launch({ CLAUDERON_TEST_TUI_CRASH_KEY: 'Z' });
+    term.launch({ vars: { CLAUDERON_TEST_TUI_CRASH_KEY: 'Z' } });
     await listShows(term, 'No sessions yet');
     term.type('Z');
     const s = await expectRestored(term, 1);
@@ -368,7 +265,7 @@ describe('TUI in a real terminal', () => {
     env = makeEnv();
     createCli(env, 'colours');
     term = openTerm(env);
-    term.launch({ NO_COLOR: '1' });
+    term.launch({ vars: { NO_COLOR: '1' } });
     await listShows(term, /^› colours .*running/m);
     const plain = term.screen({ escapes: true });
     expect(colourParams(plain)).toEqual([]);
@@ -431,7 +328,7 @@ describe('TUI in a real terminal', () => {
     writeFileSync(editor, '#!/bin/sh\nprintf \'%s and edited by the editor\\n\' "$(cat "$1")" > "$1.new" && mv "$1.new" "$1"\n');
     chmodSync(editor, 0o755);
     term = openTerm(env);
-    term.launch({ VISUAL: editor });
+    term.launch({ vars: { VISUAL: editor } });
     await listShows(term, 'No sessions yet');
     await fillDialog(term, { prompt: 'draft', repo: env.repo, name: 'edited' });
     await pickTmuxAndFocusCreate(term);

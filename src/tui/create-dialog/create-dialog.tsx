@@ -1,6 +1,8 @@
 // The Create dialog: draws the form; keys live in use-create-form.ts, state in use-create-form-state.ts.
 // It fits the body of the screen it is given: fields that do not fit scroll (the focused one is
 // always shown), long values scroll sideways, and the key hint at its foot comes from the keymap.
+// (Over 400 lines: one view per kind of field — text, prompt, choice, toggle, backend option — plus
+// the steps and the scrolling window; the browser is browser.tsx, keys and state their own files.)
 import { Box, Text } from 'ink';
 import SelectInput from 'ink-select-input';
 import { useEffect, useState, type ReactNode } from 'react';

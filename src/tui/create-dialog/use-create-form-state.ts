@@ -3,6 +3,8 @@
 // with Esc, so what was typed survives $EDITOR (the TUI is unmounted meanwhile) and comes back with
 // the next `n`. Fields are derived: a backend's own options come from the backend registry and are
 // fields only while that backend is chosen.
+// (Over 400 lines: the reducer of the whole form — fields, suggestions, browser, errors by field —
+// kept in one place so every transition is tested as one state machine.)
 import fuzzysort from 'fuzzysort';
 import { backendOptions } from '../../backends/registry.js';
 import type { BackendOption } from '../../backends/spec.js';
