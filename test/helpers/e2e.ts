@@ -166,7 +166,9 @@ export function makeEnv(opts: EnvOptions = {}): Env {
 }
 
 const PORT_LOCKS = join(tmpdir(), 'clauderon-test-ports');
-const PORT_BASE = 47_000; // clear of the in-process proxy tests (43000–46999)
+// 27000–29999: clear of the in-process proxy tests (23000–26999) and below Linux's ephemeral range
+// (32768–60999), so an outgoing connection of a parallel test never holds a daemon's port.
+const PORT_BASE = 27_000;
 const PORT_BLOCK = 20;
 const PORT_BLOCKS = 150;
 

@@ -33,7 +33,7 @@ let sentinelPort = 0;
 let sentinelHits = 0;
 const proxies: SessionProxy[] = [];
 const errors: string[] = [];
-const base = 46000 + Math.floor(Math.random() * 900); // 46000–46999 (attacks.test.ts has 45000–45999)
+const base = 26000 + Math.floor(Math.random() * 900); // 26000–26999, below the ephemeral range (attacks.test.ts has 25000–25999)
 let nextPort = base;
 
 /** Names the fake resolver knows: a rebinding name that answers loopback. */

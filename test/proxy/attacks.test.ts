@@ -24,7 +24,7 @@ let other: FakeUpstream;
 let anthropic: FakeAnthropic;
 let audit: AuditLog;
 const proxies: SessionProxy[] = [];
-const base = 45000 + Math.floor(Math.random() * 990); // 45000–45999 (attacks-hardening has 46000–46999)
+const base = 25000 + Math.floor(Math.random() * 990); // 25000–25999, below the ephemeral range (attacks-hardening has 26000–26999)
 const PORT_A = base;
 const PORT_B = base + 1;
 

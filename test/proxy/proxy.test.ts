@@ -31,7 +31,9 @@ let proxy: SessionProxy;
 let mode: AccessMode = 'read-write';
 let auditFile: string;
 let audit: AuditLog;
-const PORT = 43000 + Math.floor(Math.random() * 2000);
+// Fixed test ports sit below Linux's ephemeral range (32768–60999): an outgoing connection of a
+// parallel test can never hold one of them.
+const PORT = 23000 + Math.floor(Math.random() * 2000);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'clrn-proxy-'));
