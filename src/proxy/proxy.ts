@@ -37,6 +37,7 @@ import { endToEndHeaders, readLimited, relayResponse, sendJson } from './relay.j
 import { AUTH_HEADERS, injectionFor, type InjectionRule } from './rules.js';
 import { canonicalHost, hostOfHeader, parseConnectTarget } from './target.js';
 import { TunnelTable, type Tunnel } from './tunnels.js';
+import { refuseUpgrade, relayWebSocket } from './websocket.js';
 
 export interface UpstreamOverride {
   /** Host → "127.0.0.1:port" (testing aid: a fake upstream on loopback). */
@@ -117,7 +118,7 @@ export class SessionProxy {
     // Requests that arrive inside intercepted tunnels are parsed by this server (never listening).
     this.inner = createHttpServer((req, res) => this.guard('request', () => this.onInner(req, res), () => res.destroy()));
     this.inner.on('clientError', (_e, socket) => socket.destroy());
-    this.inner.on('upgrade', (req: IncomingMessage, socket: Socket) => this.guard('upgrade', () => this.refuseUpgrade(req, socket), () => socket.destroy()));
+    this.inner.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.guard('upgrade', () => this.onInnerUpgrade(req, socket as TLSSocket & Tagged, head), () => socket.destroy()));
   }
 
   async start(): Promise<void> {
@@ -157,7 +158,36 @@ export class SessionProxy {
     this.o.audit.write({ ts: new Date().toISOString(), session: this.o.session, ...rec });
   }
 
-  /** WebSocket (and any other) upgrades: refused, audited, nothing sent upstream. */
+  /** An upgrade inside an intercepted tunnel: a WebSocket is relayed (websocket.ts), anything else refused. */
+  private onInnerUpgrade(req: IncomingMessage, tls: TLSSocket & Tagged, head: Buffer): void {
+    const target = tls.clauderonTarget;
+    if (!target) return void tls.destroy();
+    const wrong = misdirected(req, tls, target);
+    if (wrong) {
+      this.write({ host: target.host, method: req.method ?? '', path: req.url ?? '', credential: null, status: wrong.status, durationMs: 0, blocked: wrong.reason });
+      return refuseUpgrade(tls, wrong.status, wrong.reason);
+    }
+    const override = this.o.override?.hosts[target.host];
+    relayWebSocket(
+      {
+        target,
+        rules: this.o.rules,
+        credential: this.o.credential,
+        accessMode: this.o.accessMode(),
+        egress: this.egress,
+        override: override ? { ...override, ca: this.o.override?.ca ?? null } : undefined,
+        missingCredentialHint: this.o.missingCredentialHint,
+        audit: (rec) => this.write(rec),
+        begin: () => this.tunnels.begin(target.tunnel),
+        end: () => this.tunnels.end(target.tunnel),
+      },
+      req,
+      tls,
+      head,
+    );
+  }
+
+  /** Upgrades on the proxy's own port (not inside a tunnel): refused, audited, nothing sent upstream. */
   private refuseUpgrade(req: IncomingMessage, socket: Socket): void {
     const target = (req.socket as Socket & Tagged).clauderonTarget;
     const reason = `${String(req.headers.upgrade ?? 'protocol').slice(0, 40)} upgrades are not supported through the clauderon proxy`;
@@ -313,15 +343,8 @@ export class SessionProxy {
       sendJson(res, status, reason);
     };
 
-    // The request must be for the tunnel's own host: Host header and SNI agree with the target.
-    const host = hostOfHeader(req.headers.host, 443);
-    if (!host?.ok || host.host !== target.host || host.port !== target.port) return refuse(421, `Host header does not match the tunnel target ${target.host}`);
-    const sni = tls.servername;
-    if (sni) {
-      const s = canonicalHost(sni, 443);
-      if (!s.ok || s.host !== target.host) return refuse(421, `TLS server name does not match the tunnel target ${target.host}`);
-    }
-    if (!path.startsWith('/')) return refuse(400, 'absolute-form request inside a tunnel');
+    const wrong = misdirected(req, tls, target);
+    if (wrong) return refuse(wrong.status, wrong.reason);
 
     const rule = this.o.rules.find((r) => r.host === target.host);
     if (ECHO_METHODS.has(method) && rule) return refuse(405, `${method} is not forwarded to ${target.host}: the server would echo the request, and its credential, back`);
@@ -401,6 +424,22 @@ export class SessionProxy {
     if (body) up.end(body);
     else req.pipe(up);
   }
+}
+
+/**
+ * A request inside a tunnel must be for the tunnel's own host: its Host header and the TLS server
+ * name agree with the CONNECT target, and its target is origin-form. The refusal, or null.
+ */
+function misdirected(req: IncomingMessage, tls: TLSSocket, target: TunnelInfo): { status: number; reason: string } | null {
+  const host = hostOfHeader(req.headers.host, 443);
+  if (!host?.ok || host.host !== target.host || host.port !== target.port) return { status: 421, reason: `Host header does not match the tunnel target ${target.host}` };
+  const sni = tls.servername;
+  if (sni) {
+    const s = canonicalHost(sni, 443);
+    if (!s.ok || s.host !== target.host) return { status: 421, reason: `TLS server name does not match the tunnel target ${target.host}` };
+  }
+  if (!(req.url ?? '/').startsWith('/')) return { status: 400, reason: 'absolute-form request inside a tunnel' };
+  return null;
 }
 
 /** Parse CLAUDERON_UPSTREAM_OVERRIDES / CLAUDERON_UPSTREAM_CA (testing aid; loopback only). */
