@@ -67,6 +67,13 @@ export const claudeSpec = defineAgent({
   install: 'npm install -g @anthropic-ai/claude-code',
   skipChecksFlag: '--dangerously-skip-permissions',
   supportsPlanMode: true,
+  models: [
+    { id: 'sonnet', about: 'the latest Sonnet (alias)' },
+    { id: 'opus', about: 'the latest Opus (alias)' },
+    { id: 'haiku', about: 'the latest Haiku (alias)' },
+    { id: 'opusplan', about: 'Opus while planning, Sonnet otherwise (alias)' },
+    { id: 'sonnet[1m]', about: 'Sonnet with a 1M-token context (alias)' },
+  ],
   supportsResume: true,
   args(o) {
     const a: string[] = [];
@@ -78,15 +85,17 @@ export const claudeSpec = defineAgent({
     if (!o.resume && o.prompt) a.push('--', o.prompt);
     return a;
   },
-  modelApi: {
-    host: 'api.anthropic.com',
-    credentials: ['anthropic_api_key', 'anthropic_oauth_token'],
-    headers: (c, token): Record<string, string> => (c === 'anthropic_api_key' ? { 'x-api-key': token } : { authorization: `Bearer ${token}` }),
-    readPosts: [/^\/v1\/(messages(\/count_tokens)?|complete)(\?|$)/, /^\/api\/(event_logging|eval|hello|oauth\/claude_cli\/client_data)/],
-    missing: (dir) =>
-      `no Anthropic credential: the agent's requests will be refused by its proxy — set CLAUDE_CODE_OAUTH_TOKEN (run \`claude setup-token\` for a Claude subscription) or ANTHROPIC_API_KEY, or write ${dir}/anthropic_oauth_token, then restart the daemon: clauderon daemon stop`,
-  },
-  status: { method: 'hooks', fromHook: agentStatusForHook },
+  modelApis: [
+    {
+      host: 'api.anthropic.com',
+      credentials: ['anthropic_api_key', 'anthropic_oauth_token'],
+      headers: (c, token): Record<string, string> => (c === 'anthropic_api_key' ? { 'x-api-key': token } : { authorization: `Bearer ${token}` }),
+      readPosts: [/^\/v1\/(messages(\/count_tokens)?|complete)(\?|$)/, /^\/api\/(event_logging|eval|hello|oauth\/claude_cli\/client_data)/],
+      missing: (dir) =>
+        `no Anthropic credential: the agent's requests will be refused by its proxy — set CLAUDE_CODE_OAUTH_TOKEN (run \`claude setup-token\` for a Claude subscription) or ANTHROPIC_API_KEY, or write ${dir}/anthropic_oauth_token, then restart the daemon: clauderon daemon stop`,
+    },
+  ],
+  status: { fromHook: agentStatusForHook, screen: false },
   settings: { hooks: hookSettings, apiKeyCredential: 'anthropic_api_key', apiKeyHelper: { apiKeyHelper: API_KEY_HELPER } },
   home: {
     files: ['.claude.json*', '.claude/projects', '.claude/todos', '.claude/statsig', '.claude/shell-snapshots', '.claude/session-env', '.claude/plans', '.claude/debug'],

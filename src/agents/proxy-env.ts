@@ -9,6 +9,9 @@ export const PLACEHOLDERS = {
   anthropicOauth: 'sk-ant-oat01-clauderon-placeholder-00000000000000000000000000000000000',
   openai: 'sk-clauderon-placeholder-000000000000000000000000000000000000000000',
   gemini: 'clauderon-placeholder-gemini-key',
+  /** A ChatGPT login of Codex: its access and refresh tokens (the id token is made per session, see codex.ts). */
+  chatgptAccess: 'clauderon-placeholder-chatgpt-access-token',
+  chatgptRefresh: 'clauderon-placeholder-chatgpt-refresh-token',
   github: 'ghp_clauderonplaceholder0000000000000000000000',
 } as const;
 

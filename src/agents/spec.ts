@@ -30,15 +30,47 @@ export interface HookPayload {
   transcript_path?: unknown;
   session_id?: unknown;
   exit_status?: unknown;
+  /** Codex's notify events (`agent-turn-complete`). */
+  type?: unknown;
 }
 
-/** The model API an agent talks to: the credential its host earns through the proxy. */
+/** What an agent's config home is written from (paths as the agent sees them). */
+export interface ConfigHomeContext {
+  /** The worktree root, and the directory the agent starts in. */
+  workspace: string;
+  cwd: string;
+  /** The config home itself. */
+  home: string;
+  /** The shell command a hook runs with the event's JSON on stdin (posts it to the daemon), or null when the daemon has no hooks listener. */
+  hookCommand: string | null;
+  /** The session has a proxy, and which credentials it holds (decides e.g. Codex's auth mode). */
+  proxied: boolean;
+  holds(credential: CredentialName): boolean;
+  /** What the daemon holds that is no secret (`chatgpt_account_id`, `chatgpt_plan_type`). */
+  info(name: string): string | undefined;
+  skipChecks: boolean;
+}
+
+export interface ConfigFile {
+  /** Relative to the config home. */
+  file: string;
+  content: string;
+  /** Written only when absent: the agent's own afterwards (default: rewritten at every start). */
+  once?: boolean;
+}
+
+/** A model API an agent talks to: the credential its host earns through the proxy. */
 export interface ModelApi {
   host: string;
+  /** Only these paths of the host earn it (default: all). */
+  paths?: RegExp;
   /** Credential names, the first one set wins (e.g. an API key before an OAuth token). */
   credentials: readonly CredentialName[];
-  /** The headers for the credential that was found (names lower-case). */
-  headers(credential: CredentialName, token: string): Record<string, string>;
+  /**
+   * The headers for the credential that was found (names lower-case); `lookup` reads what else the
+   * daemon holds that is no secret of its own (e.g. the ChatGPT account id beside its token).
+   */
+  headers(credential: CredentialName, token: string, lookup: (name: string) => string | undefined): Record<string, string>;
   /** POST endpoints of that host that only read or run the model (allowed in read-only sessions). */
   readPosts: readonly RegExp[];
   /** The `create` warning when the daemon holds none of `credentials` (`secretsDir` shown to the user). */
@@ -54,12 +86,21 @@ export interface AgentSpec<N extends AgentName = AgentName> {
   /** For README's agents table: the flag that skips its permission checks. */
   skipChecksFlag: string;
   supportsPlanMode: boolean;
+  /**
+   * Models it knows (aliases first), offered by the create forms; any other name is passed verbatim
+   * in its own flag (`args`' model). None means the agent's own default.
+   */
+  models: readonly { id: string; about: string }[];
   supportsResume: boolean;
   args(o: AgentLaunch): string[];
-  modelApi: ModelApi;
-  status:
-    | { method: 'hooks'; fromHook(p: HookPayload): AgentStatus | null }
-    | { method: 'screen' };
+  /** Its model APIs (the first is the main one: its credentials are what create warns about). */
+  modelApis: readonly ModelApi[];
+  /**
+   * How clauderon learns its status: the events of its hooks (`fromHook`, null for an event that
+   * says nothing), and/or its screen (an approval question or an input prompt near the bottom) for
+   * what its hooks do not tell (Codex reports a finished turn, not an approval).
+   */
+  status: { fromHook?(p: HookPayload): AgentStatus | null; screen: boolean };
   /**
    * A settings file of clauderon's the agent is started with: its hooks (when the daemon's HTTP API
    * listens) and, when the proxy holds `apiKeyCredential`, a helper that hands it its API-key
@@ -78,6 +119,17 @@ export interface AgentSpec<N extends AgentName = AgentName> {
     state(o: { skipChecks: boolean; workspace: string }): { file: string; content: unknown }[];
     /** Machine-wide settings the runtime mounts when permission checks are skipped behind the proxy. */
     managedSettings?: { path: string; content: unknown };
+  };
+  /**
+   * A config home of its own per session (Codex's CODEX_HOME, Gemini's settings), written by
+   * clauderon before every start — the user's own agent config files are never read or touched.
+   * It lives in the session's directory of the clauderon home (containers mount it) and goes
+   * with the session.
+   */
+  configHome?: {
+    /** Variables that point the agent at it: name → a path inside it ('' for the directory itself). */
+    env: Readonly<Record<string, string>>;
+    files(o: ConfigHomeContext): ConfigFile[];
   };
   /** Where its transcripts are: directories under the user's home (host) and under the agent's home. */
   transcripts?: { dirs(home: string, env: NodeJS.ProcessEnv): string[]; homeDir: string };

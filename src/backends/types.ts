@@ -30,6 +30,8 @@ export interface BackendCreateContext {
    * checks are skipped behind the proxy.
    */
   agentHome: { state: { file: string; content: unknown }[]; managedSettings: { path: string; content: unknown } | null };
+  /** The agent's config home (its spec's configHome), on the host and where the agent sees it; containers mount it. */
+  configHome: { host: string; agent: string } | null;
 }
 
 /** What one create asks of a backend (its spec's requestSchema says which keys it takes). */
@@ -100,6 +102,8 @@ export interface Backend {
   resume?(backendId: string, ctx: BackendCreateContext): Promise<string>;
   /** Before attach: e.g. start a stopped container. */
   prepareAttach?(backendId: string): Promise<void>;
+  /** Where the agent sees its config home (containers mount it), if not at its host path. */
+  configHomePath?(hostDir: string): string;
   /** Where the agent sees one of clauderon's settings files (containers mount it), if not at its host path. */
   agentSettingsPath?(hostPath: string): string;
   /** Files the agent keeps in the worktree that are not the user's work (ignored by delete's dirty check). */

@@ -58,7 +58,7 @@ export const PATH_ENTRIES = [
   { name: 'audit', path: 'audit.jsonl', what: 'one line per proxied request', mode: '0600' },
   { name: 'worktrees', path: 'worktrees', dir: true, what: "the sessions' git worktrees (`worktrees/NAME/`)", mode: '0755' },
   { name: 'uploads', path: 'uploads', dir: true, what: "attachments (`uploads/ID/`, mounted into a Docker session's container)", mode: '0700' },
-  { name: 'sessions', path: 'sessions', dir: true, what: "a Docker session's Claude state (`sessions/ID/claude.json`), removed on delete", mode: '0700' },
+  { name: 'sessions', path: 'sessions', dir: true, what: "per-session files, removed on delete: the agent's config home (`sessions/ID/agent-home/`: Codex's CODEX_HOME, Gemini's settings) and a Docker session's Claude state (`sessions/ID/claude.json`)", mode: '0700' },
   { name: 'tmuxSocket', path: 'tmux.sock', what: "clauderon's tmux server (unless `[tmux] socket` says otherwise)", mode: "tmux's" },
 ] as const satisfies readonly PathEntry[];
 

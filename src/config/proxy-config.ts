@@ -17,6 +17,7 @@ export const CREDENTIAL_NAMES = [
   'anthropic_oauth_token',
   'anthropic_api_key',
   'openai_api_key',
+  'chatgpt_access_token',
   'gemini_api_key',
   'pagerduty_token',
   'sentry_auth_token',

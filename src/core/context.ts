@@ -34,6 +34,8 @@ export interface ManagerDeps {
     envFor(s: Session, port: number, skipChecks: boolean): Promise<Record<string, string>>;
     /** Whether the daemon holds a credential (never its value). */
     hasCredential(name: CredentialName): Promise<boolean>;
+    /** What the daemon holds that is no secret (the ChatGPT account id and plan). */
+    info(name: string): Promise<string | undefined>;
   };
   /** Live agent status from hooks (absent: no hooks are installed). */
   hooks?: {

@@ -300,9 +300,9 @@ export class Creator {
   private async missingModelCredential(agent: AgentName): Promise<string | null> {
     const proxies = this.c.d.proxies;
     if (!proxies) return null;
-    const api = agentSpec(agent).modelApi;
-    for (const cred of api.credentials) if (await proxies.hasCredential(cred)) return null;
-    return api.missing(tildify(this.c.d.paths.secrets));
+    const apis = agentSpec(agent).modelApis;
+    for (const api of apis) for (const cred of api.credentials) if (await proxies.hasCredential(cred)) return null;
+    return apis[0]?.missing(tildify(this.c.d.paths.secrets)) ?? null;
   }
 
   private chooseBackend(requested: BackendName | undefined, config: Config, backends: Record<BackendName, Backend>, warnings: string[]): BackendName {

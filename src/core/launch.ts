@@ -2,16 +2,18 @@
 // agent's settings file (hooks, API-key helper), its argv (buildAgentCommand) under the exit
 // report, its proxy and environment, and the BackendCreateContext a backend starts it from.
 // Also the proxy start itself (create's proxy step) and the proxies' return after a daemon restart.
-import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
 import { buildAgentCommand } from '../agents/agents.js';
 import { agentSpec } from '../agents/registry.js';
 import { backendSpec } from '../backends/registry.js';
 import type { Backend, BackendCreateContext } from '../backends/types.js';
 import type { Config } from '../config/config.js';
+import { CREDENTIAL_NAMES, type CredentialName } from '../config/proxy-config.js';
 import { ClauderonError, errorMessage } from '../shared/errors.js';
 import type { Session } from '../shared/types.js';
 import type { ManagerContext } from './context.js';
-import { agentSettingsFile, EXIT_REPORT } from './hooks.js';
+import { agentSettingsFile, EXIT_REPORT, HOOK_COMMAND } from './hooks.js';
 
 /** Start of Session.error when a live session's proxy could not come back after a restart. */
 const PROXY_LOST = 'proxy not restored';
@@ -60,7 +62,9 @@ export async function launchSpec(c: ManagerContext, s: Session, o: LaunchOptions
   } else if (o.proxy !== null) {
     proxyEnv = o.proxy.env;
   }
-  const context = await backendContext(c, s, withExitReport(c, s, cmd.argv), { ...proxyEnv, ...agentEnv(c, s) }, o.options, settings?.host ?? null);
+  const home = await configHome(c, s, o.backend, o.proxy !== null);
+  const context = await backendContext(c, s, withExitReport(c, s, cmd.argv), { ...proxyEnv, ...agentEnv(c, s), ...(home?.env ?? {}) }, o.options, settings?.host ?? null);
+  context.configHome = home ? { host: home.host, agent: home.agent } : null;
   const noHooks = c.d.hooks !== undefined && !c.d.hooks.url();
   return { context, warnings: noHooks ? [...cmd.warnings, NO_AGENT_STATUS] : cmd.warnings, proxyPort };
 }
@@ -127,6 +131,50 @@ async function agentSettings(c: ManagerContext, s: Session, backend: Backend, pr
   return { host, agent: backend.agentSettingsPath?.(host) ?? host };
 }
 
+/**
+ * The agent's config home (its spec's configHome): sessions/ID/agent-home, written afresh before
+ * every start (files marked `once` are the agent's after the first), and the variables that name it
+ * as the agent sees it. Null for agents that take none.
+ */
+async function configHome(c: ManagerContext, s: Session, backend: Backend, proxied: boolean): Promise<{ host: string; agent: string; env: Record<string, string> } | null> {
+  const spec = agentSpec(s.agent).configHome;
+  if (!spec) return null;
+  const host = join(c.d.paths.sessions, s.id, 'agent-home');
+  const agent = backend.configHomePath?.(host) ?? host;
+  const workspace = backendSpec(s.backend).capabilities.workspace ?? s.worktreePath;
+  const held = new Set<CredentialName>();
+  const info = new Map<string, string>();
+  if (proxied && c.d.proxies) {
+    const proxies = c.d.proxies;
+    const has = await Promise.all(CREDENTIAL_NAMES.map((n) => proxies.hasCredential(n)));
+    CREDENTIAL_NAMES.forEach((n, i) => has[i] && held.add(n));
+    for (const n of ['chatgpt_account_id', 'chatgpt_plan_type']) {
+      const v = await proxies.info(n);
+      if (v !== undefined) info.set(n, v);
+    }
+  }
+  const files = spec.files({
+    workspace,
+    cwd: s.subdirectory ? posix.join(workspace, s.subdirectory) : workspace,
+    home: agent,
+    hookCommand: c.d.hooks?.url() ? HOOK_COMMAND : null,
+    proxied,
+    holds: (n) => held.has(n),
+    info: (n) => info.get(n),
+    skipChecks: s.skipChecks,
+  });
+  mkdirSync(host, { recursive: true, mode: 0o700 });
+  for (const f of files) {
+    const file = join(host, f.file);
+    if (!file.startsWith(`${host}/`)) throw new ClauderonError('internal', `config home file outside the home: ${f.file}`);
+    if (f.once && existsSync(file)) continue;
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, f.content, { mode: 0o600 });
+  }
+  const env = Object.fromEntries(Object.entries(spec.env).map(([k, rel]) => [k, rel ? posix.join(agent, rel) : agent]));
+  return { host, agent, env };
+}
+
 async function backendContext(c: ManagerContext, s: Session, argv: string[], env: Record<string, string>, options: unknown, settingsFile: string | null): Promise<BackendCreateContext> {
   const caps = backendSpec(s.backend).capabilities;
   const home = agentSpec(s.agent).home;
@@ -146,6 +194,7 @@ async function backendContext(c: ManagerContext, s: Session, argv: string[], env
       state: home.state({ skipChecks: s.skipChecks, workspace: caps.workspace ?? s.worktreePath }),
       managedSettings: home.managedSettings ?? null,
     },
+    configHome: null,
   };
 }
 

@@ -36,7 +36,7 @@ export class AgentStatuses {
       return { agentStatus: agentExited(c, s, exitStatus, 'its exit report').agentStatus, changed: true };
     }
     const status = agentSpec(s.agent).status;
-    const next = status.method === 'hooks' ? status.fromHook(p) : null;
+    const next = status.fromHook?.(p) ?? null;
     if (next === null || next === s.agentStatus) return { agentStatus: s.agentStatus, changed: false };
     setAgentStatus(c, s, next, String(p.hook_event_name));
     return { agentStatus: next, changed: true };
@@ -49,7 +49,7 @@ export class AgentStatuses {
    */
   async watchScreens(): Promise<number> {
     const { c } = this;
-    const watched = c.store.listSessions().filter((s) => (s.status === 'running' || s.status === 'idle') && agentSpec(s.agent).status.method === 'screen' && !c.busy.has(s.name));
+    const watched = c.store.listSessions().filter((s) => (s.status === 'running' || s.status === 'idle') && agentSpec(s.agent).status.screen && !c.busy.has(s.name));
     if (watched.length === 0) return 0;
     const backends = c.d.backends(await c.d.loadConfig());
     for (const s of watched) {

@@ -10,6 +10,7 @@ import type { Store } from '../store/store.js';
 import type { CaInfo, Catalog, ConfigShow, CredentialsReport, DaemonInfo, DaemonStatus, Method, ParsedParams, Result } from '../protocol/operations.js';
 import { homedir } from 'node:os';
 import { existsSync } from 'node:fs';
+import { allAgentSpecs } from '../agents/registry.js';
 import { allBackendSpecs, backendOptions } from '../backends/registry.js';
 import { AGENTS } from '../shared/types.js';
 import { listDirectory } from '../shared/directories.js';
@@ -142,7 +143,7 @@ function catalog(general: { default_backend?: string | undefined; default_agent:
   const options = backendOptions();
   return {
     backends: allBackendSpecs().map((b) => ({ name: b.name, options: options.filter((o) => o.backends.includes(b.name)).map(({ backends: _b, ...o }) => o) })),
-    agents: AGENTS.map((name) => ({ name })),
+    agents: allAgentSpecs().map((a) => ({ name: a.name, displayName: a.displayName, models: a.models.map((m) => ({ ...m })) })),
     defaults: { backend: general?.default_backend ?? null, agent: general?.default_agent ?? AGENTS[0] },
   };
 }

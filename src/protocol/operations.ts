@@ -139,7 +139,12 @@ export const createParams = z
     name: z.string().min(1).max(200).optional(),
     backend: z.enum(BACKENDS).optional(),
     agent: z.enum(AGENTS).optional(),
-    model: z.string().min(1).max(200).optional(),
+    model: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@[\]-]*$/, 'a model name: letters, digits and . _ : / @ [ ] - (not starting with -), e.g. "sonnet" or "gemini-2.5-pro"')
+      .optional(),
     accessMode: z.enum(ACCESS_MODES).default('read-write'),
     skipChecks: z.boolean().default(false),
     planMode: z.boolean().default(true),

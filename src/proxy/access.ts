@@ -27,7 +27,7 @@ const OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-o
 /** POST endpoints that only read (or run a model) on hosts agents talk to. */
 const READ_POSTS: { host: (h: string) => boolean; path: RegExp }[] = [
   // each agent's model API: its spec names the endpoints that only read or run the model
-  ...allAgentSpecs().flatMap(({ modelApi: m }) => m.readPosts.map((path) => ({ host: (h: string) => h === m.host, path }))),
+  ...allAgentSpecs().flatMap((a) => a.modelApis.flatMap((m) => m.readPosts.map((path) => ({ host: (h: string) => h === m.host, path })))),
   { host: (h) => /^(www\.)?github\.com$/.test(h), path: /\/git-upload-pack(\?|$)/ },
 ];
 

@@ -15,6 +15,7 @@ import { execa } from 'execa';
 import { CREDENTIAL_NAMES, isOpReference, loadProxyConfig, type CredentialName, type ProxyConfig } from '../config/proxy-config.js';
 import type { Paths } from '../config/paths.js';
 import { which } from '../shared/which.js';
+import { CodexLogin, hostAuthJsonPath } from './codex-login.js';
 
 export { CREDENTIAL_NAMES, isCredentialName, type CredentialName } from '../config/proxy-config.js';
 
@@ -24,6 +25,8 @@ export const CREDENTIAL_ENV: Readonly<Record<CredentialName, readonly string[]>>
   anthropic_oauth_token: ['CLAUDE_CODE_OAUTH_TOKEN'],
   anthropic_api_key: ['ANTHROPIC_API_KEY'],
   openai_api_key: ['OPENAI_API_KEY', 'CODEX_API_KEY'],
+  // (with CODEX_REFRESH_TOKEN, CODEX_ID_TOKEN, CODEX_ACCOUNT_ID; else the host's Codex auth.json: codex-login.ts)
+  chatgpt_access_token: ['CODEX_ACCESS_TOKEN'],
   gemini_api_key: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
   pagerduty_token: ['PAGERDUTY_TOKEN'],
   sentry_auth_token: ['SENTRY_AUTH_TOKEN'],
@@ -72,9 +75,12 @@ const OP_TIMEOUT_MS = 10_000;
 export class CredentialStore {
   readonly #resolved: ReadonlyMap<CredentialName, ResolvedCredential>;
   readonly #unsetDetail: Partial<Record<CredentialName, string>>;
+  /** A ChatGPT login of Codex (its tokens change when Codex refreshes them): chatgpt_access_token's value. */
+  readonly login: CodexLogin | null;
 
   /** Mostly for tests: `loadCredentials` is how the daemon gets a store. */
-  constructor(resolved: Partial<Record<CredentialName, ResolvedCredential>>, unsetDetail: Partial<Record<CredentialName, string>> = {}) {
+  constructor(resolved: Partial<Record<CredentialName, ResolvedCredential>>, unsetDetail: Partial<Record<CredentialName, string>> = {}, login: CodexLogin | null = null) {
+    this.login = login;
     const m = new Map<CredentialName, ResolvedCredential>();
     for (const name of CREDENTIAL_NAMES) {
       const r = resolved[name];
@@ -86,7 +92,15 @@ export class CredentialStore {
   }
 
   get(name: CredentialName): string | undefined {
+    if (name === 'chatgpt_access_token' && this.login) return this.login.access;
     return this.#resolved.get(name)?.value;
+  }
+
+  /** What the proxy may read besides credentials: no secret (the ChatGPT account id, for its header). */
+  info(name: string): string | undefined {
+    if (name === 'chatgpt_account_id') return this.login?.account ?? undefined;
+    if (name === 'chatgpt_plan_type') return this.login?.planType ?? undefined;
+    return undefined;
   }
 
   has(name: CredentialName): boolean {
@@ -104,7 +118,7 @@ export class CredentialStore {
 
   /** All distinct secret values (for redaction of logs and audit lines, and for tests). */
   values(): string[] {
-    return [...new Set([...this.#resolved.values()].map((r) => r.value))];
+    return [...new Set([...[...this.#resolved.values()].map((r) => r.value), ...(this.login?.values() ?? [])])];
   }
 
   toJSON(): CredentialInfo[] {
@@ -233,7 +247,21 @@ export async function loadCredentials(opts: LoadCredentialsOptions): Promise<Cre
     places.push(`secrets/${name}`);
     unset[name] = `not set (looked at ${places.join(', ')})`;
   }
-  const store = new CredentialStore(resolved, unset);
+  // A ChatGPT login: its access token from the sources above (with the rest of it from the
+  // environment), else the host's Codex auth.json — the one source that can take a refresh.
+  let login: CodexLogin | null = null;
+  const access = resolved.chatgpt_access_token;
+  if (access) {
+    const opt = (k: string) => env[k]?.trim() || null;
+    login = new CodexLogin({ access: access.value, refresh: opt('CODEX_REFRESH_TOKEN'), id: opt('CODEX_ID_TOKEN'), account: opt('CODEX_ACCOUNT_ID') }, { source: 'env' });
+  } else {
+    login = CodexLogin.load({ ...env, CODEX_ACCESS_TOKEN: '' }, { warn: (msg, data) => warnings.push([msg, data ?? {}]) });
+    if (login) {
+      resolved.chatgpt_access_token = { value: login.access, source: 'file', detail: login.detail };
+      delete unset.chatgpt_access_token;
+    } else unset.chatgpt_access_token = (unset.chatgpt_access_token ?? 'not set ()').replace(/\)$/, `, ${hostAuthJsonPath(env)})`);
+  }
+  const store = new CredentialStore(resolved, unset, login);
 
   // Log last, with every loaded value scrubbed from the text (defence in depth: `op`'s stderr
   // is the only foreign text here and should never hold a value).

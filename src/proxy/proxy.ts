@@ -38,6 +38,7 @@ import { AUTH_HEADERS, injectionFor, type InjectionRule } from './rules.js';
 import { canonicalHost, hostOfHeader, parseConnectTarget } from './target.js';
 import { TunnelTable, type Tunnel } from './tunnels.js';
 import { refuseUpgrade, relayWebSocket } from './websocket.js';
+import type { TokenExchange } from './codex-login.js';
 
 export interface UpstreamOverride {
   /** Host → "127.0.0.1:port" (testing aid: a fake upstream on loopback). */
@@ -73,6 +74,8 @@ export interface SessionProxyOptions {
   rawIdleMs?: number;
   /** The largest GraphQL body inspected in read-only mode. */
   maxInspectBytes?: number;
+  /** Token endpoints whose requests and answers are rewritten (a ChatGPT login's refresh: codex-login.ts). */
+  exchanges?: readonly TokenExchange[];
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 407: 'Proxy Authentication Required', 502: 'Bad Gateway', 503: 'Service Unavailable' };
@@ -156,6 +159,27 @@ export class SessionProxy {
 
   private write(rec: Omit<AuditRecord, 'ts' | 'session'>): void {
     this.o.audit.write({ ts: new Date().toISOString(), session: this.o.session, ...rec });
+  }
+
+  /** A token endpoint's answer, read whole (at most 1 MiB) and handed on as the exchange rewrites it. */
+  private exchangeResponse(exchange: TokenExchange, upRes: IncomingMessage, res: ServerResponse, done: (status: number) => void): void {
+    const parts: Buffer[] = [];
+    let size = 0;
+    upRes.on('data', (d: Buffer) => {
+      size += d.length;
+      if (size > 1 << 20) upRes.destroy();
+      else parts.push(d);
+    });
+    upRes.on('error', () => res.destroy());
+    upRes.on('end', () =>
+      this.guard('token answer', () => {
+        const status = upRes.statusCode ?? 502;
+        if (status < 200 || status > 599) return sendJson(res, 502, 'the token endpoint sent a response that cannot be relayed');
+        const out = exchange.response(status, Buffer.concat(parts));
+        res.writeHead(status, { 'content-type': 'application/json', 'content-length': out.length, 'cache-control': 'no-store' }).end(out);
+        done(status);
+      }, () => res.destroy()),
+    );
   }
 
   /** An upgrade inside an intercepted tunnel: a WebSocket is relayed (websocket.ts), anything else refused. */
@@ -349,8 +373,13 @@ export class SessionProxy {
     const rule = this.o.rules.find((r) => r.host === target.host);
     if (ECHO_METHODS.has(method) && rule) return refuse(405, `${method} is not forwarded to ${target.host}: the server would echo the request, and its credential, back`);
 
+    // A token endpoint (a login's refresh): the real token goes into the body, the answer's new
+    // tokens stay here. Refreshing the agent's own login writes nothing of the user's, so a
+    // read-only session may do it too.
+    const exchange = method === 'POST' ? this.o.exchanges?.find((x) => x.host === target.host && x.path.test(path)) : undefined;
+
     // Access mode.
-    const decision = accessDecision(this.o.accessMode(), { host: target.host, method, path, headers: req.headers });
+    const decision = exchange ? ({ allow: true } as const) : accessDecision(this.o.accessMode(), { host: target.host, method, path, headers: req.headers });
     let body: Buffer | null = null;
     if (decision.allow === false) return refuse(403, decision.reason);
     if (decision.allow === 'inspect-graphql') {
@@ -366,12 +395,21 @@ export class SessionProxy {
       if (hasBody) body = Buffer.from(verdict.body ?? '', 'utf8');
     }
 
+    if (exchange) {
+      const read = await readLimited(req, 64 << 10);
+      if (!read) return refuse(413, `token request to ${target.host} too large`);
+      const swapped = exchange.request(read, req.headers['content-type']);
+      if ('refuse' in swapped) return refuse(401, `clauderon proxy: ${swapped.refuse}`);
+      body = swapped.body;
+    }
+
     // The credential this canonical target earns, if any (never for a request that is echoed).
     const injection = ECHO_METHODS.has(method) ? null : injectionFor(this.o.rules, target, true, path, this.o.credential);
     // a request given a credential loses every auth header the agent sent (its placeholders)
     const headers = endToEndHeaders(req.headers, injection ? AUTH_HEADERS : []);
     if (body) headers['content-length'] = String(body.length);
     if (injection) Object.assign(headers, injection.headers);
+    if (exchange) headers['accept-encoding'] = 'identity'; // its answer is read here
 
     // A placeholder that would still go upstream is answered here, saying what is missing.
     const carried = placeholderIn(headers, path);
@@ -404,6 +442,7 @@ export class SessionProxy {
     up.on('response', (upRes) =>
       this.guard('upstream response', () => {
         if (sent && injection) credential = injection.credential;
+        if (exchange) return this.exchangeResponse(exchange, upRes, res, (status) => ((credential = sent ? exchange.credential : null), finish(status, null)));
         const r = relayResponse(upRes, res, true);
         if ('invalid' in r) {
           finish(502, null, `upstream response not relayable: ${r.invalid}`);

@@ -11,8 +11,8 @@ export interface InjectionRule {
   credentials: readonly string[];
   /** Restrict to these path prefixes / patterns (e.g. git smart HTTP on github.com). */
   paths?: RegExp;
-  /** The headers to set for the credential that was found (names lower-case). */
-  headers(credential: string, token: string): Record<string, string>;
+  /** The headers to set for the credential that was found (names lower-case); `lookup` reads others the daemon holds. */
+  headers(credential: string, token: string, lookup: (name: string) => string | undefined): Record<string, string>;
 }
 
 const bearer = (_c: string, token: string) => ({ authorization: `Bearer ${token}` });
@@ -30,7 +30,9 @@ export function defaultRules(opts: { grafanaHost?: string | undefined } = {}): I
       headers: (_c, token) => ({ authorization: `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}` }),
     },
     // each agent's model API, as its spec says (agents/registry.ts)
-    ...allAgentSpecs().map(({ modelApi: m }): InjectionRule => ({ host: m.host, credentials: m.credentials, headers: (c, token) => (isCredentialName(c) ? m.headers(c, token) : {}) })),
+    ...allAgentSpecs().flatMap((a) =>
+      a.modelApis.map((m): InjectionRule => ({ host: m.host, credentials: m.credentials, ...(m.paths ? { paths: m.paths } : {}), headers: (c, token, lookup) => (isCredentialName(c) ? m.headers(c, token, lookup) : {}) })),
+    ),
     { host: 'registry.npmjs.org', credentials: ['npm_token'], headers: bearer },
     { host: 'sentry.io', credentials: ['sentry_auth_token'], headers: bearer },
     { host: 'api.pagerduty.com', credentials: ['pagerduty_token'], headers: (_c, token) => ({ authorization: `Token token=${token}` }) },
@@ -83,7 +85,7 @@ export function injectionFor(
   if (rule.paths && !rule.paths.test(path)) return null;
   for (const c of rule.credentials) {
     const token = lookup(c);
-    if (token) return { credential: c, headers: rule.headers(c, token) };
+    if (token) return { credential: c, headers: rule.headers(c, token, lookup) };
   }
   return null;
 }

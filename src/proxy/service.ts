@@ -12,6 +12,7 @@ import type { Session } from '../shared/types.js';
 import { AuditLog, type AuditRecord } from './audit.js';
 import { bundleWithSystemRoots, type Ca } from './ca.js';
 import { CREDENTIAL_ENV, isCredentialName, type CredentialName, type CredentialStore } from './credentials.js';
+import { codexTokenExchange } from './codex-login.js';
 import { EgressPolicy, type Resolver } from './egress.js';
 import { defaultConfig, loadConfig } from '../config/config.js';
 import { SessionProxy, upstreamOverrideFromEnv, type UpstreamOverride } from './proxy.js';
@@ -46,12 +47,13 @@ export class ProxyService {
   private readonly authKey: Buffer;
   private readonly audit: AuditLog;
   private readonly override: UpstreamOverride | undefined;
-  private secrets: readonly string[] = [];
+  /** The loaded credentials (their values, a ChatGPT login's refreshed tokens included, are redacted from the audit). */
+  private creds: CredentialStore | null = null;
   private closed = false;
 
   constructor(private readonly d: ProxyServiceDeps) {
     this.authKey = loadOrCreateKey(d.paths.proxyAuthKey);
-    this.audit = new AuditLog(d.paths.audit, () => this.secrets);
+    this.audit = new AuditLog(d.paths.audit, () => this.creds?.values() ?? []);
     this.override = upstreamOverrideFromEnv(d.env, (p) => readFileSync(p, 'utf8'));
     if (this.override) d.log.warn('testing aid active: CLAUDERON_UPSTREAM_OVERRIDES', { hosts: Object.keys(this.override.hosts) });
   }
@@ -76,7 +78,7 @@ export class ProxyService {
     const [ca, creds, rules, config] = await Promise.all([this.d.ca(), this.d.credentials(), this.d.rules(), loadConfig(this.d.paths.config).catch(() => defaultConfig())]);
     if (this.closed) throw new ClauderonError('daemon', 'the daemon is stopping');
     if (!existsSync(this.bundlePath)) await this.writeBundle();
-    this.secrets = creds?.values() ?? [];
+    this.creds = creds ?? null;
     const taken = new Set([...this.running.values()].map((p) => p.port));
     // A running agent holds HTTPS_PROXY with its port: a restore must keep it. A new or restarted
     // agent gets a fresh environment, so its old port is only a preference.
@@ -98,7 +100,8 @@ export class ProxyService {
         bind: ['127.0.0.1', ...(opts.bind ?? [])],
         port,
         ca: () => ca,
-        credential: (name) => (isCredentialName(name) ? creds?.get(name) : undefined),
+        credential: (name) => (isCredentialName(name) ? creds?.get(name) : creds?.info(name)),
+        ...(creds?.login ? { exchanges: [codexTokenExchange(creds.login, this.d.log)] } : {}),
         rules,
         accessMode: () => this.d.session(s.id)?.accessMode ?? 'read-only',
         audit: {
@@ -166,6 +169,11 @@ export class ProxyService {
   }
 
   /** Whether the daemon holds a credential (never its value): create warns when an agent's model API has none. */
+  /** What the daemon holds that is no secret (see CredentialStore.info). */
+  async info(name: string): Promise<string | undefined> {
+    return (await this.d.credentials())?.info(name);
+  }
+
   async hasCredential(name: Parameters<CredentialStore['has']>[0]): Promise<boolean> {
     return (await this.d.credentials())?.has(name) ?? false;
   }

@@ -21,7 +21,8 @@ export interface BackendOption {
 export interface Catalog {
   /** Every backend, with its own create options (`backendRequest.<key>`). */
   backends: { name: string; options: BackendOption[] }[];
-  agents: { name: string }[];
+  /** Every agent, with the models it knows (aliases first; any other name is passed on verbatim). */
+  agents: { name: string; displayName: string; models: { id: string; about: string }[] }[];
   /** config.toml's general.default_backend (null: the daemon picks by its fallback order) and default_agent. */
   defaults: { backend: string | null; agent: string };
 }

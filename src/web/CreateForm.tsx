@@ -161,7 +161,14 @@ export function CreateForm() {
             </select>
           </Field>
           <Field label="Model (optional)" id="model" error={errors.model}>
-            <input id="f-model" value={form.model} onChange={(e) => set('model', e.target.value)} placeholder="the agent's default" autoComplete="off" />
+            <input id="f-model" list="f-model-known" value={form.model} onChange={(e) => set('model', e.target.value)} placeholder="the agent's default" autoComplete="off" />
+            <datalist id="f-model-known">
+              {catalog?.agents
+                .find((a) => a.name === (form.agent || catalog.defaults.agent))
+                ?.models.map((m) => (
+                  <option key={m.id} value={m.id}>{m.about}</option>
+                ))}
+            </datalist>
           </Field>
           <Field label="Access mode" id="accessMode" error={errors.accessMode}>
             <select id="f-accessMode" value={form.accessMode} onChange={(e) => set('accessMode', e.target.value as Form['accessMode'])}>

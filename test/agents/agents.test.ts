@@ -20,13 +20,13 @@ describe('agent command lines', () => {
 
   it('codex and gemini: their own skip flags; plan mode is reported as unsupported', () => {
     const codex = buildAgentCommand('codex', cfg, { ...base, skipChecks: true });
-    expect(codex.argv).toEqual(['codex', '--dangerously-bypass-approvals-and-sandbox', '--', 'Fix the bug']);
+    expect(codex.argv).toEqual(['codex', '--no-daemon', '--dangerously-bypass-approvals-and-sandbox', '--', 'Fix the bug']);
     expect(codex.warnings).toEqual(['Codex CLI has no plan mode; starting it normally']);
     const gemini = buildAgentCommand('gemini', cfg, { ...base, skipChecks: true, planMode: false, model: 'gemini-2.5-pro' });
     expect(gemini.argv).toEqual(['gemini', '--yolo', '--model', 'gemini-2.5-pro', '--prompt-interactive=Fix the bug']);
     expect(gemini.warnings).toEqual([]);
     // no resume support: restart without re-sending the prompt
-    expect(buildAgentCommand('codex', cfg, { ...base, planMode: false, resume: true }).argv).toEqual(['codex']);
+    expect(buildAgentCommand('codex', cfg, { ...base, planMode: false, resume: true }).argv).toEqual(['codex', '--no-daemon']);
   });
 
   it('config overrides the executable (string or argv prefix) and adds args', () => {

@@ -29,7 +29,7 @@ for (const tool of ['tmux', 'zellij']) {
 const toolEnv = { PATH: `${bin}:/usr/bin:/bin` };
 
 function ctx(cwd: string, options: unknown = null): BackendCreateContext {
-  return { name: 's1', cwd, argv: ['agent', 'x'], env: {}, sessionId: 'id-1', worktreePath: worktree, gitCommonDir: null, skipChecks: false, settingsFile: null, options, agentHome: { state: [], managedSettings: null } };
+  return { name: 's1', cwd, argv: ['agent', 'x'], env: {}, sessionId: 'id-1', worktreePath: worktree, gitCommonDir: null, skipChecks: false, settingsFile: null, options, agentHome: { state: [], managedSettings: null }, configHome: null };
 }
 
 const bad: [string, string, RegExp][] = [

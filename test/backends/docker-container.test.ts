@@ -21,6 +21,7 @@ const ctx = (over: Partial<BackendCreateContext> = {}): BackendCreateContext => 
   settingsFile: '/home/u/.clauderon/hooks-settings.json',
   options: null,
   agentHome: { state: claudeSpec.home.state({ skipChecks: false, workspace: CONTAINER.workspace }), managedSettings: claudeSpec.home.managedSettings ?? null },
+  configHome: null,
   ...over,
 });
 const bridge: DockerOptions = { image: 'img:1', pullPolicy: 'if-not-present', cpuLimit: 1.5, memoryLimit: '512m', network: 'bridge', gateway: '172.17.0.1' };

@@ -164,6 +164,9 @@ export class FakeProxies {
   hasCredential(): Promise<boolean> {
     return Promise.resolve(true);
   }
+  info(): Promise<string | undefined> {
+    return Promise.resolve(undefined);
+  }
 }
 
 export interface Fixture {

@@ -48,6 +48,14 @@ describe('bad input changes nothing', () => {
     expectNothingCreated(env, ['dup']);
   });
 
+  it('rejects a model name the agent would read as a flag (or anything not a model name)', () => {
+    env = makeEnv();
+    for (const model of ['--dangerously-skip-permissions', 'a b', 'x;rm']) {
+      expectOneLineError(env.run(['create', '--backend', 'tmux', '--repo', env.repo, '--prompt', 'x', `--model=${model}`]), /model.*a model name: letters, digits/);
+    }
+    expectNothingCreated(env);
+  });
+
   it('rejects an unknown backend or agent (usage error, exit 2)', () => {
     env = makeEnv();
     const b = env.run(['create', '--backend', 'vagrant', '--repo', env.repo, '--prompt', 'x']);

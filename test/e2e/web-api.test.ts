@@ -107,11 +107,14 @@ afterAll(async () => {
 
 describe('the daemon’s operations for the web UI', () => {
   it('catalog.get: backends with their own options, agents and defaults, from the registries', async () => {
-    const c = await ok<{ backends: { name: string; options: { key: string }[] }[]; agents: { name: string }[]; defaults: { backend: string | null; agent: string } }>('catalog.get', {});
+    const c = await ok<{ backends: { name: string; options: { key: string }[] }[]; agents: { name: string; models: { id: string }[] }[]; defaults: { backend: string | null; agent: string } }>('catalog.get', {});
     expect(c.backends.map((b) => b.name)).toEqual(['zellij', 'tmux', 'docker']);
     expect(c.backends.find((b) => b.name === 'tmux')?.options).toEqual([]);
     expect(c.backends.find((b) => b.name === 'docker')?.options.map((o) => o.key)).toContain('image');
     expect(c.agents.map((a) => a.name)).toEqual(expect.arrayContaining(['claude', 'codex', 'gemini']));
+    // each agent's known models, from its own module (aliases first)
+    expect(c.agents.find((a) => a.name === 'claude')?.models.map((m) => m.id).slice(0, 3)).toEqual(['sonnet', 'opus', 'haiku']);
+    expect(c.agents.find((a) => a.name === 'gemini')?.models.map((m) => m.id)).toContain('gemini-2.5-pro');
     expect(c.defaults).toEqual({ backend: null, agent: 'claude' });
   });
 

@@ -82,12 +82,13 @@ function logText(): string {
 const ENABLED_GITHUB = '[onepassword]\nenabled = true\n\n[onepassword.credentials]\ngithub_token = "op://Production/GitHub/token"\n';
 
 describe('credential names and environment variables', () => {
-  it('lists the 12 names with their variables, all of which env scrubbing removes', () => {
+  it('lists the 13 names with their variables, all of which env scrubbing removes', () => {
     expect(CREDENTIAL_NAMES).toEqual([
       'github_token',
       'anthropic_oauth_token',
       'anthropic_api_key',
       'openai_api_key',
+      'chatgpt_access_token',
       'gemini_api_key',
       'pagerduty_token',
       'sentry_auth_token',
@@ -101,6 +102,8 @@ describe('credential names and environment variables', () => {
     expect(CREDENTIAL_ENV.openai_api_key).toEqual(['OPENAI_API_KEY', 'CODEX_API_KEY']);
     expect(CREDENTIAL_ENV.anthropic_oauth_token).toEqual(['CLAUDE_CODE_OAUTH_TOKEN']);
     expect(CREDENTIAL_ENV.gemini_api_key).toEqual(['GEMINI_API_KEY', 'GOOGLE_API_KEY']);
+    expect(CREDENTIAL_ENV.chatgpt_access_token).toEqual(['CODEX_ACCESS_TOKEN']);
+    for (const v of ['CODEX_REFRESH_TOKEN', 'CODEX_ID_TOKEN']) expect(CREDENTIAL_ENV_VARS).toContain(v);
     for (const vars of Object.values(CREDENTIAL_ENV)) {
       for (const v of vars) expect(CREDENTIAL_ENV_VARS).toContain(v);
     }

@@ -18,7 +18,6 @@ import { SessionProxy } from '../../src/proxy/proxy.js';
 import { EgressPolicy } from '../../src/proxy/egress.js';
 import { defaultRules } from '../../src/proxy/rules.js';
 import type { AccessMode } from '../../src/proxy/access.js';
-import { waitFor } from '../helpers/wait.js';
 
 const SECRETS = { github_token: 'ghp_REAL_github_0123456789abcdef', anthropic_api_key: 'sk-ant-api03-REAL-0123456789' };
 const PLACEHOLDER = 'ghp_placeholder_not_real';

@@ -43,7 +43,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'clrn-ws-'));
   ca = await loadOrCreateCa({ caCert: join(dir, 'ca.pem'), caKey: join(dir, 'ca-key.pem') });
   pki = makeTestPki(['api.openai.com', 'api.github.com', 'example.test']);
-  upstream = createServer({ key: pki.keyPem, cert: pki.certPem }, (req, res) => res.writeHead(404).end('no such endpoint'));
+  upstream = createServer({ key: pki.keyPem, cert: pki.certPem }, (_req, res) => res.writeHead(404).end('no such endpoint'));
   const wss = new WebSocketServer({ noServer: true });
   upstream.on('upgrade', (req, socket, head) => {
     upgrades.push({ path: req.url ?? '', headers: req.headers });
@@ -99,7 +99,7 @@ async function openThroughProxy(host: string, path: string, auth: string): Promi
   } as ConstructorParameters<typeof WebSocket>[2]);
   return new Promise((resolve) => {
     ws.once('open', () => resolve({ ws, status: 101, body: '' }));
-    ws.once('unexpected-response', (_req, res) => {
+    ws.once('unexpected-response', (_r, res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
       res.on('end', () => resolve({ ws, status: res.statusCode ?? null, body }));

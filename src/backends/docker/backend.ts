@@ -13,6 +13,7 @@ import type { Backend, BackendCreateContext, BackendHealth } from '../types.js';
 import {
   agentSettingsPath,
   binds,
+  configHomeBind,
   CONTAINER,
   containerOptions,
   LABEL_HOME,
@@ -95,6 +96,10 @@ export class DockerBackend implements Backend {
   }
 
   // ------------------------------------------------------------ the container
+
+  configHomePath(): string {
+    return CONTAINER.configHome;
+  }
 
   agentSettingsPath(hostPath: string): string {
     return agentSettingsPath(hostPath);
@@ -182,7 +187,8 @@ export class DockerBackend implements Backend {
     // its proxy, its image, how it gets its Anthropic placeholder and its settings file: all unchanged
     const envOf = (k: string) => (info?.Config.Env ?? []).filter((e) => e.startsWith(`${k}=`)).at(-1)?.slice(k.length + 1);
     const sameEnv = ['HTTPS_PROXY', 'ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN'].every((k) => envOf(k) === want[k]);
-    const sameSettings = !ctx.settingsFile || (info?.HostConfig.Binds ?? []).includes(settingsBind(ctx.settingsFile));
+    const mounted = info?.HostConfig.Binds ?? [];
+    const sameSettings = (!ctx.settingsFile || mounted.includes(settingsBind(ctx.settingsFile))) && (!ctx.configHome || mounted.includes(configHomeBind(ctx.configHome)));
     const fits = info !== null && sameEnv && sameSettings && info.Config.Image === (ctx.options as DockerOptions).image;
     if (info && fits) {
       await this.startContainer(backendId);

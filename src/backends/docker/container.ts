@@ -25,6 +25,8 @@ export const CONTAINER = {
   /** clauderon's Claude Code settings files (hooks, API-key helper) are mounted here, by name. */
   settingsDir: '/etc/clauderon',
   hostAlias: 'host.docker.internal',
+  /** The agent's config home (Codex's CODEX_HOME, Gemini's settings): sessions/ID/agent-home, read-write. */
+  configHome: '/var/lib/clauderon/agent-home',
 } as const;
 
 export const LABEL_SESSION = 'clauderon.session-id';
@@ -88,8 +90,8 @@ export function sessionFiles(ctx: BackendCreateContext, paths: Paths): {
 }
 
 /**
- * Bind mounts: the worktree, the repository's git dir, uploads, the CA, the agent's state and
- * settings — nothing else (never secrets/, the CA key, the database or the home). `exists` says
+ * Bind mounts: the worktree, the repository's git dir, uploads, the CA, the agent's state, its
+ * config home and settings — nothing else (never secrets/, the CA key, the database or the home). `exists` says
  * which optional host files are there.
  */
 export function binds(ctx: BackendCreateContext, paths: Paths, exists: (p: string) => boolean): string[] {
@@ -100,12 +102,17 @@ export function binds(ctx: BackendCreateContext, paths: Paths, exists: (p: strin
     ...f.state.map((s) => `${s.host}:${s.inContainer}`),
   ];
   if (ctx.gitCommonDir) out.push(`${ctx.gitCommonDir}:${ctx.gitCommonDir}`);
+  if (ctx.configHome) out.push(configHomeBind(ctx.configHome));
   if (exists(paths.caCert)) out.push(`${paths.caCert}:${CONTAINER.caCert}:ro`);
   if (exists(paths.caBundle)) out.push(`${paths.caBundle}:${CONTAINER.caBundle}:ro`);
   if (ctx.settingsFile && exists(ctx.settingsFile)) out.push(settingsBind(ctx.settingsFile));
   const managed = wantsManagedSettings(ctx);
   if (managed) out.push(`${f.managed}:${managed.path}:ro`);
   return out;
+}
+
+export function configHomeBind(home: { host: string; agent: string }): string {
+  return `${home.host}:${home.agent}`;
 }
 
 /** The agent's managed settings, mounted when the proxy is on and checks are skipped (nothing it holds is a secret). */
