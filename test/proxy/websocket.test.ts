@@ -96,7 +96,7 @@ async function openThroughProxy(host: string, path: string, auth: string): Promi
   const ws = new WebSocket(`wss://${host}${path}`, {
     headers: { authorization: auth },
     createConnection: () => tlsConnect({ socket: t.socket, servername: host, ca: ca.certPem }),
-  } as ConstructorParameters<typeof WebSocket>[2]);
+  });
   return new Promise((resolve) => {
     ws.once('open', () => resolve({ ws, status: 101, body: '' }));
     ws.once('unexpected-response', (_r, res) => {
