@@ -30,8 +30,9 @@ const LAYERS = {
   client: { may: ['shared', 'protocol', 'config/paths', SPECS], typesFrom: ['config', 'agents', 'proxy', 'backends', 'core'] },
   cli: { may: ['shared', 'protocol', 'client', 'config/paths', SPECS], typesFrom: ['config', 'agents', 'proxy', 'backends', 'core'] },
   tui: { may: ['shared', 'protocol', 'client', 'config/paths', SPECS], typesFrom: ['config', 'agents', 'proxy', 'backends', 'core'] },
-  // the browser app: bundled by Vite for the page, so nothing of the daemon's or Node's; types only
-  web: { may: [], typesFrom: ['shared', 'protocol'] },
+  // the browser app: bundled by Vite for the page, so nothing of the daemon's or Node's; types only,
+  // and the transcript → chat items reading it shares with `clauderon history` (pure: shared imports nothing)
+  web: { may: ['shared/chat-items'], typesFrom: ['shared', 'protocol'] },
 };
 
 const folders = Object.keys(LAYERS);

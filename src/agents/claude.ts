@@ -60,6 +60,19 @@ export function agentStatusForHook(p: HookPayload): AgentStatus | null {
   }
 }
 
+/** What the user keeps in their Claude config dir that a session's own links to. */
+const USER_CLAUDE_FILES = ['settings.json', 'CLAUDE.md', 'agents', 'commands', 'skills', 'output-styles', 'plugins'] as const;
+
+/** Claude Code's state that lets it start at its work: onboarding done, these directories trusted, the API-key placeholder approved. */
+function claudeState(skipChecks: boolean, trusted: readonly string[]): Record<string, unknown> {
+  return {
+    hasCompletedOnboarding: true,
+    bypassPermissionsModeAccepted: skipChecks,
+    projects: Object.fromEntries(trusted.map((d) => [d, { hasTrustDialogAccepted: true }])),
+    customApiKeyResponses: { approved: [PLACEHOLDERS.anthropicApiKey.slice(-20)], rejected: [] },
+  };
+}
+
 export const claudeSpec = defineAgent({
   name: 'claude',
   displayName: 'Claude Code',
@@ -100,22 +113,30 @@ export const claudeSpec = defineAgent({
   home: {
     files: ['.claude.json*', '.claude/projects', '.claude/todos', '.claude/statsig', '.claude/shell-snapshots', '.claude/session-env', '.claude/plans', '.claude/debug'],
     // onboarding done and the workspace trusted: no first-run dialog stops the agent
-    state: ({ skipChecks, workspace }) => [
-      {
-        file: '.claude.json',
-        content: {
-          hasCompletedOnboarding: true,
-          bypassPermissionsModeAccepted: skipChecks,
-          projects: { [workspace]: { hasTrustDialogAccepted: true } },
-          customApiKeyResponses: { approved: [PLACEHOLDERS.anthropicApiKey.slice(-20)], rejected: [] },
-        },
-      },
-    ],
+    state: ({ skipChecks, workspace }) => [{ file: '.claude.json', content: claudeState(skipChecks, [workspace]) }],
     // with the proxy on, the agent may skip permission prompts: nothing it holds is a secret
     managedSettings: { path: '/etc/claude-code/managed-settings.json', content: { permissions: { defaultMode: 'bypassPermissions' } } },
+  },
+  // On this host: a CLAUDE_CONFIG_DIR of the session's own, so that Claude Code starts at its work
+  // — onboarding done and the worktree trusted in its own .claude.json (which is Claude's after
+  // the first start) — while the user's own settings, CLAUDE.md, agents, commands, skills and
+  // plugins are there as links (read, never written by clauderon). The user's ~/.claude.json is not
+  // touched. In a container its home is the worktree (`home` below).
+  configHome: {
+    env: { CLAUDE_CONFIG_DIR: '' },
+    hostOnly: true,
+    files: (o) => {
+      const user = o.env.CLAUDE_CONFIG_DIR?.startsWith('/') ? o.env.CLAUDE_CONFIG_DIR : join(o.userHome, '.claude');
+      return [
+        { file: '.claude.json', content: `${JSON.stringify(claudeState(o.skipChecks, [o.workspace, o.cwd]), null, 2)}\n`, once: true },
+        ...USER_CLAUDE_FILES.map((f) => ({ file: f, link: join(user, f) })),
+      ];
+    },
   },
   transcripts: {
     dirs: (home, env) => [join(home, '.claude', 'projects'), ...(env.CLAUDE_CONFIG_DIR?.startsWith('/') ? [join(env.CLAUDE_CONFIG_DIR, 'projects')] : [])],
     homeDir: '.claude/projects',
+    configDir: 'projects',
+    find: 'session-id',
   },
 });

@@ -23,6 +23,17 @@ export function agentIdToken(account: string | null, planType: string | null): s
   return `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ [AUTH_CLAIM]: auth })}.clauderon-placeholder`;
 }
 
+/**
+ * The agent's access token: a JWT like the real one, carrying only the account id and the real
+ * token's expiry — Codex refreshes when `exp` has passed (before its first call, through the proxy,
+ * which swaps the real refresh token in), and reads the account from a refreshed token. Its
+ * signature part is the placeholder, which the proxy never lets leave.
+ */
+export function agentAccessToken(account: string | null, exp: number | null): string {
+  const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  return `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ ...(exp !== null ? { exp } : {}), [AUTH_CLAIM]: account ? { chatgpt_account_id: account } : {} })}.${PLACEHOLDERS.chatgptAccess}`;
+}
+
 /** A TOML basic string (JSON's escapes are TOML's). */
 const toml = (s: string) => JSON.stringify(s);
 
@@ -37,6 +48,9 @@ export function codexConfig(o: ConfigHomeContext): string {
     'check_for_update_on_startup = false',
   ];
   if (o.hookCommand) lines.push(`notify = [${notifyCommand(o.hookCommand).map(toml).join(', ')}]`);
+  // no plugins: their sync fetches a git repository from github.com, a host that earns the user's
+  // GitHub token; no shared app-server daemon left behind (besides --no-daemon)
+  lines.push('', '[features]', 'plugins = false', 'daemon_auto_start = false');
   lines.push('', '[analytics]', 'enabled = false', '', '[feedback]', 'enabled = false');
   for (const dir of new Set([o.workspace, o.cwd])) lines.push('', `[projects.${toml(dir)}]`, 'trust_level = "trusted"');
   return `${lines.join('\n')}\n`;
@@ -57,12 +71,64 @@ export function codexAuth(o: ConfigHomeContext): Record<string, unknown> {
     OPENAI_API_KEY: null,
     tokens: {
       id_token: agentIdToken(account, o.info('chatgpt_plan_type') ?? null),
-      access_token: PLACEHOLDERS.chatgptAccess,
+      access_token: agentAccessToken(account, Number(o.info('chatgpt_access_exp')) || null),
       refresh_token: PLACEHOLDERS.chatgptRefresh,
       ...(account ? { account_id: account } : {}),
     },
     last_refresh: new Date().toISOString(),
   };
+}
+
+const obj = (v: unknown): Record<string, unknown> | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+
+/** Context Codex sends as user messages before the prompt (environment, AGENTS.md): not the user's words. */
+const CONTEXT_MESSAGE = /^\s*(<environment_context>|<user_instructions>|<permissions instructions>|<developer_instructions>|# AGENTS\.md)/;
+
+function parsedArguments(v: unknown): unknown {
+  if (typeof v !== 'string') return v ?? null;
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    return { input: v };
+  }
+}
+
+/**
+ * One line of a Codex rollout (`$CODEX_HOME/sessions/YYYY/MM/DD/rollout-….jsonl`: `{timestamp, type,
+ * payload}`; the conversation is its `response_item`s — messages, function and custom tool calls and
+ * their outputs, reasoning summaries) in Claude Code's transcript shape. Untrusted: every field is
+ * checked; anything else gives nothing.
+ */
+export function codexTranscriptLine(raw: unknown): unknown[] {
+  const r = obj(raw);
+  const p = obj(r?.payload);
+  if (!r || r.type !== 'response_item' || !p) return [];
+  const at = typeof r.timestamp === 'string' ? { timestamp: r.timestamp } : {};
+  const line = (role: 'user' | 'assistant', content: Record<string, unknown>[]) => (content.length > 0 ? [{ ...at, type: role, message: { role, content } }] : []);
+  switch (p.type) {
+    case 'message': {
+      if (p.role !== 'user' && p.role !== 'assistant') return [];
+      const parts = Array.isArray(p.content) ? p.content : [];
+      const texts = parts.map((c) => obj(c)?.text).filter((t): t is string => typeof t === 'string' && t.trim() !== '' && !CONTEXT_MESSAGE.test(t));
+      return line(p.role, texts.map((text) => ({ type: 'text', text })));
+    }
+    case 'function_call':
+    case 'custom_tool_call':
+      return typeof p.name === 'string' ? line('assistant', [{ type: 'tool_use', name: p.name, input: parsedArguments(p.arguments ?? p.input) }]) : [];
+    case 'local_shell_call':
+      return line('assistant', [{ type: 'tool_use', name: 'shell', input: obj(p.action) ?? null }]);
+    case 'function_call_output':
+    case 'custom_tool_call_output': {
+      const out = obj(p.output)?.content ?? p.output;
+      return line('user', [{ type: 'tool_result', content: typeof out === 'string' ? out : JSON.stringify(out ?? null) }]);
+    }
+    case 'reasoning': {
+      const summary = (Array.isArray(p.summary) ? p.summary : []).map((s) => obj(s)?.text).filter((t): t is string => typeof t === 'string' && t.trim() !== '');
+      return summary.length > 0 ? line('assistant', [{ type: 'thinking', thinking: summary.join('\n') }]) : [];
+    }
+    default:
+      return [];
+  }
 }
 
 /** A finished turn (notify's `agent-turn-complete`): the prompt is the user's. */
@@ -115,7 +181,9 @@ export const codexSpec = defineAgent({
       missing: (dir) => `no ChatGPT login: sign in with \`codex login\` on this machine (or set CODEX_ACCESS_TOKEN), or use an API key (OPENAI_API_KEY or ${dir}/openai_api_key), then restart the daemon: clauderon daemon stop`,
     },
   ],
-  status: { fromHook: codexStatusForHook, screen: true },
+  status: { fromHook: codexStatusForHook, screen: 'all' },
+  // its rollouts are in its own CODEX_HOME: the newest is the session's
+  transcripts: { dirs: () => [], configDir: 'sessions', find: 'newest', normalize: codexTranscriptLine },
   configHome: {
     env: { CODEX_HOME: '' },
     files: (o) => [

@@ -46,18 +46,27 @@ export interface ConfigHomeContext {
   /** The session has a proxy, and which credentials it holds (decides e.g. Codex's auth mode). */
   proxied: boolean;
   holds(credential: CredentialName): boolean;
-  /** What the daemon holds that is no secret (`chatgpt_account_id`, `chatgpt_plan_type`). */
+  /** What the daemon holds that is no secret (`chatgpt_account_id`, `chatgpt_plan_type`, `chatgpt_access_exp`). */
   info(name: string): string | undefined;
   skipChecks: boolean;
+  /** The daemon user's home and environment (where the user's own agent config is, to link to). */
+  userHome: string;
+  env: Readonly<Record<string, string | undefined>>;
 }
 
-export interface ConfigFile {
-  /** Relative to the config home. */
-  file: string;
-  content: string;
-  /** Written only when absent: the agent's own afterwards (default: rewritten at every start). */
-  once?: boolean;
-}
+export type ConfigFile =
+  | {
+      /** Relative to the config home. */
+      file: string;
+      content: string;
+      /** Written only when absent: the agent's own afterwards (default: rewritten at every start). */
+      once?: boolean;
+    }
+  | {
+      file: string;
+      /** A symbolic link to this absolute path of the user's (made only when it exists; read, never written by clauderon). */
+      link: string;
+    };
 
 /** A model API an agent talks to: the credential its host earns through the proxy. */
 export interface ModelApi {
@@ -100,7 +109,15 @@ export interface AgentSpec<N extends AgentName = AgentName> {
    * says nothing), and/or its screen (an approval question or an input prompt near the bottom) for
    * what its hooks do not tell (Codex reports a finished turn, not an approval).
    */
-  status: { fromHook?(p: HookPayload): AgentStatus | null; screen: boolean };
+  status: {
+    fromHook?(p: HookPayload): AgentStatus | null;
+    /**
+     * 'all': its screen says everything (an input prompt, an approval question, or work when it
+     * changed); 'approvals': its hooks say the rest — only an approval question on screen counts
+     * (and its going away without a hook: the approval was declined, the prompt is the user's).
+     */
+    screen: 'all' | 'approvals' | false;
+  };
   /**
    * A settings file of clauderon's the agent is started with: its hooks (when the daemon's HTTP API
    * listens) and, when the proxy holds `apiKeyCredential`, a helper that hands it its API-key
@@ -129,10 +146,26 @@ export interface AgentSpec<N extends AgentName = AgentName> {
   configHome?: {
     /** Variables that point the agent at it: name → a path inside it ('' for the directory itself). */
     env: Readonly<Record<string, string>>;
+    /** Fixed variables the agent is started with. */
+    constants?: Readonly<Record<string, string>>;
+    /** Only on this host (in a container its home is the worktree: `home`). */
+    hostOnly?: boolean;
     files(o: ConfigHomeContext): ConfigFile[];
   };
-  /** Where its transcripts are: directories under the user's home (host) and under the agent's home. */
-  transcripts?: { dirs(home: string, env: NodeJS.ProcessEnv): string[]; homeDir: string };
+  /**
+   * Where its transcripts are: directories under the user's home (host), under the agent's home
+   * when that is the worktree (containers), and under its config home; which file is a session's
+   * (Claude: `<project>/<session id>.jsonl`; the others: the newest `*.jsonl` below those, for its
+   * config home is the session's own); and its lines in Claude Code's transcript shape — history's
+   * one format, which the web UI's chat reads (absent: they are that already).
+   */
+  transcripts?: {
+    dirs(home: string, env: NodeJS.ProcessEnv): string[];
+    homeDir?: string;
+    configDir?: string;
+    find: 'session-id' | 'newest';
+    normalize?: (line: unknown) => unknown[];
+  };
 }
 
 export function defineAgent<N extends AgentName>(spec: AgentSpec<N>): AgentSpec<N> {

@@ -14,6 +14,7 @@ import { addCreateCommand } from './commands/create.js';
 import { addDaemonCommand } from './commands/daemon.js';
 import { addDeleteCommand } from './commands/delete.js';
 import { addDiffCommand } from './commands/diff.js';
+import { addHistoryCommand } from './commands/history.js';
 import { addEnvCommand } from './commands/env.js';
 import { addListCommand } from './commands/list.js';
 import { addOutputCommand } from './commands/output.js';
@@ -74,6 +75,7 @@ for (const add of [
   addRefreshCommand,
   addDeleteCommand,
   addEnvCommand,
+  addHistoryCommand,
   addSetAccessModeCommand,
   addOutputCommand,
   addReconcileCommand,

@@ -2,7 +2,8 @@
 // agent's settings file (hooks, API-key helper), its argv (buildAgentCommand) under the exit
 // report, its proxy and environment, and the BackendCreateContext a backend starts it from.
 // Also the proxy start itself (create's proxy step) and the proxies' return after a daemon restart.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { buildAgentCommand } from '../agents/agents.js';
 import { agentSpec } from '../agents/registry.js';
@@ -138,7 +139,7 @@ async function agentSettings(c: ManagerContext, s: Session, backend: Backend, pr
  */
 async function configHome(c: ManagerContext, s: Session, backend: Backend, proxied: boolean): Promise<{ host: string; agent: string; env: Record<string, string> } | null> {
   const spec = agentSpec(s.agent).configHome;
-  if (!spec) return null;
+  if (!spec || (spec.hostOnly && backendSpec(s.backend).capabilities.container)) return null;
   const host = join(c.d.paths.sessions, s.id, 'agent-home');
   const agent = backend.configHomePath?.(host) ?? host;
   const workspace = backendSpec(s.backend).capabilities.workspace ?? s.worktreePath;
@@ -148,7 +149,7 @@ async function configHome(c: ManagerContext, s: Session, backend: Backend, proxi
     const proxies = c.d.proxies;
     const has = await Promise.all(CREDENTIAL_NAMES.map((n) => proxies.hasCredential(n)));
     CREDENTIAL_NAMES.forEach((n, i) => has[i] && held.add(n));
-    for (const n of ['chatgpt_account_id', 'chatgpt_plan_type']) {
+    for (const n of ['chatgpt_account_id', 'chatgpt_plan_type', 'chatgpt_access_exp']) {
       const v = await proxies.info(n);
       if (v !== undefined) info.set(n, v);
     }
@@ -162,17 +163,39 @@ async function configHome(c: ManagerContext, s: Session, backend: Backend, proxi
     holds: (n) => held.has(n),
     info: (n) => info.get(n),
     skipChecks: s.skipChecks,
+    userHome: homedir(),
+    env: process.env,
   });
   mkdirSync(host, { recursive: true, mode: 0o700 });
+  // where its transcripts will be, made now so history's watcher can watch it from the start
+  const tdir = agentSpec(s.agent).transcripts?.configDir;
+  if (tdir) mkdirSync(join(host, tdir), { recursive: true, mode: 0o700 });
   for (const f of files) {
     const file = join(host, f.file);
     if (!file.startsWith(`${host}/`)) throw new ClauderonError('internal', `config home file outside the home: ${f.file}`);
-    if (f.once && existsSync(file)) continue;
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    if ('link' in f) {
+      // the user's own file, linked (never copied or written): replaced at each start, so a file
+      // the user made since is picked up and one removed is no longer linked
+      const was = lstatOrNull(file);
+      if (was?.isDirectory()) continue; // the agent's own directory by now: left alone
+      if (was) rmSync(file, { force: true });
+      if (existsSync(f.link)) symlinkSync(f.link, file);
+      continue;
+    }
+    if (f.once && existsSync(file)) continue;
     writeFileSync(file, f.content, { mode: 0o600 });
   }
-  const env = Object.fromEntries(Object.entries(spec.env).map(([k, rel]) => [k, rel ? posix.join(agent, rel) : agent]));
+  const env = { ...(spec.constants ?? {}), ...Object.fromEntries(Object.entries(spec.env).map(([k, rel]) => [k, rel ? posix.join(agent, rel) : agent])) };
   return { host, agent, env };
+}
+
+function lstatOrNull(p: string): Stats | null {
+  try {
+    return lstatSync(p);
+  } catch {
+    return null;
+  }
 }
 
 async function backendContext(c: ManagerContext, s: Session, argv: string[], env: Record<string, string>, options: unknown, settingsFile: string | null): Promise<BackendCreateContext> {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { agentExecutable, resolveAgentExecutable } from '../agents/agents.js';
 import { agentSpec } from '../agents/registry.js';
 import { backendSpec } from '../backends/registry.js';
+import { reapSession } from '../backends/session-procs.js';
 import type { BackendRequest } from '../backends/types.js';
 import { ClauderonError, errorMessage } from '../shared/errors.js';
 import type { CreateResult, DeleteResult, Session } from '../shared/types.js';
@@ -20,6 +21,7 @@ export async function archive(c: ManagerContext, nameOrId: string): Promise<Sess
     const backend = await c.backendOf(s);
     // A container is stopped and kept (unarchive starts it again); a terminal session is ended.
     if (s.backendId) await (backend.stop ? backend.stop(s.backendId) : backend.delete(s.backendId));
+    await endLeftovers(c, s);
     await c.d.proxies?.stop(s.id);
     return c.transition(s, 'archived', { detail: 'archived by user' });
   });
@@ -107,11 +109,22 @@ export async function deleteSession(c: ManagerContext, nameOrId: string, opts: {
   });
 }
 
+/**
+ * A host agent that outlives its terminal session (SIGHUP ignored, or slow to exit) is ended
+ * before its files go: nothing of the session keeps running or writing.
+ */
+async function endLeftovers(c: ManagerContext, s: Session): Promise<void> {
+  if (backendSpec(s.backend).capabilities.container) return;
+  const killed = await reapSession(s.id);
+  if (killed.length > 0) c.d.log.warn('agent processes outlived their session; killed', { name: s.name, pids: killed });
+}
+
 /** Remove the backend object, the worktree and (when safe or forced) the branch. */
 export async function teardown(c: ManagerContext, s: Session, force: boolean): Promise<string[]> {
   const notes: string[] = [];
   const backend = await c.backendOf(s);
   await backend.delete(s.backendId ?? backend.idFor(s.name));
+  await endLeftovers(c, s);
   await c.d.proxies?.stop(s.id);
   // What a container session kept beside the worktree (Claude's state, uploads).
   for (const dir of [join(c.d.paths.sessions, s.id), join(c.d.paths.uploads, s.id)]) rmSync(dir, { recursive: true, force: true });

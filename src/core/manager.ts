@@ -168,7 +168,7 @@ export class SessionManager {
   }
 
   /** Where the agent's transcript is (real path; null when none yet) and the real roots it must stay in (see status.ts). */
-  transcriptLocation(nameOrId: string): Promise<{ file: string | null; roots: string[] }> {
+  transcriptLocation(nameOrId: string): Promise<{ file: string | null; roots: string[]; shape: (lines: readonly unknown[]) => unknown[] }> {
     return this.statuses.transcriptLocation(nameOrId);
   }
 }

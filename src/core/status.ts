@@ -1,6 +1,7 @@
 // What the agents say about themselves: their hook events (Claude Code), their screens (agents
 // without hooks), their exit report — each change one store update, one event row, one pushed
 // event — and their transcripts (history), whose paths the hooks tell.
+import { join } from 'node:path';
 import { agentSpec } from '../agents/registry.js';
 import { backendSpec } from '../backends/registry.js';
 import { ClauderonError } from '../shared/errors.js';
@@ -64,9 +65,9 @@ export class AgentStatuses {
       }
       const before = this.screens.get(s.id);
       this.screens.set(s.id, screen);
-      // the first look at a screen with something on it counts as a change: the agent has started
-      const next = agentStatusForScreen(screen, before !== screen && screen.trim() !== '');
       const current = c.store.getSession(s.id);
+      // the first look at a screen with something on it counts as a change: the agent has started
+      const next = agentSpec(s.agent).status.screen === 'approvals' ? approvalOnScreen(screen, current?.agentStatus ?? null) : agentStatusForScreen(screen, before !== screen && screen.trim() !== '');
       if (next && current && next !== current.agentStatus) setAgentStatus(c, current, next, 'screen');
     }
     return watched.length;
@@ -80,12 +81,19 @@ export class AgentStatuses {
   async history(nameOrId: string): Promise<unknown[]> {
     const t = await readTranscript(this.transcriptQuery(nameOrId));
     if (!t) return [];
-    return t.omittedBytes > 0 ? [{ truncated: true, omittedBytes: t.omittedBytes }, ...t.lines] : t.lines;
+    const lines = this.transcriptShape(nameOrId)(t.lines);
+    return t.omittedBytes > 0 ? [{ truncated: true, omittedBytes: t.omittedBytes }, ...lines] : lines;
+  }
+
+  /** The session's agent's lines in history's one shape (Claude Code's): each agent's spec says how. */
+  transcriptShape(nameOrId: string): (lines: readonly unknown[]) => unknown[] {
+    const normalize = agentSpec(this.c.get(nameOrId).agent).transcripts?.normalize;
+    return normalize ? (lines) => lines.flatMap((l) => normalize(l)) : (lines) => [...lines];
   }
 
   /** Where history reads (the real path, or null when there is none yet) and the real roots it must stay in — for a watcher. */
-  transcriptLocation(nameOrId: string): Promise<{ file: string | null; roots: string[] }> {
-    return locateTranscript(this.transcriptQuery(nameOrId));
+  async transcriptLocation(nameOrId: string): Promise<{ file: string | null; roots: string[]; shape: (lines: readonly unknown[]) => unknown[] }> {
+    return { ...(await locateTranscript(this.transcriptQuery(nameOrId))), shape: this.transcriptShape(nameOrId) };
   }
 
   private transcriptQuery(nameOrId: string): Parameters<typeof readTranscript>[0] {
@@ -96,9 +104,20 @@ export class AgentStatuses {
       worktreePath: s.worktreePath,
       hinted: this.transcripts.get(s.id) ?? null,
       workspace: caps.workspace,
-      roots: transcriptRoots(agentSpec(s.agent), s.worktreePath, { container: caps.container }),
+      roots: transcriptRoots(agentSpec(s.agent), s.worktreePath, { container: caps.container, configHome: join(this.c.d.paths.sessions, s.id, 'agent-home') }),
+      find: agentSpec(s.agent).transcripts?.find ?? 'session-id',
     };
   }
+}
+
+/**
+ * For agents whose hooks tell the rest: an approval question on screen is waiting_approval; one that
+ * went away while the status still says so, with no hook since, was declined (a granted one fires
+ * its tool's hook) — the prompt is the user's again.
+ */
+function approvalOnScreen(screen: string, current: AgentStatus | null): AgentStatus | null {
+  if (agentStatusForScreen(screen, false) === 'waiting_approval') return 'waiting_approval';
+  return current === 'waiting_approval' ? 'waiting_input' : null;
 }
 
 /** One agentStatus change: the row, an event row, a pushed event. */

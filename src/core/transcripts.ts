@@ -6,7 +6,7 @@
 // blocking or following a final symlink, checked again through the open descriptor, and read
 // asynchronously, at most its last MAX_TRANSCRIPT_BYTES.
 import { constants } from 'node:fs';
-import { open, readdir, readlink, realpath, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import type { AgentSpec } from '../agents/spec.js';
@@ -32,13 +32,39 @@ export interface TranscriptRoot {
  * on the host, the daemon user's (e.g. ~/.claude/projects) and the worktree's; for an agent in a
  * container, only the worktree's (its home is the worktree) — it never gets to name the host's.
  */
-export function transcriptRoots(agent: AgentSpec, worktreePath: string, o: { container?: boolean; env?: NodeJS.ProcessEnv } = {}): TranscriptRoot[] {
+export function transcriptRoots(agent: AgentSpec, worktreePath: string, o: { container?: boolean; env?: NodeJS.ProcessEnv; configHome?: string } = {}): TranscriptRoot[] {
   const t = agent.transcripts;
   if (!t) return [];
   const roots: TranscriptRoot[] = o.container ? [] : t.dirs(homedir(), o.env ?? process.env).map((dir) => ({ dir }));
   // (a symlink the agent made to elsewhere in place of its directory is no root at all)
-  roots.push({ dir: join(worktreePath, t.homeDir), within: worktreePath });
+  if (t.homeDir) roots.push({ dir: join(worktreePath, t.homeDir), within: worktreePath });
+  if (t.configDir && o.configHome) roots.push({ dir: join(o.configHome, t.configDir), within: o.configHome });
   return roots;
+}
+
+/** The most directories and entries looked at for the newest transcript (an agent makes the tree). */
+const NEWEST_MAX_DEPTH = 5;
+const NEWEST_MAX_ENTRIES = 5000;
+
+/** The newest regular `*.jsonl` below `root` (Codex: sessions/YYYY/MM/DD/rollout-….jsonl), bounded; symlinks are not followed. */
+async function newestJsonl(root: string): Promise<string | null> {
+  let best: { file: string; mtime: number } | null = null;
+  let seen = 0;
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    if (depth > NEWEST_MAX_DEPTH || seen > NEWEST_MAX_ENTRIES) return;
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (++seen > NEWEST_MAX_ENTRIES) return;
+      const p = join(dir, e.name);
+      if (e.isDirectory()) await walk(p, depth + 1);
+      else if (e.isFile() && e.name.endsWith('.jsonl')) {
+        const st = await stat(p).catch(() => null);
+        if (st && (!best || st.mtimeMs > best.mtime)) best = { file: p, mtime: st.mtimeMs };
+      }
+    }
+  };
+  await walk(root, 0);
+  return (best as { file: string } | null)?.file ?? null;
 }
 
 /** Real paths of the roots that exist (and stay where they must). */
@@ -69,6 +95,8 @@ export async function readTranscript(o: {
   /** Where the worktree appears to the agent when not at its host path (a container's /workspace), else null. */
   workspace: string | null;
   roots: readonly TranscriptRoot[];
+  /** How the session's file is found (its agent's spec; default by session id). */
+  find?: 'session-id' | 'newest';
 }): Promise<Transcript | null> {
   const roots = await realRoots(o.roots);
   if (roots.length === 0) return null;
@@ -80,8 +108,15 @@ export async function readTranscript(o: {
 }
 
 /** Where the transcript may be, in order: the hinted file, then `<root>/<project>/<session id>.jsonl`. */
-async function candidates(o: { sessionId: string; worktreePath: string; hinted: string | null; workspace: string | null }, roots: readonly string[]): Promise<string[]> {
+async function candidates(o: { sessionId: string; worktreePath: string; hinted: string | null; workspace: string | null; find?: 'session-id' | 'newest' }, roots: readonly string[]): Promise<string[]> {
   const candidates: string[] = [];
+  if (o.find === 'newest') {
+    for (const root of roots) {
+      const f = await newestJsonl(root);
+      if (f) candidates.push(f);
+    }
+    return candidates;
+  }
   const inside = o.workspace === null ? null : `${o.workspace.replace(/\/$/, '')}/`;
   if (o.hinted) candidates.push(inside !== null && o.hinted.startsWith(inside) ? join(o.worktreePath, o.hinted.slice(inside.length)) : o.hinted);
   for (const root of roots) {

@@ -140,6 +140,8 @@ class Follower {
   private running = false;
   private again = false;
   private relocate = true;
+  /** The agent's lines in history's one shape (its spec's normalize), as the manager says. */
+  private shape: (lines: readonly unknown[]) => unknown[] = (lines) => [...lines];
   private ended = false;
   /** Whether the first `history` frame went out (a client always gets one, if only empty). */
   private sentFirst = false;
@@ -214,6 +216,7 @@ class Follower {
       this.relocate = false;
       const at = await this.d.manager.transcriptLocation(this.sessionId);
       if (this.ended) return;
+      this.shape = at.shape;
       if (at.file === null) {
         if (this.pos || !this.sentFirst) this.sendAll(null, [], 0);
         this.pos = null;
@@ -242,7 +245,7 @@ class Follower {
       const cut = buf.lastIndexOf(0x0a);
       if (cut < 0) return; // (a line being written)
       pos.offset += cut + 1;
-      const lines = parseLines(buf.subarray(0, cut + 1).toString('utf8'));
+      const lines = this.shape(parseLines(buf.subarray(0, cut + 1).toString('utf8')));
       if (lines.length > 0) this.send({ type: 'append', lines });
     } finally {
       await opened.handle.close();
@@ -276,7 +279,7 @@ class Follower {
       const cut = buf.lastIndexOf(0x0a);
       const whole = buf.subarray(0, cut + 1);
       if (this.ended) return;
-      this.sendAll({ file, roots, offset: omitted + whole.length }, parseLines(whole.toString('utf8')), omitted);
+      this.sendAll({ file, roots, offset: omitted + whole.length }, this.shape(parseLines(whole.toString('utf8'))), omitted);
     } finally {
       if (!already) await opened.handle.close();
     }

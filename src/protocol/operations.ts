@@ -311,7 +311,7 @@ export const operations = {
   'sessions.history': op({
     title: 'transcript',
     summary:
-      'the agent’s transcript (Claude Code’s JSONL), one JSON value per line: `{"lines":[…]}`. Only a regular `*.jsonl` file under `~/.claude/projects`, `$CLAUDE_CONFIG_DIR/projects` or the worktree’s `.claude/projects` (a container agent: only the worktree’s) is read — never a FIFO, a device, or anything a symlink leads to outside those — and at most its last 16 MiB (then the first value is `{"truncated":true,"omittedBytes":N}`)',
+      'the agent’s transcript, one JSON value per line, in Claude Code’s JSONL shape for every agent (Codex’s rollout and Gemini CLI’s chat log are translated into it: `{"type":"user"|"assistant","message":{"content":[text, tool_use, tool_result, thinking blocks]}}`): `{"lines":[…]}`. Only a regular `*.jsonl` file where the agent keeps transcripts is read — Claude: `~/.claude/projects`, `$CLAUDE_CONFIG_DIR/projects` or the worktree’s `.claude/projects` (a container agent: only the worktree’s); Codex and Gemini: the session’s own config home (`sessions/ID/agent-home`) — never a FIFO, a device, or anything a symlink leads to outside those, and at most its last 16 MiB (then the first value is `{"truncated":true,"omittedBytes":N}`)',
     access: 'read',
     params: byName,
     result: returns<{ lines: unknown[] }>(),

@@ -13,7 +13,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { inspect } from 'node:util';
-import { agentIdToken, AUTH_CLAIM } from '../agents/codex.js';
+import { agentAccessToken, agentIdToken, AUTH_CLAIM } from '../agents/codex.js';
 import { PLACEHOLDERS } from '../agents/proxy-env.js';
 
 export interface CodexTokens {
@@ -104,6 +104,12 @@ export class CodexLogin {
 
   get account(): string | null {
     return this.#t.account;
+  }
+
+  /** When the access token expires (its JWT's `exp`, seconds; no secret), or null. */
+  get accessExp(): number | null {
+    const exp = jwtClaims(this.#t.access)?.exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp : null;
   }
 
   /** The id token's plan type (no secret; Codex wants it to show the plan). */
@@ -213,7 +219,7 @@ export function codexTokenExchange(login: CodexLogin, log: LoginLog): TokenExcha
       }
       login.keep({ access: str(j.access_token), refresh: str(j.refresh_token), id: str(j.id_token) }, log);
       const out = { ...j };
-      if ('access_token' in j) out.access_token = PLACEHOLDERS.chatgptAccess;
+      if ('access_token' in j) out.access_token = agentAccessToken(login.account, login.accessExp);
       if ('refresh_token' in j) out.refresh_token = PLACEHOLDERS.chatgptRefresh;
       if ('id_token' in j) out.id_token = agentIdToken(login.account, login.planType);
       return Buffer.from(JSON.stringify(out));
@@ -224,6 +230,6 @@ export function codexTokenExchange(login: CodexLogin, log: LoginLog): TokenExcha
 /** An error answer, with any token value the daemon holds taken out. */
 function scrub(body: Buffer, login: CodexLogin): Buffer {
   let text = body.toString('utf8');
-  for (const v of login.values()) text = text.split(v).join('[redacted]');
+  for (const v of login.values()) if (v.length >= 8) text = text.split(v).join('[redacted]');
   return Buffer.from(text);
 }

@@ -100,6 +100,7 @@ export class CredentialStore {
   info(name: string): string | undefined {
     if (name === 'chatgpt_account_id') return this.login?.account ?? undefined;
     if (name === 'chatgpt_plan_type') return this.login?.planType ?? undefined;
+    if (name === 'chatgpt_access_exp') return this.login?.accessExp?.toString() ?? undefined;
     return undefined;
   }
 

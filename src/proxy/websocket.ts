@@ -34,7 +34,7 @@ export interface UpgradeContext {
   end(): void;
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 421: 'Misdirected Request', 501: 'Not Implemented', 502: 'Bad Gateway' };
+const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 421: 'Misdirected Request', 426: 'Upgrade Required', 501: 'Not Implemented', 502: 'Bad Gateway' };
 
 /** Answer an upgrade by ourselves (nothing sent upstream) and close. */
 export function refuseUpgrade(socket: Socket, status: number, reason: string): void {
@@ -62,7 +62,9 @@ export function relayWebSocket(c: UpgradeContext, req: IncomingMessage, socket: 
     return refuse(501, `${String(req.headers.upgrade ?? 'protocol').slice(0, 40)} upgrades are not supported through the clauderon proxy (only WebSocket)`);
   }
   const decision = accessDecision(c.accessMode, { host: c.target.host, method: 'POST', path, headers: req.headers });
-  if (decision.allow !== true) return refuse(403, `read-only session: a WebSocket to ${c.target.host}${path.split('?')[0] ?? ''} could write`);
+  // 426, not 403: a client with an HTTP fallback (Codex) takes it at once, where a 403 costs it
+  // seconds of retries — and the fallback request meets the access mode on its own
+  if (decision.allow !== true) return refuse(426, `read-only session: a WebSocket to ${c.target.host}${path.split('?')[0] ?? ''} could write`);
 
   const injection = injectionFor(c.rules, c.target, true, path, c.credential);
   const headers = endToEndHeaders(req.headers, injection ? AUTH_HEADERS : []);

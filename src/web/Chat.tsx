@@ -7,7 +7,7 @@ import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { Session } from '../shared/types.js';
 import { errorText } from './api';
 import { sendPrompt } from './console';
-import { chatItems, lineItems, type ChatItem } from './chat-items';
+import { chatItems, lineItems, type ChatItem } from '../shared/chat-items.js';
 import { Markdown } from './markdown';
 import './chat.css';
 

@@ -23,10 +23,11 @@ describe('agent command lines', () => {
     expect(codex.argv).toEqual(['codex', '--no-daemon', '--dangerously-bypass-approvals-and-sandbox', '--', 'Fix the bug']);
     expect(codex.warnings).toEqual(['Codex CLI has no plan mode; starting it normally']);
     const gemini = buildAgentCommand('gemini', cfg, { ...base, skipChecks: true, planMode: false, model: 'gemini-2.5-pro' });
-    expect(gemini.argv).toEqual(['gemini', '--yolo', '--model', 'gemini-2.5-pro', '--prompt-interactive=Fix the bug']);
+    expect(gemini.argv).toEqual(['gemini', '--session-id', 'uuid-1', '--yolo', '--model', 'gemini-2.5-pro', '--prompt-interactive=Fix the bug']);
     expect(gemini.warnings).toEqual([]);
-    // no resume support: restart without re-sending the prompt
+    // no resume support: restart without re-sending the prompt; Gemini resumes its conversation (its session id is clauderon's)
     expect(buildAgentCommand('codex', cfg, { ...base, planMode: false, resume: true }).argv).toEqual(['codex', '--no-daemon']);
+    expect(buildAgentCommand('gemini', cfg, { ...base, planMode: false, resume: true }).argv).toEqual(['gemini', '--resume', 'uuid-1']);
   });
 
   it('config overrides the executable (string or argv prefix) and adds args', () => {

@@ -48,7 +48,7 @@ async function start(): Promise<Fixture> {
       if (n !== 'cc' && n !== ID) throw new ClauderonError('not_found', `no session ${n}`);
       return { id: ID, name: 'cc' } as Session;
     },
-    transcriptLocation: () => locateTranscript({ sessionId: ID, worktreePath: join(root, 'wt'), hinted, workspace: null, roots: [{ dir: projects }] }),
+    transcriptLocation: async () => ({ ...(await locateTranscript({ sessionId: ID, worktreePath: join(root, 'wt'), hinted, workspace: null, roots: [{ dir: projects }] })), shape: (lines: readonly unknown[]) => [...lines] }),
   };
   const history = new HistoryServer({ manager, log, subscribe: (cb) => (listeners.add(cb), () => listeners.delete(cb)), limits: { debounceMs: 10 } });
   const server: Server = createServer((_req, res) => res.writeHead(404).end());

@@ -46,10 +46,12 @@ describe('config credentials', () => {
     expect(table.stdout).toMatch(/anthropic_oauth_token\s+yes\s+1password\s+op:\/\/Production\/Anthropic\/oauth_token/);
     expect(table.stdout).toMatch(/npm_token\s+yes\s+file\s+secrets\/npm_token/);
     expect(table.stdout).toMatch(/openai_api_key\s+no\s+-\s+not set/);
+    // a ChatGPT login of Codex: looked for in the environment, the secrets and the host's auth.json
+    expect(table.stdout).toMatch(/chatgpt_access_token\s+no\s+-\s+not set \(looked at CODEX_ACCESS_TOKEN, secrets\/chatgpt_access_token, .*\.codex\/auth\.json\)/);
 
     const json = env.json<{ credentials: { name: string; set: boolean; source: string | null }[]; error: string | null }>(['config', 'credentials'], { env: runEnv });
     expect(json.error).toBeNull();
-    expect(json.credentials).toHaveLength(12);
+    expect(json.credentials).toHaveLength(13);
     expect(json.credentials.filter((c) => c.set).map((c) => [c.name, c.source])).toEqual([
       ['github_token', 'env'],
       ['anthropic_oauth_token', '1password'],

@@ -223,7 +223,7 @@ describe('create warns when the agent would have no credential for its model API
 
     // codex and gemini name their own variables
     const codex = env.run(['create', '--backend', 'tmux', '--agent', 'codex', '--repo', env.repo, '--prompt', 'p', '--name', 'nocred-codex']);
-    expect(codex.stderr).toMatch(/^warning: no OpenAI credential: .* set OPENAI_API_KEY \(or CODEX_API_KEY\), or write .*secrets\/openai_api_key, then restart the daemon: clauderon daemon stop$/m);
+    expect(codex.stderr).toMatch(/^warning: no OpenAI credential: .* set OPENAI_API_KEY \(or CODEX_API_KEY\), or write .*secrets\/openai_api_key, or sign in with `codex login` on this machine \(its ~\/\.codex\/auth\.json\), then restart the daemon: clauderon daemon stop$/m);
     const gemini = env.run(['create', '--backend', 'tmux', '--agent', 'gemini', '--repo', env.repo, '--prompt', 'p', '--name', 'nocred-gemini', '--no-plan-mode']);
     expect(gemini.stderr).toMatch(/^warning: no Gemini credential: .* set GEMINI_API_KEY \(or GOOGLE_API_KEY\), or write .*secrets\/gemini_api_key/m);
   });

@@ -1,6 +1,6 @@
 // The Chat tab with the real Claude Code CLI: `claude -p` runs as a session's agent (real tmux,
 // real git), talks through the session's proxy to the fake Anthropic upstream, and writes its
-// JSONL transcript under its HOME's ~/.claude/projects, where sessions.history finds it. The page
+// JSONL transcript in its session's own CLAUDE_CONFIG_DIR, where sessions.history finds it. The page
 // (headless chromium, the built daemon's dist/web) shows its messages as Markdown, then a line
 // appended to the transcript file arrives by push (/ws/history) without reload — a plan shown as a
 // plan, a tool call folded — and what the transcript holds stays inert: an `<img onerror>` and a
@@ -50,8 +50,9 @@ describe.skipIf(SKIP_BROWSER)('the chat tab with the real Claude Code CLI', () =
     });
     expect(created.code, created.stderr).toBe(0);
     const s = JSON.parse(created.stdout) as Session;
-    // claude -p's transcript, where it keeps them: $HOME/.claude/projects/<project>/<session id>.jsonl
-    const projects = join(fake.home, '.claude', 'projects');
+    // claude -p's transcript, where it keeps them: its CLAUDE_CONFIG_DIR (the session's own config
+    // home on this host) projects/<project>/<session id>.jsonl
+    const projects = join(env.home, 'sessions', s.id, 'agent-home', 'projects');
     mkdirSync(projects, { recursive: true });
     const file = await waitFor(() => {
       const f = readdirSync(projects, { recursive: true, encoding: 'utf8' }).find((x) => x.endsWith(`${s.id}.jsonl`));

@@ -130,11 +130,11 @@ describe('WebSocket upgrades through the session proxy', () => {
     expect(readFileSync(auditFile, 'utf8')).not.toContain(OPENAI);
   });
 
-  it('read-only: a WebSocket where a POST would write is refused (403); a model API endpoint opens', async () => {
+  it('read-only: a WebSocket where a POST would write is refused (426: clients fall back to HTTP at once); a model API endpoint opens', async () => {
     mode = 'read-only';
     const before = upgrades.length;
     const refused = await openThroughProxy('api.github.com', '/socket', `Bearer ${PLACEHOLDERS.github}`);
-    expect(refused.status).toBe(403);
+    expect(refused.status).toBe(426);
     expect(refused.body).toContain('read-only session: a WebSocket to api.github.com/socket could write');
     expect(upgrades.length).toBe(before);
     const model = await openThroughProxy('api.openai.com', '/v1/responses', `Bearer ${PLACEHOLDERS.openai}`);

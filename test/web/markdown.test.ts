@@ -4,7 +4,7 @@
 import { createElement } from 'react';
 import { describe, expect, it } from 'vitest';
 import { Markdown, safeHref } from '../../src/web/markdown.js';
-import { chatItems } from '../../src/web/chat-items.js';
+import { chatItems } from '../../src/shared/chat-items.js';
 
 // (react-dom has no type declarations here: the one function used, typed by hand)
 const SERVER: string = 'react-dom/server';

@@ -25,8 +25,9 @@ import {
   wantsManagedSettings,
   type DockerOptions,
 } from './container.js';
-import { demux, dockerCall, dockerSocketFromEnv, statusOf, type DockerCall } from './engine.js';
+import { dockerCall, dockerSocketFromEnv, statusOf, type DockerCall } from './engine.js';
 import { bridgeGateway, checkImage, ensureImage } from './image.js';
+import { ContainerScreens, SCREEN } from './screen.js';
 import type { DockerConfig, DockerRequest } from './spec.js';
 
 export { CONTAINER, parseMemory, type DockerOptions };
@@ -46,6 +47,8 @@ export class DockerBackend implements Backend {
   /** What any agent's home (the worktree) gathers that is not the user's work; each agent adds its own (its spec). */
   readonly agentFiles = ['.clauderon', '.cache', '.npm', '.config', '.local', '.bash_history'];
   private client: Dockerode | null = null;
+  /** Each container's screen, mirrored (screen.ts): what `output` reads. */
+  private readonly screens = new ContainerScreens(() => this.docker());
   private readonly socket: string;
   private readonly call: DockerCall;
 
@@ -130,7 +133,21 @@ export class DockerBackend implements Backend {
       await container.remove({ force: true }).catch(() => undefined);
       throw new ClauderonError('backend', `cannot start container ${id}: ${errorMessage(e)}`);
     }
+    await this.sized(id);
     return id;
+  }
+
+  /**
+   * A started container's TTY gets a size (else a full-screen agent draws into 0×0 until someone
+   * attaches), and its screen mirror starts afresh.
+   */
+  private async sized(id: string): Promise<void> {
+    this.screens.drop(id);
+    const docker = await this.docker();
+    await docker
+      .getContainer(id)
+      .resize({ h: SCREEN.rows, w: SCREEN.cols })
+      .catch(() => undefined); // (it may have exited already: its health says so)
   }
 
   /** The host files the container's mounts name: its session dir, uploads, the agent's state, managed settings. */
@@ -162,6 +179,7 @@ export class DockerBackend implements Backend {
   }
 
   async delete(backendId: string): Promise<void> {
+    this.screens.drop(backendId);
     const docker = await this.docker();
     try {
       await docker.getContainer(backendId).remove({ force: true });
@@ -204,8 +222,10 @@ export class DockerBackend implements Backend {
     try {
       await docker.getContainer(backendId).start();
     } catch (e) {
-      if (statusOf(e) !== 304) throw new ClauderonError('backend', `cannot start container ${backendId}: ${errorMessage(e)}`);
+      if (statusOf(e) === 304) return; // running already: its screen goes on
+      throw new ClauderonError('backend', `cannot start container ${backendId}: ${errorMessage(e)}`);
     }
+    await this.sized(backendId);
   }
 
   async prepareAttach(backendId: string): Promise<void> {
@@ -217,10 +237,8 @@ export class DockerBackend implements Backend {
   }
 
   async output(backendId: string, lines: number): Promise<string> {
-    const docker = await this.docker();
     try {
-      const buf = await docker.getContainer(backendId).logs({ stdout: true, stderr: true, tail: lines, follow: false });
-      return demux(buf);
+      return await this.screens.text(backendId, lines);
     } catch (e) {
       if (statusOf(e) === 404) throw new ClauderonError('backend', `container ${backendId} is gone — reconcile`);
       throw new ClauderonError('backend', `docker logs ${backendId}: ${errorMessage(e)}`);

@@ -1,5 +1,5 @@
-// Claude Code's transcript lines (its JSONL, one parsed value each) as the Chat tab's items:
-// messages, tool calls and their results, thinking, and plan-mode plans (ExitPlanMode's input.plan).
+// An agent's transcript lines (history's one shape: Claude Code's JSONL, one parsed value each) as chat
+// items: messages, tool calls and their results, thinking, and plan-mode plans (ExitPlanMode's input.plan).
 // No DOM and no imports: the unit tests run it in Node.
 
 export type ChatItem =
@@ -53,8 +53,23 @@ interface Block {
 export function chatItems(lines: readonly unknown[], omittedBytes = 0, itemsOf: (line: unknown) => readonly ChatItem[] = lineItems): ChatItem[] {
   const out: ChatItem[] = [];
   if (omittedBytes > 0) out.push({ kind: 'note', text: `the transcript’s first ${omittedBytes} bytes are left out` });
-  for (const raw of lines) out.push(...itemsOf(raw));
+  // a line written again under the same uuid (Gemini CLI rewrites a message when its tool calls
+  // finish) replaces the earlier one
+  const last = new Map<string, number>();
+  lines.forEach((raw, i) => {
+    const id = uuidOf(raw);
+    if (id !== null) last.set(id, i);
+  });
+  lines.forEach((raw, i) => {
+    const id = uuidOf(raw);
+    if (id === null || last.get(id) === i) out.push(...itemsOf(raw));
+  });
   return out;
+}
+
+function uuidOf(raw: unknown): string | null {
+  const id = raw && typeof raw === 'object' && 'uuid' in raw ? raw.uuid : null;
+  return typeof id === 'string' ? id : null;
 }
 
 /** One transcript line's items ([] for a line of another kind). */
