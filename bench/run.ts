@@ -17,6 +17,7 @@ import type { CreateStep, Session } from '../src/shared/types.js';
 import { encodeSessions } from '../src/daemon/server.js';
 import { Store } from '../src/store/store.js';
 import { daemonPidsFor } from '../test/helpers/procs.js';
+import { benchAgents } from './agents.js';
 import { benchHooks } from './hooks.js';
 import { benchProxy } from './proxy.js';
 import { benchTui } from './tui.js';
@@ -570,7 +571,7 @@ function printTable(): void {
   }
 }
 
-const GROUPS = ['create', 'list', 'tui', 'hooks', 'web', 'proxy', 'docker'] as const;
+const GROUPS = ['create', 'list', 'tui', 'hooks', 'web', 'agents', 'proxy', 'docker'] as const;
 
 /** `npm run bench -- --only proxy[,tui]`: just those groups (all by default). */
 function only(): Set<string> {
@@ -637,6 +638,13 @@ async function main(): Promise<void> {
       root, bin: BIN, log, row, addRow: (r) => rows.push(r), p50, p95, fmtMs, describe, homes, tmuxSockets, writeConfig, makeSmallRepo, startDaemon, stopDaemon,
       aborting: () => aborting,
       fakeAgent: FAKE_AGENT,
+    });
+  }
+  if (groups.has('agents')) {
+    await benchAgents({
+      root, bin: BIN, log, row, addRow: (r) => rows.push(r), p50, p95, fmtMs, describe, homes, tmuxSockets, writeConfig, makeSmallRepo, startDaemon, stopDaemon,
+      aborting: () => aborting,
+      repoRoot: ROOT,
     });
   }
   if (groups.has('docker')) await benchDocker();

@@ -120,7 +120,9 @@ export function codexTranscriptLine(raw: unknown): unknown[] {
     case 'function_call_output':
     case 'custom_tool_call_output': {
       const out = obj(p.output)?.content ?? p.output;
-      return line('user', [{ type: 'tool_result', content: typeof out === 'string' ? out : JSON.stringify(out ?? null) }]);
+      // (a custom tool's output is content parts: their text)
+      const text = Array.isArray(out) ? out.map((c) => obj(c)?.text).filter((t): t is string => typeof t === 'string').join('\n') : typeof out === 'string' ? out : JSON.stringify(out ?? null);
+      return line('user', [{ type: 'tool_result', content: text }]);
     }
     case 'reasoning': {
       const summary = (Array.isArray(p.summary) ? p.summary : []).map((s) => obj(s)?.text).filter((t): t is string => typeof t === 'string' && t.trim() !== '');

@@ -32,7 +32,7 @@ function textOf(v: unknown): string {
 function summaryOf(input: unknown): string {
   if (!input || typeof input !== 'object') return '';
   const o = input as Record<string, unknown>;
-  for (const k of ['command', 'file_path', 'path', 'pattern', 'url', 'query', 'description', 'prompt']) {
+  for (const k of ['command', 'cmd', 'file_path', 'path', 'pattern', 'url', 'query', 'description', 'prompt', 'input']) {
     const v = o[k];
     if (typeof v === 'string' && v.trim()) return clip(v.trim().split('\n')[0] ?? '', 120);
   }

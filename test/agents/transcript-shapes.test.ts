@@ -29,6 +29,17 @@ describe('transcripts in one shape', () => {
     ]);
   });
 
+  it('Codex: its rollout (developer and environment context left out, a custom tool call and its output, two turns) as chat items', () => {
+    expect(brief(chatItems(shaped('codex', 'codex-rollout.jsonl')))).toEqual([
+      'user: run echo hi',
+      'tool exec: const r = await tools.exec_command({ cmd: "echo hi" });',
+      'result: Script completed',
+      'assistant: The command printed hi.',
+      'user: second turn please',
+      'assistant: Second turn answered.',
+    ]);
+  });
+
   it('hostile lines give nothing rather than throwing', () => {
     for (const agent of ['codex', 'gemini'] as const) {
       const normalize = agentSpec(agent).transcripts?.normalize;

@@ -148,7 +148,8 @@ export function makeEnv(opts: EnvOptions = {}): Env {
       return { code: r.status ?? -1, stdout: r.stdout };
     },
     cleanup() {
-      for (const pid of daemonPidsFor(home)) {
+      const daemons = daemonPidsFor(home);
+      for (const pid of daemons) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {
@@ -157,8 +158,19 @@ export function makeEnv(opts: EnvOptions = {}): Env {
       }
       spawnSync('tmux', ['-S', join(home, 'tmux.sock'), 'kill-server']);
       spawnSync('tmux', ['-S', zellijSocket, 'kill-server']);
-      // (a SIGKILLed daemon may still be closing files for a moment)
-      rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+      // A SIGKILLed daemon (or an agent ending on the tmux server's SIGHUP) may still be writing
+      // for a moment: wait for the daemons to be gone, and try the removal again for up to 5 s.
+      const until = Date.now() + 5000;
+      while (daemons.some((pid) => !processGone(pid)) && Date.now() < until) spawnSync('sleep', ['0.05']);
+      for (;;) {
+        try {
+          rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+          break;
+        } catch (err) {
+          if (Date.now() > until) throw err;
+          spawnSync('sleep', ['0.1']);
+        }
+      }
       ports.release();
     },
   };
