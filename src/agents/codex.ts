@@ -135,7 +135,12 @@ export function codexTranscriptLine(raw: unknown): unknown[] {
 
 /** A finished turn (notify's `agent-turn-complete`): the prompt is the user's. */
 export function codexStatusForHook(p: HookPayload): AgentStatus | null {
-  return p.type === 'agent-turn-complete' ? 'waiting_input' : null;
+  if (p.type !== 'agent-turn-complete') return null;
+  // the TUI's title generation (a thread of its own, next to the first turn) fires notify too: it says nothing of the agent's turn
+  const inputs = (p as Record<string, unknown>)['input-messages'];
+  const first: unknown = Array.isArray(inputs) ? inputs[0] : undefined;
+  if (typeof first === 'string' && first.startsWith('Generate a concise, single-line task title')) return null;
+  return 'waiting_input';
 }
 
 export const codexSpec = defineAgent({

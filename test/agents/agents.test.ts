@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { codexStatusForHook } from '../../src/agents/codex.js';
+import type { HookPayload } from '../../src/agents/spec.js';
 import { buildAgentCommand, resolveAgentExecutable, type AgentLaunch } from '../../src/agents/agents.js';
 import { defaultConfig, parseConfig } from '../../src/config/config.js';
 import { ClauderonError } from '../../src/shared/errors.js';
@@ -65,5 +67,13 @@ describe('agent availability', () => {
   it('a bad override names the config key', () => {
     const c = parseConfig({ agents: { claude: { command: '/nope/claude' } } }, 'config.toml');
     expect(() => resolveAgentExecutable('claude', c, dir)).toThrow(/\[agents\.claude\] in config\.toml/);
+  });
+
+  it("codex's notify: a finished turn is waiting for input; the TUI's title generation says nothing", () => {
+    const turn = { type: 'agent-turn-complete', 'thread-id': 't1', 'input-messages': ['Fix the bug'], 'last-assistant-message': 'Done.' } as HookPayload;
+    expect(codexStatusForHook(turn)).toBe('waiting_input');
+    expect(codexStatusForHook({ ...turn, 'thread-id': 't2', 'input-messages': ['Generate a concise, single-line task title for: Fix the bug'] } as HookPayload)).toBeNull();
+    expect(codexStatusForHook({ type: 'something-else' })).toBeNull();
+    expect(codexStatusForHook({ hook_event_name: 'Stop' })).toBeNull();
   });
 });

@@ -196,3 +196,31 @@ describe('Codex with a ChatGPT login (no API key)', () => {
     expect(e.run(['delete', 'chatgpt', '--force']).code).toBe(0);
   });
 });
+
+describe('approvals: the agent asks, the status says so; declined, the prompt is the user’s again', () => {
+  it.skipIf(skip)('gemini in tmux: its hook says waiting for approval; Esc declines (no hook fires) and its screen settles it', { timeout: 120_000 }, async () => {
+    if (missing.length > 0) throw new Error(`agent CLIs missing from node_modules: ${missing.join(', ')} (npm ci installs them)`);
+    env = makeEnv();
+    up = await agentUpstreams(env);
+    configFor(env, 'gemini', 'tmux');
+    for (const k of ['GEMINI_API_KEY', 'GOOGLE_API_KEY']) delete env.env[k];
+    up.gemini.settings.replies.push({ functionCall: { name: 'run_shell_command', args: { command: 'echo made > made.txt', description: 'Write made.txt' } } });
+    expect(env.run(['list'], { env: up.daemonEnv }).code).toBe(0);
+    const created = env.run(['create', '--backend', 'tmux', '--agent', 'gemini', '--repo', env.repo, '--prompt', 'make a file', '--name', 'ask', '--no-plan-mode', '--json']);
+    expect(created.code, created.stderr).toBe(0);
+    const e = env;
+    const status = () => e.json<Session>(['show', 'ask']).agentStatus;
+    await waitFor(() => status() === 'waiting_approval', 'gemini to wait for approval', 60_000).catch((err: unknown) => {
+      throw new Error(`${String(err)} (it is ${status()})\n--- screen:\n${e.run(['output', 'ask', '--lines', '40']).stdout}`);
+    });
+    // (the hook fires as the dialog opens: its drawing follows)
+    await waitFor(() => /Allow execution|Allow once/i.test(e.run(['output', 'ask', '--lines', '200']).stdout), 'the approval dialog on its screen', 15_000).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n--- screen:\n${e.run(['output', 'ask', '--lines', '200']).stdout}`);
+    });
+    e.tmux('send-keys', '-t', '=ask:', 'Escape');
+    await waitFor(() => status() === 'waiting_input', 'the declined approval to leave the prompt to the user', 30_000).catch((err: unknown) => {
+      throw new Error(`${String(err)} (it is ${status()})\n--- screen:\n${e.run(['output', 'ask', '--lines', '40']).stdout}`);
+    });
+    expect(e.run(['delete', 'ask', '--force']).code).toBe(0);
+  });
+});
