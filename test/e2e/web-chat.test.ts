@@ -14,6 +14,7 @@ import WebSocket from 'ws';
 import type { FakeAnthropic } from '../../fixtures/upstreams/index.js';
 import type { Session } from '../../src/shared/types.js';
 import { launchChromium, SKIP_BROWSER } from '../helpers/browser.js';
+import { agentBinary, agentUpstreams, ANSWER } from '../helpers/agents.js';
 import { fakeAnthropicFor } from '../helpers/claude.js';
 import { claudeBinary, makeEnv, waitFor, type Env } from '../helpers/e2e.js';
 
@@ -118,4 +119,39 @@ describe.skipIf(SKIP_BROWSER)('the chat tab with the real Claude Code CLI', () =
     });
     expect(refused).toBe(403);
   }, 90_000);
+});
+
+describe.skipIf(SKIP_BROWSER)('the chat tab with the real Codex and Gemini CLIs', () => {
+  it.skipIf((!agentBinary('codex') || !agentBinary('gemini') || SKIP_BROWSER) && process.env.CI !== 'true')('shows each agent’s conversation (its rollout, its chat log) in the one chat shape', async () => {
+    const e = makeEnv();
+    const up = await agentUpstreams(e);
+    let b: Browser | undefined;
+    try {
+      writeFileSync(join(e.home, 'config.toml'), `${e.portConfig}[agents.codex]\ncommand = ${JSON.stringify(agentBinary('codex'))}\n[agents.gemini]\ncommand = ${JSON.stringify(agentBinary('gemini'))}\n`);
+      expect(e.run(['list'], { env: up.daemonEnv }).code).toBe(0);
+      for (const agent of ['codex', 'gemini'] as const) {
+        const created = e.run(['create', '--backend', 'tmux', '--agent', agent, '--repo', e.repo, '--prompt', `Say hello, ${agent}`, '--name', `chat-${agent}`, '--no-plan-mode', '--json']);
+        expect(created.code, created.stderr).toBe(0);
+      }
+      b = await launchChromium();
+      const page = await b.newPage({ viewport: { width: 1280, height: 800 } });
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      for (const agent of ['codex', 'gemini'] as const) {
+        await page.goto(`http://127.0.0.1:${e.httpPort}/sessions/chat-${agent}/chat`);
+        const chat = page.getByTestId('chat');
+        await waitFor(async () => (await chat.innerText()).includes(ANSWER[agent]), `${agent}'s answer in the chat tab`, 60_000);
+        expect(await chat.locator('.msg.user').first().innerText()).toContain(`Say hello, ${agent}`);
+        expect(await chat.locator('.msg.assistant').last().innerText()).toContain(ANSWER[agent]);
+        // its context (Codex's environment, Gemini's session context) is not shown as the user's words
+        expect(await chat.innerText()).not.toMatch(/<environment_context>|<session_context>/);
+      }
+      expect(problems).toEqual([]);
+      for (const agent of ['codex', 'gemini']) expect(e.run(['delete', `chat-${agent}`, '--force']).code).toBe(0);
+    } finally {
+      await b?.close();
+      e.cleanup();
+      await up.close();
+    }
+  }, 120_000);
 });
