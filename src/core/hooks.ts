@@ -126,6 +126,15 @@ const INPUT = /^\s*[>›❯]\s*$|type your message|ask codex|send a message|what
  * waiting_approval when the last lines ask for an approval, working when the screen changed since
  * the last look; null (leave it) otherwise.
  */
+/**
+ * An approval question anywhere in the bottom `lines` lines (a dialog box: its question sits above
+ * its options, and the agent may print warnings below it).
+ */
+export function approvalAsked(screen: string, lines = 24): boolean {
+  const tail = screen.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '').slice(-lines).join('\n');
+  return APPROVAL.test(tail);
+}
+
 export function agentStatusForScreen(screen: string, changed: boolean): AgentStatus | null {
   const lines = screen.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
   const tail = lines.slice(-6).join('\n');

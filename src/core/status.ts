@@ -7,8 +7,11 @@ import { backendSpec } from '../backends/registry.js';
 import { ClauderonError } from '../shared/errors.js';
 import type { AgentStatus, Session } from '../shared/types.js';
 import type { ManagerContext } from './context.js';
-import { AGENT_EXIT, agentStatusForScreen, hookFields, type HookPayload } from './hooks.js';
+import { AGENT_EXIT, agentStatusForScreen, approvalAsked, hookFields, type HookPayload } from './hooks.js';
 import { locateTranscript, readTranscript, transcriptRoots } from './transcripts.js';
+
+/** After a hook event, the agent's screen is not read for its status for this long. */
+const HOOK_GRACE_MS = 3000;
 
 /** Most of an agent's screen looked at for its status (a container's "line" may be huge). */
 const MAX_SCREEN_CHARS = 64 * 1024;
@@ -18,6 +21,10 @@ export class AgentStatuses {
   private readonly transcripts = new Map<string, string>();
   /** Last screens of the agents watched by their output (no hooks), to see changes. */
   private readonly screens = new Map<string, string>();
+  /** When each session's agent last said something through its hooks (its screen yields to that for a moment). */
+  private readonly lastHook = new Map<string, number>();
+  /** Whether each watched screen changed at the previous look. */
+  private readonly changedLast = new Map<string, boolean>();
 
   constructor(private readonly c: ManagerContext) {}
 
@@ -31,6 +38,7 @@ export class AgentStatuses {
     // one answer for an unknown session and a wrong token: no oracle for session ids
     if (!s || !c.d.hooks?.tokens.verify(s.id, token)) throw new ClauderonError('not_found', 'unknown session or wrong hook token');
     const p = (typeof payload === 'object' && payload !== null ? payload : {}) as HookPayload;
+    this.lastHook.set(s.id, Date.now());
     const { transcriptPath, exitStatus } = hookFields(p);
     if (transcriptPath !== null) this.transcripts.set(s.id, transcriptPath);
     if (p.hook_event_name === AGENT_EXIT) {
@@ -65,9 +73,19 @@ export class AgentStatuses {
       }
       const before = this.screens.get(s.id);
       this.screens.set(s.id, screen);
+      const changed = before !== screen && screen.trim() !== '';
+      const changedAlso = this.changedLast.get(s.id) ?? false;
+      this.changedLast.set(s.id, changed);
       const current = c.store.getSession(s.id);
+      // what its hooks said a moment ago stands: its screen is still being drawn (a dialog opening,
+      // a turn's last lines) and would be read half-way
+      if (Date.now() - (this.lastHook.get(s.id) ?? 0) < HOOK_GRACE_MS) continue;
       // the first look at a screen with something on it counts as a change: the agent has started
-      const next = agentSpec(s.agent).status.screen === 'approvals' ? approvalOnScreen(screen, current?.agentStatus ?? null) : agentStatusForScreen(screen, before !== screen && screen.trim() !== '');
+      // (an agent whose hooks said its turn is over is at work again only when its screen keeps
+      // changing — two looks in a row — not at a last redraw of the finished turn)
+      const spec = agentSpec(s.agent).status;
+      const working = spec.fromHook ? changed && changedAlso : changed;
+      const next = spec.screen === 'approvals' ? approvalOnScreen(screen, current?.agentStatus ?? null) : agentStatusForScreen(screen, working);
       if (next && current && next !== current.agentStatus) setAgentStatus(c, current, next, 'screen');
     }
     return watched.length;
@@ -116,7 +134,7 @@ export class AgentStatuses {
  * its tool's hook) — the prompt is the user's again.
  */
 function approvalOnScreen(screen: string, current: AgentStatus | null): AgentStatus | null {
-  if (agentStatusForScreen(screen, false) === 'waiting_approval') return 'waiting_approval';
+  if (approvalAsked(screen)) return 'waiting_approval';
   return current === 'waiting_approval' ? 'waiting_input' : null;
 }
 

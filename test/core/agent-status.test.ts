@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { agentStatusForHook, HOOK_EVENTS, hookSettings as claudeHooks } from '../../src/agents/claude.js';
-import { agentStatusForScreen, EXIT_REPORT, HOOK_COMMAND } from '../../src/core/hooks.js';
+import { agentStatusForScreen, approvalAsked, EXIT_REPORT, HOOK_COMMAND } from '../../src/core/hooks.js';
 
 const hookSettings = () => claudeHooks(HOOK_COMMAND);
 
@@ -39,6 +39,30 @@ describe('agent status', () => {
       expect(h?.timeout).toBeLessThanOrEqual(5);
     }
     expect(hooks.PreToolUse?.[0]?.matcher).toBe('*');
+  });
+
+  it("finds an approval dialog's question above its options and the warnings an agent prints below it (Gemini CLI, measured)", () => {
+    const dialog = [
+      ' > make a file',
+      '╭──────────────',
+      '│ ? Shell  echo made > made.txt',
+      '│ ╭────────────',
+      '│ │ echo made > made.txt',
+      '│ ╰────────────',
+      '│ Allow execution of [Shell]?',
+      '│ Redirection detected. To auto-accept, press Shift+Tab',
+      '│',
+      '│ ● 1. Allow once',
+      '│   2. Allow for this session',
+      '│   3. No, suggest changes (esc)',
+      '╰──────────────',
+      '',
+      '⚠  Warning: True color (24-bit) support not detected. Using a terminal with true color enabled will result in a better visual experience.',
+    ].join('\n');
+    expect(approvalAsked(dialog)).toBe(true);
+    expect(approvalAsked(dialog.replace('Allow execution of [Shell]?', 'Ran the command'))).toBe(false);
+    // a question scrolled far above the bottom is no longer asked
+    expect(approvalAsked(`Allow this? (y/n)\n${'output\n'.repeat(40)}`)).toBe(false);
   });
 
   it('reads approval questions and input prompts off a screen; a changed screen is work', () => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dockerAvailable, dockerBinary, ensureTestImages, shouldRequireDocker, type TestImages } from '../../fixtures/docker/test-image.js';
 import { chatgptIdTokenClaims, fakeJwt } from '../../fixtures/upstreams/openai.js';
+import { agentSpec } from '../../src/agents/registry.js';
 import { processesOfSession } from '../../src/backends/session-procs.js';
 import { PLACEHOLDERS } from '../../src/agents/proxy-env.js';
 import type { Session } from '../../src/shared/types.js';
@@ -124,6 +125,12 @@ describe.each(BACKENDS)('the real agents in %s', (backend) => {
     await waitFor(() => e.json<Session>(['show', name]).agentStatus === 'waiting_input', `${agent} to be waiting for input`, 30_000).catch((err: unknown) => {
       throw new Error(`${String(err)} (it is ${e.json<Session>(['show', name]).agentStatus})\n--- screen:\n${e.run(['output', name, '--lines', '40']).stdout}`);
     });
+
+    // and stays there: a screen watched for status (Codex's) must not take a finished turn for work
+    if (agentSpec(agent).status.screen === 'all') {
+      await new Promise((r) => setTimeout(r, 4000));
+      expect(e.json<Session>(['show', name]).agentStatus, e.run(['output', name, '--lines', '30']).stdout).toBe('waiting_input');
+    }
 
     // the agent's environment (every process of it, and the container) and every file clauderon gave it: placeholders only
     const agentEnv = e.json<Record<string, string>>(['env', name]);

@@ -177,7 +177,9 @@ describe('liveness', () => {
 describe('screen fallback (agents without hooks)', () => {
   it('a codex session: working while its screen changes, waiting_approval on a (y/n) question, waiting_input at its prompt', async () => {
     env = makeEnv();
-    const script = 'echo "thinking…"; read a; echo "Allow command rm -rf build? (y/n)"; read b; printf "done\\n› "; read c';
+    // (it keeps drawing while it works, as a spinner does: Codex's notify says when a turn is over, and
+    // its screen counts as work only while it keeps changing)
+    const script = 'echo "thinking…"; (while :; do printf .; sleep 0.15; done) & p=$!; read a; kill $p; echo; echo "Allow command rm -rf build? (y/n)"; read b; printf "done\\n› "; read c';
     writeFileSync(join(env.home, 'config.toml'), `${env.portConfig}[general]\nscreen_poll_ms = 100\n[agents.codex]\ncommand = ${JSON.stringify(['sh', '-c', script, 'agent'])}\n`);
     expect(env.run(['create', '--backend', 'tmux', '--agent', 'codex', '--repo', env.repo, '--prompt', 'p', '--name', 'cx']).code).toBe(0);
     const status = () => env?.json<Session>(['show', 'cx']).agentStatus;
