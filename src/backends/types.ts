@@ -102,6 +102,8 @@ export interface Backend {
   resume?(backendId: string, ctx: BackendCreateContext): Promise<string>;
   /** Before attach: e.g. start a stopped container. */
   prepareAttach?(backendId: string): Promise<void>;
+  /** Let go of what this instance holds open (the daemon built a new one from a changed config section). */
+  close?(): void;
   /** Where the agent sees its config home (containers mount it), if not at its host path. */
   configHomePath?(hostDir: string): string;
   /** Where the agent sees one of clauderon's settings files (containers mount it), if not at its host path. */

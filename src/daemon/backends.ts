@@ -21,6 +21,7 @@ export async function loadBackends(paths: Paths, env: Record<string, string>): P
       const key = JSON.stringify(section);
       let b = built.get(name);
       if (!b || b.key !== key) {
+        b?.backend.close?.(); // (the old instance's open streams go with it)
         // (each factory takes the section its own spec's configSchema parsed)
         b = { key, backend: factory({ section, paths, env } as BackendDeps<never>) };
         built.set(name, b);

@@ -100,6 +100,10 @@ export class DockerBackend implements Backend {
 
   // ------------------------------------------------------------ the container
 
+  close(): void {
+    this.screens.closeAll();
+  }
+
   configHomePath(): string {
     return CONTAINER.configHome;
   }
