@@ -87,7 +87,7 @@ function client(port: number, name = 'cc') {
   ws.on('message', (m: Buffer) => frames.push(JSON.parse(m.toString()) as Frame));
   const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
   /** The frames of `type` after the first `skip`, once there are `n`. */
-  const got = (n: number) => waitFor(() => (frames.length >= n ? frames : null), `${n} frames (have ${JSON.stringify(frames)})`, 3_000);
+  const got = (n: number) => waitFor(() => (frames.length >= n ? frames : null), `${n} frames (have ${JSON.stringify(frames)})`, 10_000); // (fs.watch under a loaded CI machine can take seconds)
   return { ws, frames, closed, got };
 }
 
@@ -118,7 +118,7 @@ describe('the transcript watcher (/ws/history/:name)', () => {
     expect(fx.history.open).toBe(1);
     c.ws.close();
     await c.closed;
-    await waitFor(() => fx?.history.open === 0 && fx.listeners.size === 0, 'the watch to end with its client', 2_000);
+    await waitFor(() => fx?.history.open === 0 && fx.listeners.size === 0, 'the watch to end with its client', 10_000);
   });
 
   it('waits for a transcript that does not exist yet, and follows the file the hooks name', async () => {
@@ -130,15 +130,15 @@ describe('the transcript watcher (/ws/history/:name)', () => {
     mkdirSync(dir);
     await new Promise((r) => setTimeout(r, 50));
     writeFileSync(join(dir, `${ID}.jsonl`), line(msg('hello')));
-    await waitFor(() => c.frames.some((f) => JSON.stringify(f.lines).includes('hello')), 'the new transcript', 3_000);
+    await waitFor(() => c.frames.some((f) => JSON.stringify(f.lines).includes('hello')), 'the new transcript', 10_000);
     // its hooks name another transcript (a new conversation): that one, whole
     const other = join(dir, 'other.jsonl');
     writeFileSync(other, line(msg('other conversation')));
     fx.setHinted(other);
     for (const l of fx.listeners) l({ type: 'session.updated', session: { id: ID } as Session });
-    await waitFor(() => c.frames.at(-1)?.type === 'history' && JSON.stringify(c.frames.at(-1)).includes('other conversation'), 'the hinted transcript', 3_000);
+    await waitFor(() => c.frames.at(-1)?.type === 'history' && JSON.stringify(c.frames.at(-1)).includes('other conversation'), 'the hinted transcript', 10_000);
     appendFileSync(other, line(msg('more')));
-    await waitFor(() => c.frames.at(-1)?.type === 'append', 'its appended line', 3_000);
+    await waitFor(() => c.frames.at(-1)?.type === 'append', 'its appended line', 10_000);
     // deleted: said, then closed
     for (const l of fx.listeners) l({ type: 'session.deleted', session: { id: ID } as Session });
     expect(await c.closed).toBe(4404);
