@@ -16,11 +16,16 @@ export const AUTH_CLAIM = 'https://api.openai.com/auth';
  * placeholder mark, so it can never pass for a credential upstream.
  */
 export function agentIdToken(account: string | null, planType: string | null): string {
-  const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
   const auth: Record<string, string> = {};
   if (account) auth.chatgpt_account_id = account;
   if (planType) auth.chatgpt_plan_type = planType;
-  return `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ [AUTH_CLAIM]: auth })}.clauderon-placeholder`;
+  return placeholderJwt({ [AUTH_CLAIM]: auth }, 'clauderon-placeholder');
+}
+
+/** An unsigned JWT of these claims whose signature part is a placeholder mark. */
+function placeholderJwt(claims: Record<string, unknown>, signature: string): string {
+  const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  return `${enc({ alg: 'none', typ: 'JWT' })}.${enc(claims)}.${signature}`;
 }
 
 /**
@@ -30,8 +35,7 @@ export function agentIdToken(account: string | null, planType: string | null): s
  * signature part is the placeholder, which the proxy never lets leave.
  */
 export function agentAccessToken(account: string | null, exp: number | null): string {
-  const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  return `${enc({ alg: 'none', typ: 'JWT' })}.${enc({ ...(exp !== null ? { exp } : {}), [AUTH_CLAIM]: account ? { chatgpt_account_id: account } : {} })}.${PLACEHOLDERS.chatgptAccess}`;
+  return placeholderJwt({ ...(exp !== null ? { exp } : {}), [AUTH_CLAIM]: account ? { chatgpt_account_id: account } : {} }, PLACEHOLDERS.chatgptAccess);
 }
 
 /** A TOML basic string (JSON's escapes are TOML's). */

@@ -18,8 +18,9 @@
 // The engine is Node's own http/tls/https rather than mockttp: mockttp binds all interfaces,
 // keeps an unbounded leaf cache, matches rules by Host, buffers on body hooks, and its current
 // dependency tree requires Node ≥ 22.15 — the facts in PROXY-NOTES.md are tested against this.
-// (Just over 400 lines: the gate, the interception and the request path of one connection are
-// one state machine; plain.ts, relay.ts, tunnels.ts and egress.ts hold what could be split off.)
+// (About 500 lines: the gate, the interception and the request path of one connection are one
+// state machine; plain.ts, relay.ts, tunnels.ts, egress.ts, websocket.ts (upgrades) and
+// codex-login.ts (the token exchange's rewriting) hold what could be split off.)
 import { timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
