@@ -386,8 +386,16 @@ async function loadTuiBundle(outfile: string): Promise<TuiBundle> {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const pluginsFile = 'scripts/esbuild-plugins.mjs'; // the build's own plugins, so the bundle is dist's
   const { fastStringWidth } = (await import(pathToFileURL(join(ROOT, pluginsFile)).href)) as { fastStringWidth: Esbuild.Plugin };
+  // and scripts/build.mjs's other plugin: Ink's @alcalzone/ansi-tokenize is src/tui/ansi-tokenize.ts
+  const tuiAnsiTokenize = join(ROOT, 'src/tui/ansi-tokenize.ts');
+  const cachedAnsiTokenize: Esbuild.Plugin = {
+    name: 'cached-ansi-tokenize',
+    setup(b) {
+      b.onResolve({ filter: /^@alcalzone\/ansi-tokenize$/ }, (args) => (args.importer === tuiAnsiTokenize ? undefined : { path: tuiAnsiTokenize }));
+    },
+  };
   await esbuild.build({
-    plugins: [fastStringWidth],
+    plugins: [fastStringWidth, cachedAnsiTokenize],
     stdin: {
       contents: [
         "export { App } from './src/tui/app.tsx';",

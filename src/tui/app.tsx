@@ -321,7 +321,7 @@ export function App({ store, services }: AppProps) {
     const p = layout.preview;
     body = p ? (
       <Box flexDirection={p.beside ? 'row' : 'column'} height={bodyH}>
-        <Box height={layout.listHeight} width={layout.listWidth} flexShrink={0} overflow="hidden">
+        <Box height={layout.listHeight} width={layout.listWidth} flexShrink={0} overflowY="hidden">
           {table}
         </Box>
         <Preview
@@ -344,7 +344,9 @@ export function App({ store, services }: AppProps) {
       <Header counts={statusCounts(state.sessions)} waiting={waitingCount(state.sessions)} connection={state.connection} width={width} />
       <Banners lines={bannerTexts(state.daemon)} width={width} />
       <ViewTabs view={state.view} />
-      <Box flexDirection="column" height={bodyH} overflow="hidden">
+      {/* The list's rows are truncated to their width already: clipped vertically only (Ink cuts
+          every line of a horizontally clipped box again, each frame). Modals keep both. */}
+      <Box flexDirection="column" height={bodyH} overflowY="hidden" overflowX={modal ? 'hidden' : 'visible'}>
         {body}
       </Box>
       <StatusBar

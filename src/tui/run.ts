@@ -216,7 +216,9 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
     for (let attempt = 0; !quitting && !stoppedByUser; attempt++) {
       try {
         const c = await DaemonClient.connect({ paths: opts.paths });
-        await c.subscribe((e) => {
+        // Both requests at once (one round trip before the first frame, not two): the daemon
+        // answers a connection's requests in order, so no event between the two is missed.
+        const subscribed = c.subscribe((e) => {
           if (e.type === 'daemon.stopping') {
             if (e.reason === 'user') stoppedByUser = true;
             return;
@@ -227,7 +229,10 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
           }
           act.applyEvent(e);
         });
-        act.setSessions(await c.call('sessions.list', { filter: 'all' }));
+        const listed = c.call('sessions.list', { filter: 'all' });
+        listed.catch(() => undefined); // (a failed subscribe is the error reported)
+        await subscribed;
+        act.setSessions(await listed);
         client = c;
         act.setConnection('connected');
         c.onClose(() => {

@@ -216,10 +216,14 @@ export function actions(store: TuiStore) {
   const get = store.getState;
 
   const select = (index: number) => {
-    const v = visibleSessions(get());
+    const s = get();
+    const v = visibleSessions(s);
     if (v.length === 0) return;
     const i = Math.max(0, Math.min(v.length - 1, index));
-    set({ selectedId: v[i]?.id ?? null });
+    const id = v[i]?.id ?? null;
+    // An open preview pane follows the selection: its old screen is dropped in this same update
+    // (one frame per key, not a second one from the pane's effect).
+    set(s.preview.open && id !== null && s.preview.id !== id ? { selectedId: id, preview: { open: true, id, screen: null, error: null } } : { selectedId: id });
   };
 
   return {
@@ -350,7 +354,10 @@ export function actions(store: TuiStore) {
       set({ createDraft: draft });
     },
     setDaemonNotes(patch: Partial<DaemonNotes>) {
-      set((s) => ({ daemon: { ...s.daemon, ...patch } }));
+      const d = get().daemon;
+      // (nothing new — the usual answer right after the first frame — draws no frame)
+      if (Object.entries(patch).every(([k, v]) => d[k as keyof DaemonNotes] === v)) return;
+      set({ daemon: { ...d, ...patch } });
     },
 
     setStatus(text: string, tone: 'info' | 'error' | 'ok' = 'info') {

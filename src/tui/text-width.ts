@@ -5,7 +5,8 @@
 // column wide on their own and never join a neighbour into one grapheme — Latin-1 and Latin
 // Extended, general punctuation, arrows, technical symbols, box drawing, geometric shapes,
 // dingbats, braille, with the emoji among them left out — is measured by counting; anything else
-// (escape sequences, CJK, emoji, combining marks, ambiguous-wide requests) goes to string-width.
+// (CJK, emoji, combining marks, escape sequences other than colours and styles, ambiguous-wide
+// requests) goes to string-width.
 // The build resolves `string-width` to this module for every importer but this one
 // (scripts/esbuild-plugins.mjs); test/tui/text-width.test.ts checks each code point of the set.
 import stringWidth from 'string-width';
@@ -20,9 +21,20 @@ export const NARROW_SET =
   '\\u2798-\\u27af\\u27b1-\\u27be\\u2800-\\u28ff';
 
 const NARROW = new RegExp(`^[${NARROW_SET}]*$`);
+/**
+ * The colours and styles Ink puts into the text it measures (a <Text color> inside a row): SGR
+ * sequences, in exactly the form string-width's strip-ansi removes whole (≤ 4 digits a parameter),
+ * between code points of the set.
+ */
+const SGR = '\\u001b\\[(?:\\d{1,4}(?:;\\d{0,4})*)?m';
+const NARROW_STYLED = new RegExp(`^(?:[${NARROW_SET}]|${SGR})*$`);
+const SGR_ALL = new RegExp(SGR, 'g');
 
 export default function fastStringWidth(input: string, options?: Options): number {
-  // (every code point of the set is in the BMP: length counts them)
-  if (typeof input === 'string' && options?.ambiguousIsNarrow !== false && NARROW.test(input)) return input.length;
+  if (typeof input === 'string' && options?.ambiguousIsNarrow !== false) {
+    // (every code point of the set is in the BMP: length counts them)
+    if (NARROW.test(input)) return input.length;
+    if (!options?.countAnsiEscapeCodes && input.includes('\u001b') && NARROW_STYLED.test(input)) return input.replace(SGR_ALL, '').length;
+  }
   return stringWidth(input, options);
 }
