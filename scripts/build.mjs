@@ -47,6 +47,11 @@ const { writeFileSync } = await import('node:fs');
 writeFileSync(entry, `#!/usr/bin/env node\n${text}`);
 chmodSync(entry, 0o755);
 
+// The in-pod relay of remote backends (src/backends/relay/relay.mjs) is shipped as a file: it runs
+// inside the pod, not in this process (src/backends/relay/script.ts finds it beside the bundle).
+const { copyFileSync } = await import('node:fs');
+copyFileSync(new URL('../src/backends/relay/relay.mjs', import.meta.url), new URL('../dist/relay.mjs', import.meta.url));
+
 // The web UI (src/web, React + Vite) into dist/web/, which the daemon serves on its HTTP port.
 // After esbuild (dist/ was emptied above); Vite's JS API, so no dev server and no extra step.
 const { build: viteBuild } = await import('vite');
