@@ -5,6 +5,7 @@
 import { ClauderonError } from '../shared/errors.js';
 import type { BackendName } from '../shared/types.js';
 import { dockerSpec } from './docker/spec.js';
+import { kubernetesSpec } from './kubernetes/spec.js';
 import type { AnyBackendSpec, BackendOption } from './spec.js';
 import { tmuxSpec } from './tmux/spec.js';
 import { zellijSpec } from './zellij/spec.js';
@@ -13,6 +14,7 @@ export const BACKEND_SPECS = {
   zellij: zellijSpec,
   tmux: tmuxSpec,
   docker: dockerSpec,
+  kubernetes: kubernetesSpec,
 } as const satisfies { [K in BackendName]: AnyBackendSpec & { name: K } };
 
 export type BackendSpecs = typeof BACKEND_SPECS;
@@ -33,7 +35,10 @@ export function backendOptions(): (BackendOption & { backends: BackendName[] })[
   for (const s of allBackendSpecs()) {
     for (const o of s.options) {
       const known = out.get(o.key);
-      if (known) known.backends.push(s.name);
+      if (known) {
+        known.backends.push(s.name);
+        known.description = `${known.description}; ${o.description}`;
+      }
       else out.set(o.key, { ...o, backends: [s.name] });
     }
   }

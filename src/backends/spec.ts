@@ -42,6 +42,17 @@ export interface BackendDeps<C> {
   paths: Paths;
   /** Environment for the backend's own tools (already scrubbed of credentials). */
   env: Record<string, string>;
+  /**
+   * Where a session's connections go on this host, asked per connection by backends whose agent
+   * reaches them through a relay (remote runtimes): the session's proxy port and the hooks port,
+   * null while there is none.
+   */
+  targets?: SessionTargets;
+}
+
+export interface SessionTargets {
+  proxyPort(sessionId: string): number | null;
+  hooksPort(): number | null;
 }
 
 export interface BackendSpec<C = unknown> {

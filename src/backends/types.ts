@@ -29,7 +29,7 @@ export interface BackendCreateContext {
    * files to put in its home before it starts, and machine-wide settings to mount when permission
    * checks are skipped behind the proxy.
    */
-  agentHome: { state: { file: string; content: unknown }[]; managedSettings: { path: string; content: unknown } | null };
+  agentHome: { state: { file: string; content: unknown }[]; managedSettings: { path: string; content: unknown } | null; files?: readonly string[] };
   /** The agent's config home (its spec's configHome), on the host and where the agent sees it; containers mount it. */
   configHome: { host: string; agent: string } | null;
 }
@@ -108,6 +108,14 @@ export interface Backend {
   configHomePath?(hostDir: string): string;
   /** Where the agent sees one of clauderon's settings files (containers mount it), if not at its host path. */
   agentSettingsPath?(hostPath: string): string;
+  /**
+   * Remote runtimes (the worktree is a copy there): bring the agent's commits back onto the
+   * session's branch in its host worktree. Null when the runtime is gone (nothing left to fetch from);
+   * throws, saying why, when they could not come back (the commits are kept where they are).
+   */
+  fetchWork?(backendId: string, target: { worktreePath: string; branchName: string; sessionId: string }): Promise<{ commits: number; dirty: boolean } | null>;
+  /** After a daemon restart, for each live session: reopen what links the agent to this host (a relay). */
+  reconnect?(backendId: string, sessionId: string): Promise<void>;
   /** Files the agent keeps in the worktree that are not the user's work (ignored by delete's dirty check). */
   readonly agentFiles?: readonly string[];
 }

@@ -20,6 +20,9 @@ import { addListCommand } from './commands/list.js';
 import { addOutputCommand } from './commands/output.js';
 import { addReconcileCommand } from './commands/reconcile.js';
 import { addRefreshCommand } from './commands/refresh.js';
+import { addFetchCommand } from './commands/fetch.js';
+import { addKubernetesCommand } from './commands/kubernetes.js';
+import { addDetachableCommand } from './commands/detachable.js';
 import { addSetAccessModeCommand } from './commands/set-access-mode.js';
 import { addShowCommand } from './commands/show.js';
 import { addUnarchiveCommand } from './commands/unarchive.js';
@@ -73,6 +76,7 @@ for (const add of [
   addArchiveCommand,
   addUnarchiveCommand,
   addRefreshCommand,
+  addFetchCommand,
   addDeleteCommand,
   addEnvCommand,
   addHistoryCommand,
@@ -84,6 +88,9 @@ for (const add of [
 ]) {
   add(program, ctx);
 }
+// (the composition root hands the backend's init in: the CLI layer imports no backend)
+addKubernetesCommand(program, ctx, () => import('../backends/kubernetes/init.js'));
+addDetachableCommand(program);
 
 async function runDaemonForeground(httpPort?: string): Promise<void> {
   let port: number | undefined;

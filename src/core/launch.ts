@@ -216,6 +216,7 @@ async function backendContext(c: ManagerContext, s: Session, argv: string[], env
     agentHome: {
       state: home.state({ skipChecks: s.skipChecks, workspace: caps.workspace ?? s.worktreePath }),
       managedSettings: home.managedSettings ?? null,
+      files: home.files,
     },
     configHome: null,
   };
@@ -240,8 +241,11 @@ export async function restoreProxies(c: ManagerContext, stopping: () => boolean)
     if (s.proxyPort === null || !RESTORED_STATUSES.has(s.status)) continue;
     restored.push(s.name);
     try {
-      await startProxy(c, s, await c.backendOf(s), c.store.getBackendOptions(s.id), true);
+      const backend = await c.backendOf(s);
+      await startProxy(c, s, backend, c.store.getBackendOptions(s.id), true);
       if (s.error?.startsWith(PROXY_LOST)) c.update(s, { error: null });
+      // (a remote runtime's relay to this proxy, opened again)
+      if (backend.reconnect && s.backendId) await backend.reconnect(s.backendId, s.id).catch((e: unknown) => c.d.log.warn('relay not reopened', { name: s.name, error: errorMessage(e) }));
     } catch (e) {
       if (stopping()) return;
       c.d.log.error('proxy not restored', { name: s.name, error: errorMessage(e) });

@@ -8,9 +8,9 @@ import { agentExecutable, resolveAgentExecutable } from '../agents/agents.js';
 import { agentSpec } from '../agents/registry.js';
 import { backendSpec } from '../backends/registry.js';
 import { reapSession } from '../backends/session-procs.js';
-import type { BackendRequest } from '../backends/types.js';
+import type { Backend, BackendRequest } from '../backends/types.js';
 import { ClauderonError, errorMessage } from '../shared/errors.js';
-import type { CreateResult, DeleteResult, Session } from '../shared/types.js';
+import type { CreateResult, DeleteResult, FetchWorkResult, Session } from '../shared/types.js';
 import { LIVE_STATUSES, type ManagerContext } from './context.js';
 import { launchSpec, type Launch } from './launch.js';
 
@@ -19,6 +19,8 @@ export async function archive(c: ManagerContext, nameOrId: string): Promise<Sess
     if (s.status === 'archived') throw new ClauderonError('conflict', `session ${s.name} is already archived`);
     if (!LIVE_STATUSES.has(s.status)) throw new ClauderonError('conflict', `session ${s.name} is ${s.status} — try again when it is done`);
     const backend = await c.backendOf(s);
+    // a remote runtime's commits come home first (a failure refuses the archive: nothing stops)
+    if (s.backendId) await fetchWorkOf(c, s, backend);
     // A container is stopped and kept (unarchive starts it again); a terminal session is ended.
     if (s.backendId) await (backend.stop ? backend.stop(s.backendId) : backend.delete(s.backendId));
     await endLeftovers(c, s);
@@ -95,6 +97,22 @@ export async function deleteSession(c: ManagerContext, nameOrId: string, opts: {
         { field: 'force' },
       );
     }
+    // a remote runtime's commits come home before anything goes (forced: tried, and let go)
+    const backend = await c.backendOf(s);
+    if (s.backendId && backend.fetchWork && s.status !== 'archived') {
+      try {
+        const got = await fetchWorkOf(c, s, backend);
+        if (got?.dirty && !opts.force) {
+          throw new ClauderonError('conflict', `the agent's workspace of ${s.name} has uncommitted changes (in its ${s.backend} runtime) — have the agent commit them, or force the delete to discard them`, { field: 'force' });
+        }
+      } catch (e) {
+        if (!opts.force) {
+          const why = errorMessage(e);
+          throw e instanceof ClauderonError && e.code === 'conflict' ? e : new ClauderonError('conflict', `cannot bring back the agent's commits of ${s.name}: ${why} — fix that and try again, or force the delete (its unfetched commits are lost)`, { field: 'force' });
+        }
+        c.d.log.warn('delete forced without the remote commits', { name: s.name, error: errorMessage(e) });
+      }
+    }
     const deleting = c.transition(s, 'deleting');
     try {
       const notes = await teardown(c, s, opts.force);
@@ -106,6 +124,34 @@ export async function deleteSession(c: ManagerContext, nameOrId: string, opts: {
       c.transition(s, 'failed', { error: `delete failed: ${errorMessage(e)}` });
       throw e;
     }
+  });
+}
+
+/**
+ * Bring a remote runtime's commits back onto the session's branch (`clauderon fetch`, archive,
+ * delete). Null when the backend has no remote copy, or its runtime is gone.
+ */
+export async function fetchWorkOf(c: ManagerContext, s: Session, backend: Backend): Promise<{ commits: number; dirty: boolean } | null> {
+  if (!backend.fetchWork || !s.backendId) return null;
+  const got = await backend.fetchWork(s.backendId, { worktreePath: s.worktreePath, branchName: s.branchName, sessionId: s.id });
+  if (got && got.commits > 0) {
+    c.store.addEvent({ sessionId: s.id, kind: 'note', detail: `fetched ${got.commits} commit${got.commits === 1 ? '' : 's'} from the ${s.backend} runtime onto ${s.branchName}` });
+    c.d.log.info('fetched remote commits', { name: s.name, commits: got.commits });
+  }
+  return got;
+}
+
+/** `clauderon fetch NAME`: the agent's commits onto the session's branch now. */
+export async function fetchWork(c: ManagerContext, nameOrId: string): Promise<FetchWorkResult> {
+  return c.exclusive(nameOrId, async (s) => {
+    const backend = await c.backendOf(s);
+    if (!backend.fetchWork) {
+      throw new ClauderonError('invalid_input', `${s.name} runs on ${s.backend}, which works in the worktree itself (${s.worktreePath}): there is nothing to fetch`);
+    }
+    if (!s.backendId) throw new ClauderonError('conflict', `session ${s.name} has no ${s.backend} object (it is ${s.status})`);
+    const got = await fetchWorkOf(c, s, backend);
+    if (!got) throw new ClauderonError('conflict', `the ${s.backend} runtime of ${s.name} is not running: nothing to fetch from (archive fetched what it had; unarchive starts it again)`);
+    return { session: c.store.getSession(s.id) ?? s, commits: got.commits, dirty: got.dirty };
   });
 }
 

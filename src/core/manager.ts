@@ -16,11 +16,11 @@ import { backendSpec } from '../backends/registry.js';
 import type { SessionDiff } from '../git/diff.js';
 import { ClauderonError } from '../shared/errors.js';
 import type { ProgressEvent } from '../shared/events.js';
-import type { AccessMode, AgentStatus, CreateResult, DeleteResult, ListFilter, ReconcileItem, Session } from '../shared/types.js';
+import type { AccessMode, AgentStatus, CreateResult, DeleteResult, FetchWorkResult, ListFilter, ReconcileItem, Session } from '../shared/types.js';
 import { ManagerContext, type ManagerDeps } from './context.js';
 import { Creator, type CreateRequest } from './create.js';
 import { agentEnv, restoreProxies } from './launch.js';
-import { archive, deleteSession, refresh, unarchive } from './lifecycle.js';
+import { archive, deleteSession, fetchWork, refresh, unarchive } from './lifecycle.js';
 import { LivenessWatcher, reconcile } from './reconcile.js';
 import { AgentStatuses } from './status.js';
 
@@ -66,6 +66,10 @@ export class SessionManager {
    * Re-create a container session's object from its image (pulled first unless the policy is
    * "never"), keeping the worktree, the proxy and the conversation.
    */
+  fetchWork(nameOrId: string): Promise<FetchWorkResult> {
+    return fetchWork(this.c, nameOrId);
+  }
+
   refresh(nameOrId: string): Promise<Session> {
     return refresh(this.c, nameOrId);
   }

@@ -2,7 +2,7 @@
 // once per change of its config section (not on every operation, as config.toml is re-read by
 // each one).
 import { BACKEND_SPECS } from '../backends/registry.js';
-import type { BackendDeps } from '../backends/spec.js';
+import type { BackendDeps, SessionTargets } from '../backends/spec.js';
 import type { Backend } from '../backends/types.js';
 import type { Config } from '../config/config.js';
 import type { Paths } from '../config/paths.js';
@@ -10,7 +10,7 @@ import type { BackendName } from '../shared/types.js';
 
 export type BackendSet = Record<BackendName, Backend>;
 
-export async function loadBackends(paths: Paths, env: Record<string, string>): Promise<(config: Config) => BackendSet> {
+export async function loadBackends(paths: Paths, env: Record<string, string>, targets?: SessionTargets): Promise<(config: Config) => BackendSet> {
   const names = Object.keys(BACKEND_SPECS) as BackendName[];
   const factories = await Promise.all(names.map(async (n) => [n, await BACKEND_SPECS[n].load()] as const));
   const built = new Map<BackendName, { key: string; backend: Backend }>();
@@ -23,7 +23,7 @@ export async function loadBackends(paths: Paths, env: Record<string, string>): P
       if (!b || b.key !== key) {
         b?.backend.close?.(); // (the old instance's open streams go with it)
         // (each factory takes the section its own spec's configSchema parsed)
-        b = { key, backend: factory({ section, paths, env } as BackendDeps<never>) };
+        b = { key, backend: factory({ section, paths, env, targets } as BackendDeps<never>) };
         built.set(name, b);
       }
       out[name] = b.backend;

@@ -12,6 +12,7 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ClauderonError, type ErrorCode } from '../shared/errors.js';
+import { RELAY_PORTS } from '../backends/relay/ports.js';
 
 export const MAX_BODY = 1 << 20;
 /** After an early answer, the rest of a body is read and discarded up to this much / this long. */
@@ -72,7 +73,8 @@ export interface ListenerPolicy {
 
 /**
  * The Host values a request on this connection may carry: the address it was received on, with
- * the port; on loopback also localhost, 127.0.0.1 and [::1]; for hooks host.docker.internal;
+ * the port; on loopback also localhost, 127.0.0.1 and [::1]; for hooks host.docker.internal and
+ * the in-pod relay's hooks address (127.0.0.1:18081, which a page cannot reach our listener under);
  * and CLAUDERON_ORIGIN's host. Names a rebinding attacker controls are never among them.
  */
 export function acceptedHosts(p: ListenerPolicy, localAddress: string | undefined): string[] {
@@ -88,6 +90,8 @@ export function acceptedHosts(p: ListenerPolicy, localAddress: string | undefine
     out.push(`${h}:${p.port}`);
     if (p.port === 80) out.push(h); // browsers leave the default port out
   }
+  // hooks carried from a remote runtime by its relay keep the relay's address (objects in the pod)
+  if (p.hooks && isLoopback(addr)) out.push(`127.0.0.1:${RELAY_PORTS.hooks}`);
   return [...out, ...(p.remote?.hosts ?? [])];
 }
 

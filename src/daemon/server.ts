@@ -151,7 +151,10 @@ export class Daemon {
       store: this.store,
       paths,
       loadConfig: () => loadConfig(paths.config),
-      backends: await loadBackends(paths, childEnv),
+      backends: await loadBackends(paths, childEnv, {
+        proxyPort: (id) => proxies?.portOf(id) ?? null,
+        hooksPort: () => this.hooksApi?.port ?? null,
+      }),
       pathEnv: process.env.PATH,
       log: this.log,
       emit: (e) => this.broadcast(e),

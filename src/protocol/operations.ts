@@ -24,7 +24,7 @@ import type { CredentialInfo } from '../proxy/credentials.js';
 import type { AuditEntry } from '../shared/events.js';
 import type { Catalog, DirectoryListing, WorktreeFile, WorktreeListing } from '../shared/results.js';
 import { ACCESS_MODES, AGENTS, BACKENDS } from '../shared/types.js';
-import type { CreateResult, DeleteResult, ReconcileItem, RecentRepo, Session, SessionDiff, SessionEvent, SessionStatus } from '../shared/types.js';
+import type { CreateResult, DeleteResult, FetchWorkResult, ReconcileItem, RecentRepo, Session, SessionDiff, SessionEvent, SessionStatus } from '../shared/types.js';
 
 // ---------------------------------------------------------------- results
 
@@ -239,6 +239,14 @@ export const operations = {
     params: byName,
     result: returns<Session>(),
     http: { method: 'POST', path: `${SESSION}/refresh` },
+  }),
+  'sessions.fetch': op({
+    title: 'fetch',
+    summary: 'a remote session (kubernetes): brings the agent\'s commits back onto the session\'s branch in its worktree (fast-forward): `{"session","commits","dirty"}`',
+    access: 'write',
+    params: byName,
+    result: returns<FetchWorkResult>(),
+    http: { method: 'POST', path: `${SESSION}/fetch` },
   }),
   'sessions.delete': op({
     title: 'delete',

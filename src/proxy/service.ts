@@ -158,6 +158,11 @@ export class ProxyService {
     await p.close();
   }
 
+  /** The port of a session's running proxy (relays of remote runtimes connect there), or null. */
+  portOf(id: string): number | null {
+    return this.running.get(id)?.port ?? null;
+  }
+
   isRunning(id: string): boolean {
     return this.running.has(id);
   }

@@ -7,7 +7,7 @@ export type SessionStatus = (typeof SESSION_STATUSES)[number];
 export const AGENT_STATUSES = ['unknown', 'working', 'waiting_approval', 'waiting_input', 'idle'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
-export const BACKENDS = ['zellij', 'tmux', 'docker'] as const;
+export const BACKENDS = ['zellij', 'tmux', 'docker', 'kubernetes'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export const AGENTS = ['claude', 'codex', 'gemini'] as const;
@@ -83,6 +83,15 @@ export interface CreateResult {
 export interface DeleteResult {
   session: Session;
   notes: string[];
+}
+
+/** `sessions.fetch`: the agent's commits brought back from a remote runtime onto the session's branch. */
+export interface FetchWorkResult {
+  session: Session;
+  /** Commits the branch moved by (0: it was up to date). */
+  commits: number;
+  /** The runtime's workspace has uncommitted changes (they stay there). */
+  dirty: boolean;
 }
 
 export interface ReconcileItem {

@@ -201,7 +201,7 @@ export function makeFixture(opts: { proxies?: boolean; hooks?: boolean; config?:
   const store = Store.open(paths.db);
   const git = new FakeGit(repo);
   const backend = new FakeBackend('tmux');
-  const others = { zellij: new FakeBackend('zellij', 'zellij is not here'), docker: new FakeBackend('docker', 'docker is not here') };
+  const others = { zellij: new FakeBackend('zellij', 'zellij is not here'), docker: new FakeBackend('docker', 'docker is not here'), kubernetes: new FakeBackend('kubernetes', 'kubernetes is off') };
   const proxies = opts.proxies ? new FakeProxies() : null;
   const events: DaemonEvent[] = [];
   const progress: ProgressEvent[] = [];

@@ -19,7 +19,7 @@ const loopback: ListenerPolicy = { port: 3030, bind: '127.0.0.1', hooks: false, 
 describe('Host and Origin', () => {
   it('accepts the bound address and, on loopback, localhost / 127.0.0.1 / [::1], with the port', () => {
     expect(acceptedHosts(loopback, '127.0.0.1')).toEqual(['127.0.0.1:3030', 'localhost:3030', '[::1]:3030']);
-    expect(acceptedHosts({ ...loopback, bind: '127.0.0.2', hooks: true }, '127.0.0.2')).toEqual(['127.0.0.2:3030', 'localhost:3030', '127.0.0.1:3030', '[::1]:3030', 'host.docker.internal:3030']);
+    expect(acceptedHosts({ ...loopback, bind: '127.0.0.2', hooks: true }, '127.0.0.2')).toEqual(['127.0.0.2:3030', 'localhost:3030', '127.0.0.1:3030', '[::1]:3030', 'host.docker.internal:3030', '127.0.0.1:18081']);
     // a bridge gateway (hooks only): its address and host.docker.internal, nothing else
     expect(acceptedHosts({ ...loopback, bind: '172.17.0.1', hooks: true }, '172.17.0.1')).toEqual(['172.17.0.1:3030', 'host.docker.internal:3030']);
     // every interface: the address the request arrived on

@@ -174,7 +174,7 @@ describe.concurrent('create dialog in a real terminal', () => {
     let s = await term.waitScreen((x) => row(x, 'Backend').includes('›'), 'focus on Backend');
     expect(s).not.toContain('Pull policy');
     term.keys('Right', 'Right', 'Right');
-    s = await term.waitScreen((x) => row(x, 'Backend').includes('● docker'), 'docker chosen');
+    s = await term.waitScreen((x) => /● docker|‹ docker ›/.test(row(x, 'Backend')), 'docker chosen');
     for (const label of ['Image', 'Pull policy', 'CPU limit', 'Memory limit']) expect(row(s, label), label).not.toBe('');
     expectFits(expect, term, SMALL);
     term.keys('Tab', 'Tab');
@@ -182,7 +182,7 @@ describe.concurrent('create dialog in a real terminal', () => {
     term.keys('Right');
     s = await term.waitScreen((x) => /‹ always ›|● always/.test(row(x, 'Pull policy')), 'a pull policy chosen');
     term.keys('BTab', 'BTab', 'Left');
-    s = await term.waitScreen((x) => row(x, 'Backend').includes('● tmux'), 'tmux again');
+    s = await term.waitScreen((x) => /● tmux|‹ tmux ›/.test(row(x, 'Backend')), 'tmux again');
     expect(s).not.toContain('Pull policy');
     expect(env.json<Session[]>(['list', '--all'])).toEqual([]);
   });

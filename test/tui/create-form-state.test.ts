@@ -71,7 +71,7 @@ describe('create form state', () => {
   });
 
   it('sends the options set (numbers as numbers) as backendRequest, and validates numbers like the CLI', () => {
-    const m = machine({ type: 'focus', field: 'backend' }, { type: 'prevChoice' }); // default → docker (wraps)
+    const m = machine({ type: 'focus', field: 'backend' }, { type: 'prevChoice' }, { type: 'prevChoice' }); // default → kubernetes (wraps) → docker
     expect(m.state.backend).toBe('docker');
     m.dispatch({ type: 'focus', field: 'option:image' });
     m.dispatch(type('node:20'));

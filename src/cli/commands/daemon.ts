@@ -12,8 +12,12 @@ export function addDaemonCommand(program: Command, ctx: CliContext): void {
     .command('daemon')
     .description('run the daemon in the foreground (it owns sessions, the store and the proxies)')
     .option('--http-port <port>', 'the HTTP API port (default [http] port in config.toml, 3030; 0 turns it off)')
+    .option('--enable-kubernetes-backend', 'offer the kubernetes backend (as [kubernetes] enabled = true in config.toml)')
     // (the program has a --http-port of its own, for --daemon, which takes the flag after `daemon` too)
-    .action(async (o: { httpPort?: string }, cmd: Command) => ctx.runDaemonForeground(o.httpPort ?? (cmd.parent?.opts<{ httpPort?: string }>().httpPort)));
+    .action(async (o: { httpPort?: string; enableKubernetesBackend?: boolean }, cmd: Command) => {
+      if (o.enableKubernetesBackend) process.env.CLAUDERON_KUBERNETES_ENABLED = '1';
+      await ctx.runDaemonForeground(o.httpPort ?? (cmd.parent?.opts<{ httpPort?: string }>().httpPort));
+    });
   daemonCmd
     .command('status')
     .description('show whether a daemon is running for this home')
