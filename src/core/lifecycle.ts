@@ -108,7 +108,10 @@ export async function deleteSession(c: ManagerContext, nameOrId: string, opts: {
       } catch (e) {
         if (!opts.force) {
           const why = errorMessage(e);
-          throw e instanceof ClauderonError && e.code === 'conflict' ? e : new ClauderonError('conflict', `cannot bring back the agent's commits of ${s.name}: ${why} — fix that and try again, or force the delete (its unfetched commits are lost)`, { field: 'force' });
+          if (e instanceof ClauderonError && e.code === 'conflict') {
+            throw why.includes('force') ? e : new ClauderonError('conflict', `${why} — or force the delete (its unfetched commits are lost)`, { field: 'force' });
+          }
+          throw new ClauderonError('conflict', `cannot bring back the agent's commits of ${s.name}: ${why} — fix that and try again, or force the delete (its unfetched commits are lost)`, { field: 'force' });
         }
         c.d.log.warn('delete forced without the remote commits', { name: s.name, error: errorMessage(e) });
       }

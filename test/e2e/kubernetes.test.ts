@@ -181,7 +181,7 @@ describe.skipIf(!haveDocker)('kubernetes backend (the API double, pods on the re
     await waitFor(() => !k.objects().some((o) => o.name === 'clauderon-pod'), 'the pod, its volume and ConfigMap to go');
   });
 
-  it('kubectl attach -it reaches the agent and detaches without stopping it; archive keeps the volume, unarchive resumes on it', { timeout: 240_000 }, async () => {
+  it('kubectl attach -it reaches the agent and detaches without stopping it; archive keeps the volume, unarchive resumes on it; a pod deleted behind its back fails the session', { timeout: 240_000 }, async () => {
     env = makeEnv();
     const { kube: k, kubeconfig } = await cluster();
     configFor(env, ECHO_AGENT);
@@ -215,6 +215,13 @@ describe.skipIf(!haveDocker)('kubernetes backend (the API double, pods on the re
     const un = await cli(e, ['unarchive', 'echo'], { timeoutMs: 200_000 });
     expect(un.code, un.stderr).toBe(0);
     expect((await cliJson<Session>(e, ['show', 'echo'])).status).toBe('running');
+    // a pod deleted behind clauderon's back is seen by the daemon's watch, as a dead tmux pane is
+    expect((await kubectl(kubeconfig, 'delete', 'pod', '-n', NS, 'clauderon-echo', '--wait=false')).code).toBe(0);
+    await waitFor(async () => (await cliJson<Session>(e, ['show', 'echo'])).status === 'failed', 'the session to be marked failed', 30_000);
+    // its volume may hold commits never fetched: delete refuses without --force
+    const kept = await cli(e, ['delete', 'echo'], { timeoutMs: 60_000 });
+    expect(kept.code).not.toBe(0);
+    expect(kept.stderr).toMatch(/volume clauderon-echo .*still holds its workspace.*force/s);
     expect((await cli(e, ['delete', 'echo', '--force'], { timeoutMs: 60_000 })).code).toBe(0);
     await waitFor(() => k.objects().every((o) => o.name !== 'clauderon-echo'), 'the pod (terminating), its volume and ConfigMap to go', 30_000);
   });

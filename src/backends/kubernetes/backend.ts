@@ -435,7 +435,18 @@ export class KubernetesBackend implements Backend {
       throw apiError(`read pod ${ref.pod}`, e);
     });
     const keeper = pod?.status?.containerStatuses?.find((c) => c.name === KEEPER);
-    if (!pod || pod.metadata?.deletionTimestamp || !keeper?.state?.running) return null; // (nothing runs there to fetch from)
+    if (!pod || pod.metadata?.deletionTimestamp || !keeper?.state?.running) {
+      // nothing runs there to fetch from; its volume may still hold commits never fetched
+      const volume = await core.readNamespacedPersistentVolumeClaim({ name: ref.pod, namespace: ref.namespace }).then(
+        () => true,
+        (e: unknown) => (statusCode(e) === 404 ? false : Promise.reject(apiError(`read PersistentVolumeClaim ${ref.pod}`, e))),
+      );
+      if (!volume) return null;
+      throw new ClauderonError(
+        'conflict',
+        `pod ${ref.pod} is not running, so the agent's commits since the last fetch cannot be brought back; its volume ${ref.pod} (namespace ${ref.namespace}) still holds its workspace`,
+      );
+    }
     return fetchSession(kc, ref, join(this.d.paths.sessions, target.sessionId), { worktreePath: target.worktreePath, branch: target.branchName });
   }
 
