@@ -83,6 +83,7 @@ const REFUSED_WRITES: { [M in Method]?: Params<M> } = {
   'sessions.archive': { name: 'nope' },
   'sessions.unarchive': { name: 'nope' },
   'sessions.refresh': { name: 'nope' },
+  'sessions.fetch': { name: 'nope' },
   'sessions.delete': { name: 'nope', force: true },
   'sessions.setAccessMode': { name: 'nope', mode: 'read-only' },
 };
