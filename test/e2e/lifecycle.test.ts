@@ -154,15 +154,18 @@ describe('session lifecycle (tmux backend)', () => {
     env.tmux('new-session', '-d', '-s', 'stray', 'sleep 300');
 
     const report = env.json<{ kind: string; action: string; session: string | null }[]>(['reconcile']);
+    // (the daemon's own liveness check, every 1.5 s, may have marked rec-a before reconcile ran:
+    // then reconcile has nothing to say of it, and list shows the same failure below)
+    const seenByReconcile = report.some((i) => i.session === 'rec-a');
     expect(report).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ session: 'rec-a', kind: 'missing_backend', action: 'reported' }),
+        ...(seenByReconcile ? [expect.objectContaining({ session: 'rec-a', kind: 'missing_backend', action: 'reported' }) as unknown] : []),
         expect.objectContaining({ session: 'rec-b', kind: 'missing_worktree', action: 'repaired' }),
         expect.objectContaining({ session: null, kind: 'orphan_worktree', action: 'removed' }),
         expect.objectContaining({ session: null, kind: 'orphan_backend', action: 'removed' }),
       ]),
     );
-    expect(report).toHaveLength(4);
+    expect(report).toHaveLength(seenByReconcile ? 4 : 3);
     const after = env.json<Session[]>(['list']);
     expect(after.find((x) => x.name === 'rec-a')).toMatchObject({ status: 'failed' });
     expect(after.find((x) => x.name === 'rec-a')?.error).toContain('tmux session is gone');
