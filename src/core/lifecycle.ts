@@ -19,10 +19,12 @@ export async function archive(c: ManagerContext, nameOrId: string): Promise<Sess
     if (s.status === 'archived') throw new ClauderonError('conflict', `session ${s.name} is already archived`);
     if (!LIVE_STATUSES.has(s.status)) throw new ClauderonError('conflict', `session ${s.name} is ${s.status} — try again when it is done`);
     const backend = await c.backendOf(s);
-    // a remote runtime's commits come home first (a failure refuses the archive: nothing stops)
-    if (s.backendId) await fetchWorkOf(c, s, backend);
-    // A container is stopped and kept (unarchive starts it again); a terminal session is ended.
-    if (s.backendId) await (backend.stop ? backend.stop(s.backendId) : backend.delete(s.backendId));
+    if (s.backendId) {
+      // a remote runtime's commits come home first (a failure refuses the archive: nothing stops)
+      await fetchWorkOf(c, s, backend);
+      // A container is stopped and kept (unarchive starts it again); a terminal session is ended.
+      await (backend.stop ? backend.stop(s.backendId) : backend.delete(s.backendId));
+    }
     await endLeftovers(c, s);
     await c.d.proxies?.stop(s.id);
     return c.transition(s, 'archived', { detail: 'archived by user' });
@@ -88,8 +90,9 @@ export async function deleteSession(c: ManagerContext, nameOrId: string, opts: {
   return c.exclusive(nameOrId, async (s) => {
     if (s.status === 'creating') throw new ClauderonError('conflict', `session ${s.name} is still being created — wait, or reconcile if its daemon died`);
     // what the agent keeps in its home, when its home is the worktree, is not the user's work
+    const backend = await c.backendOf(s);
     const home = backendSpec(s.backend).capabilities.workspace !== null;
-    const agentFiles = home ? [...((await c.backendOf(s)).agentFiles ?? []), ...agentSpec(s.agent).home.files] : [];
+    const agentFiles = home ? [...(backend.agentFiles ?? []), ...agentSpec(s.agent).home.files] : [];
     if (!opts.force && existsSync(s.worktreePath) && (await c.git.isDirty(s.worktreePath, agentFiles))) {
       throw new ClauderonError(
         'conflict',
@@ -98,24 +101,7 @@ export async function deleteSession(c: ManagerContext, nameOrId: string, opts: {
       );
     }
     // a remote runtime's commits come home before anything goes (forced: tried, and let go)
-    const backend = await c.backendOf(s);
-    if (s.backendId && backend.fetchWork && s.status !== 'archived') {
-      try {
-        const got = await fetchWorkOf(c, s, backend);
-        if (got?.dirty && !opts.force) {
-          throw new ClauderonError('conflict', `the agent's workspace of ${s.name} has uncommitted changes (in its ${s.backend} runtime) — have the agent commit them, or force the delete to discard them`, { field: 'force' });
-        }
-      } catch (e) {
-        if (!opts.force) {
-          const why = errorMessage(e);
-          if (e instanceof ClauderonError && e.code === 'conflict') {
-            throw why.includes('force') ? e : new ClauderonError('conflict', `${why} — or force the delete (its unfetched commits are lost)`, { field: 'force' });
-          }
-          throw new ClauderonError('conflict', `cannot bring back the agent's commits of ${s.name}: ${why} — fix that and try again, or force the delete (its unfetched commits are lost)`, { field: 'force' });
-        }
-        c.d.log.warn('delete forced without the remote commits', { name: s.name, error: errorMessage(e) });
-      }
-    }
+    if (s.status !== 'archived') await fetchBeforeDelete(c, s, backend, opts.force);
     const deleting = c.transition(s, 'deleting');
     try {
       const notes = await teardown(c, s, opts.force);
@@ -142,6 +128,29 @@ export async function fetchWorkOf(c: ManagerContext, s: Session, backend: Backen
     c.d.log.info('fetched remote commits', { name: s.name, commits: got.commits });
   }
   return got;
+}
+
+/**
+ * Delete's fetch: a failure (or uncommitted work left in the runtime) refuses the delete, saying
+ * that forcing it loses those commits; forced, it is logged and the delete goes on.
+ */
+async function fetchBeforeDelete(c: ManagerContext, s: Session, backend: Backend, force: boolean): Promise<void> {
+  let got: { commits: number; dirty: boolean } | null;
+  try {
+    got = await fetchWorkOf(c, s, backend);
+  } catch (e) {
+    const why = errorMessage(e);
+    if (force) return c.d.log.warn('delete forced without the remote commits', { name: s.name, error: why });
+    const conflict = e instanceof ClauderonError && e.code === 'conflict';
+    throw new ClauderonError(
+      'conflict',
+      conflict ? `${why} — or force the delete (its unfetched commits are lost)` : `cannot bring back the agent's commits of ${s.name}: ${why} — fix that and try again, or force the delete (its unfetched commits are lost)`,
+      { field: 'force' },
+    );
+  }
+  if (got?.dirty && !force) {
+    throw new ClauderonError('conflict', `the agent's workspace of ${s.name} has uncommitted changes (in its ${s.backend} runtime) — have the agent commit them, or force the delete to discard them`, { field: 'force' });
+  }
 }
 
 /** `clauderon fetch NAME`: the agent's commits onto the session's branch now. */
