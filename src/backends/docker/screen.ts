@@ -8,6 +8,7 @@
 // dropped when the container goes away or starts again (a new stream).
 import type Dockerode from 'dockerode';
 import xterm from '@xterm/headless';
+import { screenText, settled } from '../screen-text.js';
 
 const { Terminal } = xterm;
 
@@ -36,12 +37,7 @@ export class ContainerScreens {
   async text(id: string, lines: number): Promise<string> {
     const m = this.mirrors.get(id) ?? this.open(id);
     await m.ready;
-    await new Promise<void>((r) => m.term.write('', r)); // everything received so far is parsed
-    const buf = m.term.buffer.active;
-    const out: string[] = [];
-    for (let i = 0; i < buf.length; i++) out.push(buf.getLine(i)?.translateToString(true) ?? '');
-    while (out.length > 0 && out[out.length - 1]?.trim() === '') out.pop();
-    return out.slice(-Math.max(1, lines)).join('\n');
+    return screenText(m.term, lines);
   }
 
   /** Forget a container's mirror (it was removed, or starts again with a new stream). */
@@ -74,8 +70,7 @@ export class ContainerScreens {
       // the container stopped: its last screen stays until it starts again or goes away
       stream.on('end', () => (m.stream = null));
       // the log's replay arrives first: wait for it to settle (at most a moment) before the first read
-      const until = Date.now() + REPLAY_WAIT_MS;
-      while (Date.now() < until && Date.now() - last < REPLAY_QUIET_MS) await new Promise((r) => setTimeout(r, 20));
+      await settled(() => last, REPLAY_QUIET_MS, REPLAY_WAIT_MS);
     })().catch((e: unknown) => {
       this.drop(id);
       throw e;
