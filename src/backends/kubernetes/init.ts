@@ -4,7 +4,8 @@
 // with --dry-run; applied with the caller's kubeconfig otherwise (objects already there are left as
 // they are and said so).
 import type * as K8s from '@kubernetes/client-node';
-import { ClauderonError, errorMessage } from '../../shared/errors.js';
+import { ClauderonError } from '../../shared/errors.js';
+import { apiMessage, loadKubeConfig, statusCode } from './client.js';
 
 export interface InitOptions {
   namespace: string;
@@ -59,14 +60,7 @@ export interface InitResult {
 }
 
 export async function apply(o: InitOptions): Promise<InitResult[]> {
-  const k8s = await import('@kubernetes/client-node');
-  const kc = new k8s.KubeConfig();
-  kc.loadFromDefault();
-  if (o.context) {
-    if (!kc.getContexts().some((c) => c.name === o.context)) throw new ClauderonError('invalid_input', `no context "${o.context}" in the kubeconfig`);
-    kc.setCurrentContext(o.context);
-  }
-  if (!kc.getCurrentCluster()) throw new ClauderonError('backend', 'the kubeconfig has no current context — pass --context');
+  const { kc, k8s } = await loadKubeConfig(o.context ?? '');
   const client = k8s.KubernetesObjectApi.makeApiClient(kc);
   const out: InitResult[] = [];
   for (const obj of initObjects(o) as unknown as K8s.KubernetesObject[]) {
@@ -77,23 +71,13 @@ export async function apply(o: InitOptions): Promise<InitResult[]> {
       await client.create(obj);
       out.push({ kind, name, namespace, action: 'created' });
     } catch (e) {
-      const code = (e as { code?: number }).code;
+      const code = statusCode(e);
       if (code === 409) {
         out.push({ kind, name, namespace, action: 'exists' });
         continue;
       }
-      const body = (e as { body?: unknown }).body;
-      const msg = typeof body === 'string' ? (safeJson(body)?.message ?? body) : errorMessage(e).split('\n')[0];
-      throw new ClauderonError('backend', `cannot create ${kind} ${name}${namespace ? ` in ${namespace}` : ''}: ${msg}${code === 403 ? ' — run init with a kubeconfig that may (a cluster admin\'s), or have an admin apply `clauderon kubernetes init --dry-run`' : ''}`);
+      throw new ClauderonError('backend', `cannot create ${kind} ${name}${namespace ? ` in ${namespace}` : ''}: ${apiMessage(e)}${code === 403 ? ' — run init with a kubeconfig that may (a cluster admin\'s), or have an admin apply `clauderon kubernetes init --dry-run`' : ''}`);
     }
   }
   return out;
-}
-
-function safeJson(s: string): { message?: string } | null {
-  try {
-    return JSON.parse(s) as { message?: string };
-  } catch {
-    return null;
-  }
 }

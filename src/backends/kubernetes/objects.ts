@@ -9,7 +9,8 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { RELAY_PORTS } from '../relay/ports.js';
-import type { BackendCreateContext } from '../types.js';
+import type * as K8s from '@kubernetes/client-node';
+import type { BackendCreateContext, BackendHealth } from '../types.js';
 
 /** Stored with each Kubernetes session (session_backend_options). */
 export interface KubernetesOptions {
@@ -30,6 +31,8 @@ export interface KubernetesOptions {
 /** Inside the pod. */
 export const POD = {
   container: 'agent',
+  /** Holds the workspace for the relay and the transfers, and outlives the agent. */
+  keeper: 'clauderon',
   workspace: '/workspace',
   etc: '/etc/clauderon',
   caCert: '/etc/clauderon/proxy-ca.pem',
@@ -242,4 +245,43 @@ export function manifests(i: ManifestInput): Manifests {
 /** The ConfigMap key of a settings file (keys are [-._a-zA-Z0-9]). */
 export function fileKey(hostPath: string): string {
   return basename(hostPath).replace(/[^-._a-zA-Z0-9]/g, '_');
+}
+
+/** Container states that will not get better by waiting. */
+export const FATAL_WAITING: ReadonlySet<string> = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'ErrImageNeverPull', 'CrashLoopBackOff']);
+
+/** The `clauderon` container: holds the workspace for the relay and transfers, and outlives the agent. */
+export function keeperContainer(o: KubernetesOptions): Record<string, unknown> {
+  return {
+    name: POD.keeper,
+    image: o.image,
+    imagePullPolicy: o.pullPolicy,
+    command: ['sh', '-c', 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'],
+    workingDir: POD.workspace,
+    env: [
+      { name: 'HOME', value: POD.workspace },
+      { name: 'GIT_CONFIG_COUNT', value: '1' },
+      { name: 'GIT_CONFIG_KEY_0', value: 'safe.directory' },
+      { name: 'GIT_CONFIG_VALUE_0', value: POD.workspace },
+    ],
+    resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    volumeMounts: [
+      { name: 'workspace', mountPath: POD.workspace },
+      { name: 'clauderon', mountPath: POD.etc, readOnly: true },
+      { name: 'run', mountPath: POD.run },
+    ],
+  };
+}
+
+/** What a pod says of its agent. */
+export function healthOfPod(pod: K8s.V1Pod | null): BackendHealth {
+  if (!pod || pod.metadata?.deletionTimestamp) return { state: 'missing', exitCode: null };
+  const agent = pod.status?.containerStatuses?.find((s) => s.name === POD.container);
+  const t = agent?.state?.terminated;
+  if (t) return { state: 'exited', exitCode: t.exitCode };
+  if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') return { state: 'exited', exitCode: null };
+  const w = agent?.state?.waiting;
+  if (w?.reason && FATAL_WAITING.has(w.reason)) return { state: 'exited', exitCode: null };
+  return { state: 'running', exitCode: null };
 }

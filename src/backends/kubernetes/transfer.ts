@@ -17,7 +17,7 @@ import { execRun, type ExecTarget } from './exec.js';
 import { POD } from './objects.js';
 
 /** The container that holds the workspace for clauderon (the relay, transfers). */
-export const KEEPER = 'clauderon';
+export const KEEPER = POD.keeper;
 
 export interface PushInput {
   worktreePath: string;
