@@ -4,6 +4,8 @@
 // server (src/daemon/socket.ts), the HTTP server (src/daemon/http.ts) and DaemonClient are driven
 // by this table, and README's API table is generated from it (`npm run docs`). Only types and
 // schemas here: the handlers are in src/daemon/operations.ts.
+// (Over 400 lines: it is one table, one entry per operation, kept whole so that every transport,
+// the client and the docs read the same list; splitting it would scatter the API.)
 //
 // Over HTTP the params of an operation come from three places: its route's `:param` path
 // segments, the query params its route declares, and the JSON body for the rest (a POST's or
