@@ -17,7 +17,7 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: 'inline',
-  external: ['better-sqlite3', 'typescript', 'dockerode', 'playwright-core', 'node-pty'],
+  external: ['better-sqlite3', 'typescript', 'dockerode', 'playwright-core', 'node-pty', 'kubernetes-models', '@kubernetes/client-node'],
   // Same version as dist/, so DaemonClient talks to the daemon it starts instead of replacing it.
   define: { __CLAUDERON_VERSION__: JSON.stringify(pkg.version) },
   banner: {

@@ -19,6 +19,7 @@ import { Store } from '../src/store/store.js';
 import { daemonPidsFor } from '../test/helpers/procs.js';
 import { benchAgents } from './agents.js';
 import { benchHooks } from './hooks.js';
+import { benchKubernetes } from './kubernetes.js';
 import { benchProxy } from './proxy.js';
 import { benchTui } from './tui.js';
 import { benchWeb } from './web.js';
@@ -174,6 +175,9 @@ async function stopDaemon(paths: Paths, client: DaemonClient | undefined): Promi
   }
 }
 
+/** Cleanup steps a group registered (the Kubernetes double and its pods): run first, newest first. */
+const cleanups: (() => Promise<void>)[] = [];
+
 let cleanedUp = false;
 async function cleanup(): Promise<void> {
   if (cleanedUp) return;
@@ -187,6 +191,7 @@ async function cleanup(): Promise<void> {
       process.stderr.write(`cleanup: ${what}: ${e instanceof Error ? e.message : String(e)}\n`);
     }
   };
+  for (const fn of cleanups.reverse()) await step('a group\'s own cleanup', fn);
   await step('child processes', async () => {
     for (const c of children) c.kill('SIGKILL');
     const deadline = Date.now() + 3000;
@@ -571,7 +576,7 @@ function printTable(): void {
   }
 }
 
-const GROUPS = ['create', 'list', 'tui', 'hooks', 'web', 'agents', 'proxy', 'docker'] as const;
+const GROUPS = ['create', 'list', 'tui', 'hooks', 'web', 'agents', 'proxy', 'docker', 'kubernetes'] as const;
 
 /** `npm run bench -- --only proxy[,tui]`: just those groups (all by default). */
 function only(): Set<string> {
@@ -648,6 +653,13 @@ async function main(): Promise<void> {
     });
   }
   if (groups.has('docker')) await benchDocker();
+  if (groups.has('kubernetes')) {
+    await benchKubernetes({
+      root, bin: BIN, log, row, addRow: (r) => rows.push(r), p50, p95, fmtMs, describe, homes, tmuxSockets, writeConfig, makeSmallRepo, startDaemon, stopDaemon,
+      aborting: () => aborting,
+      onCleanup: (fn) => cleanups.push(fn),
+    });
+  }
   if (groups.has('proxy')) await benchProxy({ root, log, row, addRow: (r) => rows.push(r), fmtMs, describe, aborting: () => aborting });
 
   printTable();
