@@ -63,6 +63,33 @@ export function gitEnv(): Record<string, string> {
   return env;
 }
 
+/**
+ * One worktree operation (add, remove, prune) at a time per repository: git's own `worktree add`
+ * reads every other worktree's admin directory, and one being written beside it fails the add
+ * ("failed to read .git/worktrees/x/commondir: Success") — several sessions of one repository are
+ * often created at once. In-process: the daemon is the one writer of its sessions' worktrees.
+ */
+const worktreeQueues = new Map<string, Promise<unknown>>();
+function oneAtATime<T>(repoRoot: string, fn: () => Promise<T>): Promise<T> {
+  let key = path.resolve(repoRoot);
+  try {
+    key = fs.realpathSync(key);
+  } catch {
+    // (a missing repository fails in git, with git's message)
+  }
+  const prev = worktreeQueues.get(key) ?? Promise.resolve();
+  const run = prev.then(fn, fn);
+  const tail = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  worktreeQueues.set(key, tail);
+  void tail.then(() => {
+    if (worktreeQueues.get(key) === tail) worktreeQueues.delete(key);
+  });
+  return run;
+}
+
 async function git(cwd: string, args: string[]): Promise<GitResult> {
   const r = await execa('git', args, {
     cwd,
@@ -250,15 +277,17 @@ export async function addWorktree(
       { field: 'name' },
     );
   }
-  const r = await git(repoRoot, ['worktree', 'add', '-b', branch, '--', target, startPoint]);
-  if (r.exitCode !== 0) {
-    // git may have created the branch before failing to check it out: undo that.
-    if (await branchExists(repoRoot, branch).catch(() => false)) {
-      await git(repoRoot, ['branch', '-D', branch]).catch(() => undefined);
+  await oneAtATime(repoRoot, async () => {
+    const r = await git(repoRoot, ['worktree', 'add', '-b', branch, '--', target, startPoint]);
+    if (r.exitCode !== 0) {
+      // git may have created the branch before failing to check it out: undo that.
+      if (await branchExists(repoRoot, branch).catch(() => false)) {
+        await git(repoRoot, ['branch', '-D', branch]).catch(() => undefined);
+      }
+      await git(repoRoot, ['worktree', 'prune']).catch(() => undefined);
+      throw gitFailure(`git worktree add ${target}`, r);
     }
-    await git(repoRoot, ['worktree', 'prune']).catch(() => undefined);
-    throw gitFailure(`git worktree add ${target}`, r);
-  }
+  });
 }
 
 /**
@@ -273,12 +302,14 @@ export async function addExistingWorktree(repoRoot: string, worktreePath: string
   if (!(await branchExists(repoRoot, branch))) {
     throw new ClauderonError('git', `branch ${branch} does not exist in ${repoRoot} — cannot re-create its worktree`);
   }
-  const r = await git(repoRoot, ['worktree', 'add', '--', target, branch]);
-  if (r.exitCode !== 0) {
-    await git(repoRoot, ['worktree', 'prune']).catch(() => undefined);
-    const hint = /already (checked out|used by worktree)/i.test(r.stderr) ? 'remove the other worktree first' : undefined;
-    throw gitFailure(`git worktree add ${target}`, r, hint);
-  }
+  await oneAtATime(repoRoot, async () => {
+    const r = await git(repoRoot, ['worktree', 'add', '--', target, branch]);
+    if (r.exitCode !== 0) {
+      await git(repoRoot, ['worktree', 'prune']).catch(() => undefined);
+      const hint = /already (checked out|used by worktree)/i.test(r.stderr) ? 'remove the other worktree first' : undefined;
+      throw gitFailure(`git worktree add ${target}`, r, hint);
+    }
+  });
 }
 
 /**
@@ -336,8 +367,10 @@ export async function gitCommonDir(worktreePath: string): Promise<string> {
 }
 
 export async function pruneWorktrees(repoRoot: string): Promise<void> {
-  const r = await git(repoRoot, ['worktree', 'prune']);
-  if (r.exitCode !== 0) throw gitFailure(`git worktree prune in ${repoRoot}`, r);
+  await oneAtATime(repoRoot, async () => {
+    const r = await git(repoRoot, ['worktree', 'prune']);
+    if (r.exitCode !== 0) throw gitFailure(`git worktree prune in ${repoRoot}`, r);
+  });
 }
 
 export async function removeWorktree(
@@ -350,7 +383,7 @@ export async function removeWorktree(
     const args = ['worktree', 'remove'];
     if (opts.force) args.push('--force');
     args.push('--', worktreePath);
-    const r = await git(repoRoot, args);
+    const r = await oneAtATime(repoRoot, () => git(repoRoot, args));
     if (r.exitCode !== 0) {
       if (!opts.force && /modified or untracked files/i.test(r.stderr)) {
         throw new ClauderonError(
