@@ -106,9 +106,16 @@ function parseArgs(argv) {
   return listeners;
 }
 
-/** Binds, retrying EADDRINUSE for up to 10 s: the previous relay may not yet have seen its stdin end. */
+/**
+ * How long a busy port is retried: the previous relay may not yet have seen its stdin end. 10 s;
+ * CLAUDERON_RELAY_BIND_WAIT_MS (tests only) shortens it.
+ */
+const BIND_WAIT_MS = Number(process.env.CLAUDERON_RELAY_BIND_WAIT_MS) > 0 ? Number(process.env.CLAUDERON_RELAY_BIND_WAIT_MS) : 10_000;
+const waitText = `${BIND_WAIT_MS / 1000} s`;
+
+/** Binds, retrying EADDRINUSE for up to BIND_WAIT_MS. */
 async function listen(l, onConnection) {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + BIND_WAIT_MS;
   let waited = false;
   for (;;) {
     const server = net.createServer({ allowHalfOpen: true }, (socket) => onConnection(l.name, socket));
@@ -124,11 +131,11 @@ async function listen(l, onConnection) {
     } catch (err) {
       server.close();
       if (err.code !== 'EADDRINUSE' || Date.now() >= deadline) {
-        const why = err.code === 'EADDRINUSE' ? 'address still in use after 10 s' : err.message;
+        const why = err.code === 'EADDRINUSE' ? `address still in use after ${waitText}` : err.message;
         log(`cannot listen for ${l.name} on ${l.host}:${l.port}: ${why}`);
         process.exit(2);
       }
-      if (!waited) log(`${l.host}:${l.port} (${l.name}) is in use; retrying for up to 10 s`);
+      if (!waited) log(`${l.host}:${l.port} (${l.name}) is in use; retrying for up to ${waitText}`);
       waited = true;
       await new Promise((r) => setTimeout(r, 100));
     }
