@@ -60,6 +60,8 @@ export interface BackendSpec<C = unknown> {
   /** For README's backends table: where a session runs, how to attach, what it needs. */
   runsIn: string;
   requirements: string;
+  /** For README's backends table: what its tests run it against (the real tool, or which double and why). */
+  verified: string;
   /** How to install what it needs, when it is a tool on the host (said when no default backend is found). */
   install?: string;
   capabilities: BackendCapabilities;

@@ -44,6 +44,7 @@ export const dockerSpec = defineBackend({
   runsIn: 'a container `clauderon-NAME` (labelled with the session id and the clauderon home); attach with `docker attach --detach-keys=ctrl-p,ctrl-q clauderon-NAME`',
   requirements:
     'a running Docker engine (`/var/run/docker.sock` or `DOCKER_HOST=unix://…`), the `docker` CLI for attach, and an image that has `bash`, `curl`, a writable `/workspace` and the agent CLI on PATH — see [`examples/`](examples/) for a minimal and a recommended Dockerfile',
+  verified: 'the real Docker engine (images built offline), the real agent CLIs in the container',
   capabilities: {
     container: true,
     remote: false,

@@ -61,6 +61,7 @@ export const kubernetesSpec = defineBackend({
     'a pod `clauderon-NAME` (with a workspace volume and a ConfigMap, all labelled with the session and the clauderon home) in the `clauderon` namespace of your kubeconfig\'s cluster; `clauderon attach` runs `kubectl attach -it -n clauderon clauderon-NAME -c agent` and detaches on Ctrl-p Ctrl-q',
   requirements:
     'a kubeconfig (`KUBECONFIG` or `~/.kube/config`), `kubectl` on PATH for attach, the namespace and service account (`clauderon kubernetes init`), `[kubernetes] enabled = true` or `clauderon daemon --enable-kubernetes-backend`, and an image with the agent CLI, `git`, `tar`, `sh` and `node`',
+  verified: 'the real `kubectl` and `@kubernetes/client-node` against an API-server double (`fixtures/kube`: no API server runs on these machines) that checks every object against Kubernetes\' published schemas and runs the pods on the real Docker engine; the real Claude Code in the pod',
   capabilities: {
     container: true,
     remote: true,

@@ -5,6 +5,7 @@ export const tmuxSpec = defineBackend({
   name: 'tmux',
   runsIn: "a detached tmux session `NAME` on clauderon's own tmux server (`~/.clauderon/tmux.sock`); attach with `tmux -S ~/.clauderon/tmux.sock attach -t NAME`",
   requirements: '`tmux` ≥ 3.0 on PATH',
+  verified: 'the real tmux',
   install: 'apt-get install tmux',
   capabilities: {
     container: false,

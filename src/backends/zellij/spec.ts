@@ -5,6 +5,7 @@ export const zellijSpec = defineBackend({
   name: 'zellij',
   runsIn: 'a background Zellij session `clauderon-NAME`, the agent in its focused pane; attach with `zellij attach clauderon-NAME`',
   requirements: '`zellij` on PATH',
+  verified: 'a strict double of the `zellij` CLI (`fixtures/zellij-double.mjs`: no zellij package for these machines) that runs the pane in tmux',
   install: 'cargo install --locked zellij',
   capabilities: {
     container: false,
