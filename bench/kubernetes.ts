@@ -175,8 +175,8 @@ export async function benchKubernetes(ctx: KubeBenchContext): Promise<void> {
   let victim = 0;
   const measureAt = async () => {
     const pods = kube.objects().filter((o) => o.kind === 'Pod').length;
-    // idle: no change, nothing asked of the cluster
-    await sleep(1000);
+    // idle: no change, nothing asked of the cluster (after the creates' own tail has settled)
+    await sleep(3000);
     const r0 = daemonRequests().length;
     const c0 = cpuMs(pid);
     await sleep(IDLE_MS);
