@@ -114,6 +114,13 @@ export interface Backend {
    * throws, saying why, when they could not come back (the commits are kept where they are).
    */
   fetchWork?(backendId: string, target: { worktreePath: string; branchName: string; sessionId: string }): Promise<{ commits: number; dirty: boolean } | null>;
+  /**
+   * Remote runtimes (the agent's files are there, not on this host): the tail of the session's
+   * transcript, read where the agent runs — at most `maxBytes` of it, and never written to this host.
+   * `roots` are the agent's transcript directories as it sees them; `hinted` (from its hooks, so
+   * untrusted) is used only inside them. Null when there is none (yet), or nothing runs to read from.
+   */
+  readTranscript?(backendId: string, q: { roots: readonly string[]; sessionId: string; hinted: string | null; find: 'session-id' | 'newest'; maxBytes: number }): Promise<{ text: string; size: number } | null>;
   /** After a daemon restart, for each live session: reopen what links the agent to this host (a relay). */
   reconnect?(backendId: string, sessionId: string): Promise<void>;
   /** Files the agent keeps in the worktree that are not the user's work (ignored by delete's dirty check). */

@@ -8,7 +8,7 @@ import { ClauderonError } from '../shared/errors.js';
 import type { AgentStatus, Session } from '../shared/types.js';
 import type { ManagerContext } from './context.js';
 import { AGENT_EXIT, agentStatusForScreen, approvalAsked, hookFields, type HookPayload } from './hooks.js';
-import { locateTranscript, readTranscript, transcriptRoots } from './transcripts.js';
+import { fromTail, locateTranscript, MAX_TRANSCRIPT_BYTES, readTranscript, remoteTranscriptRoots, transcriptRoots, type Transcript } from './transcripts.js';
 
 /** After a hook event, the agent's screen is not read for its status for this long. */
 const HOOK_GRACE_MS = 3000;
@@ -97,10 +97,29 @@ export class AgentStatuses {
    * 16 MiB: then the first value is `{"truncated":true,"omittedBytes":N}`.
    */
   async history(nameOrId: string): Promise<unknown[]> {
-    const t = await readTranscript(this.transcriptQuery(nameOrId));
+    const t = (await this.remoteTranscript(nameOrId)) ?? (await readTranscript(this.transcriptQuery(nameOrId)));
     if (!t) return [];
     const lines = this.transcriptShape(nameOrId)(t.lines);
     return t.omittedBytes > 0 ? [{ truncated: true, omittedBytes: t.omittedBytes }, ...lines] : lines;
+  }
+
+  /**
+   * A remote runtime's transcript (Kubernetes: in the pod), read there through its backend;
+   * undefined for a session whose agent's files are on this host.
+   */
+  private async remoteTranscript(nameOrId: string): Promise<Transcript | null | undefined> {
+    const s = this.c.get(nameOrId);
+    const caps = backendSpec(s.backend).capabilities;
+    if (!caps.remote || !s.backendId) return undefined;
+    const backend = await this.c.backendOf(s);
+    if (!backend.readTranscript) return undefined;
+    const agent = agentSpec(s.agent);
+    const workspace = caps.workspace ?? s.worktreePath;
+    const configHome = backend.configHomePath ? backend.configHomePath(join(this.c.d.paths.sessions, s.id, 'agent-home')) : null;
+    const roots = remoteTranscriptRoots(agent, workspace, configHome);
+    if (roots.length === 0) return null;
+    const got = await backend.readTranscript(s.backendId, { roots, sessionId: s.id, hinted: this.transcripts.get(s.id) ?? null, find: agent.transcripts?.find ?? 'session-id', maxBytes: MAX_TRANSCRIPT_BYTES });
+    return got && fromTail(got.text, Math.max(0, got.size - MAX_TRANSCRIPT_BYTES));
   }
 
   /** The session's agent's lines in history's one shape (Claude Code's): each agent's spec says how. */

@@ -8,7 +8,7 @@
 import { constants } from 'node:fs';
 import { open, readdir, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { isAbsolute, join, relative } from 'node:path';
+import { isAbsolute, join, posix, relative } from 'node:path';
 import type { AgentSpec } from '../agents/spec.js';
 
 /** At most this much of a transcript is read: its tail (the newest lines). */
@@ -187,18 +187,34 @@ export async function readConfined(file: string, roots: readonly string[]): Prom
       if (bytesRead === 0) break; // it shrank meanwhile
       got += bytesRead;
     }
-    let text = buf.subarray(0, got).toString('utf8');
-    let omittedBytes = start;
-    if (start > 0) {
-      // the first line is cut: drop it
-      const nl = text.indexOf('\n');
-      omittedBytes += nl < 0 ? got : Buffer.byteLength(text.slice(0, nl + 1));
-      text = nl < 0 ? '' : text.slice(nl + 1);
-    }
-    return { lines: parseLines(text), omittedBytes };
+    return fromTail(buf.subarray(0, got).toString('utf8'), start);
   } finally {
     await h.close();
   }
+}
+
+/** A transcript from the tail of its file (`text`), which began `start` bytes in: a cut first line is dropped. */
+export function fromTail(text: string, start: number): Transcript {
+  let omittedBytes = start;
+  if (start > 0) {
+    const nl = text.indexOf('\n');
+    omittedBytes += nl < 0 ? Buffer.byteLength(text) : Buffer.byteLength(text.slice(0, nl + 1));
+    text = nl < 0 ? '' : text.slice(nl + 1);
+  }
+  return { lines: parseLines(text), omittedBytes };
+}
+
+/**
+ * For an agent in a remote runtime: its transcript directories as it sees them there (its home is
+ * the workspace; its config home where the backend puts it).
+ */
+export function remoteTranscriptRoots(agent: AgentSpec, workspace: string, configHome: string | null): string[] {
+  const t = agent.transcripts;
+  if (!t) return [];
+  const roots: string[] = [];
+  if (t.configDir && configHome) roots.push(posix.join(configHome, t.configDir));
+  if (t.homeDir) roots.push(posix.join(workspace, t.homeDir));
+  return roots;
 }
 
 /** One parsed value per non-blank line; a line that is not JSON is `{ unparsed: line }`. */

@@ -1,6 +1,10 @@
 // What a Kubernetes session is made of (src/backends/kubernetes/objects.ts), without a cluster:
 // object names and ids, quantities, and that no session secret lands in any object's field.
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   cpuQuantity,
   formatId,
@@ -12,6 +16,7 @@ import {
   POD,
   shellExports,
   splitEnv,
+  TRANSCRIPT_SCRIPT,
   translateEnv,
   type KubernetesOptions,
 } from '../../src/backends/kubernetes/objects.js';
@@ -117,5 +122,46 @@ describe('kubernetes objects', () => {
     expect(agent.stdin && agent.tty).toBe(true);
     // no Secret among the objects
     expect(Object.values(m).map((o) => (o as { kind: string }).kind).sort()).toEqual(['ConfigMap', 'PersistentVolumeClaim', 'Pod']);
+  });
+});
+
+describe('TRANSCRIPT_SCRIPT (history read in the pod; here with the same sh, GNU find and coreutils)', () => {
+  const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'clrn-k8s-transcript-')));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const root = join(tmp, 'ws', '.claude', 'projects');
+  const other = join(tmp, 'ws', '.clauderon', 'agent-home', 'projects');
+  mkdirSync(join(root, '-workspace'), { recursive: true });
+  mkdirSync(join(other, 'p'), { recursive: true });
+  const SID = '0b7c2f0e-1111-4222-8333-444455556666';
+  writeFileSync(join(root, '-workspace', `${SID}.jsonl`), '{"n":1}\n{"n":2}\n');
+  writeFileSync(join(tmp, 'secret.jsonl'), '{"secret":true}\n');
+  symlinkSync(join(tmp, 'secret.jsonl'), join(root, '-workspace', 'link.jsonl'));
+  spawnSync('mkfifo', [join(root, '-workspace', 'fifo.jsonl')]);
+  const read = (o: { find?: string; sid?: string; hinted?: string; max?: number; roots?: string[] }) =>
+    spawnSync('sh', ['-c', TRANSCRIPT_SCRIPT, 'transcript', String(o.max ?? 1 << 20), o.find ?? 'session-id', o.sid ?? SID, o.hinted ?? '', ...(o.roots ?? [other, root])], { encoding: 'utf8', timeout: 10_000 });
+
+  it('finds ROOT/<project>/SESSION_ID.jsonl and prints its size, then its tail', () => {
+    const r = read({});
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('16\n{"n":1}\n{"n":2}\n');
+    expect(read({ max: 8 }).stdout).toBe('16\n{"n":2}\n');
+  });
+
+  it('takes the hooks\' path only inside a root, as a regular non-symlink *.jsonl without ..', () => {
+    expect(read({ hinted: join(root, '-workspace', `${SID}.jsonl`), sid: 'none' }).stdout).toBe('16\n{"n":1}\n{"n":2}\n');
+    for (const hinted of [join(tmp, 'secret.jsonl'), join(root, '-workspace', 'link.jsonl'), join(root, '..', '..', '..', 'secret.jsonl'), join(root, '-workspace', 'fifo.jsonl'), `${root}-evil/x.jsonl`]) {
+      const r = read({ hinted, sid: 'none' });
+      expect(r.status, hinted).toBe(3);
+      expect(r.stdout, hinted).toBe('');
+    }
+  });
+
+  it('newest: the most recent *.jsonl below a root, never one a symlink names; exit 3 when there is none', () => {
+    writeFileSync(join(other, 'p', 'old.jsonl'), '{"old":1}\n');
+    writeFileSync(join(other, 'p', 'new.jsonl'), '{"new":1}\n');
+    utimesSync(join(other, 'p', 'old.jsonl'), new Date(1_000_000), new Date(1_000_000));
+    expect(read({ find: 'newest', roots: [other] }).stdout).toBe('10\n{"new":1}\n');
+    expect(read({ find: 'newest', roots: [join(tmp, 'missing')] }).status).toBe(3);
+    expect(read({ sid: 'not-there' }).status).toBe(3);
   });
 });

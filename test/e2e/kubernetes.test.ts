@@ -135,6 +135,10 @@ describe.skipIf(!haveDocker)('kubernetes backend (the API double, pods on the re
     for (const p of Object.values(PLACEHOLDERS)) expect(u.anthropic.allText()).not.toContain(p);
     // its hooks reach the daemon through the relay
     await waitFor(async () => (await cliJson<Session>(e, ['show', 'pod'])).agentStatus === 'waiting_input', 'the agent to wait for input', 30_000);
+    // its transcript is in the pod: history reads it there (nothing of it is copied to this host)
+    const history = await cliJson<unknown[]>(e, ['history', 'pod']);
+    expect(JSON.stringify(history)).toContain(ANSWER.claude);
+    expect(JSON.stringify(history)).toContain('Say hello');
 
     // no object the cluster stored, the pod's environment nor its files hold a credential
     const proxyPassword = /http:\/\/pod:([0-9a-f]+)@/.exec((await cliJson<Record<string, string>>(e, ['env', 'pod'])).HTTPS_PROXY ?? '')?.[1] ?? '';

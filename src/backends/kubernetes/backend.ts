@@ -16,9 +16,9 @@ import { relayScriptSource } from '../relay/script.js';
 import type { SessionTargets } from '../spec.js';
 import type { Backend, BackendCreateContext, BackendHealth } from '../types.js';
 import { apiError, Apis, call, found, statusCode, type Ref } from './client.js';
-import { execStream } from './exec.js';
+import { execRun, execStream } from './exec.js';
 import { RelayLinks } from './links.js';
-import { FATAL_WAITING, fileKey, formatId, healthOfPod, homeSelector, keeperContainer, manifests, objectName, parseId, POD, shellExports, splitEnv, START_SCRIPT, translateEnv, type KubernetesOptions } from './objects.js';
+import { FATAL_WAITING, fileKey, TRANSCRIPT_SCRIPT, formatId, healthOfPod, homeSelector, keeperContainer, manifests, objectName, parseId, POD, shellExports, splitEnv, START_SCRIPT, translateEnv, type KubernetesOptions } from './objects.js';
 import { prepareOptions } from './prepare.js';
 import { PodScreens, SCREEN } from './screens.js';
 import type { KubernetesConfig, KubernetesRequest } from './spec.js';
@@ -247,6 +247,26 @@ export class KubernetesBackend implements Backend {
       );
     }
     return fetchSession(kc, ref, join(this.d.paths.sessions, target.sessionId), { worktreePath: target.worktreePath, branch: target.branchName });
+  }
+
+  /** The transcript's tail, read in the pod by its keeper container (the agent's may have exited). */
+  async readTranscript(backendId: string, q: { roots: readonly string[]; sessionId: string; hinted: string | null; find: 'session-id' | 'newest'; maxBytes: number }): Promise<{ text: string; size: number } | null> {
+    const ref = this.ref(backendId);
+    const { kc, core } = await this.api(ref.context);
+    const pod = await found(`pod ${ref.pod}`, core.readNamespacedPod({ name: ref.pod, namespace: ref.namespace }).then((p) => p));
+    if (!pod) return null;
+    const args = [String(q.maxBytes), q.find, q.sessionId, q.hinted ?? '', ...q.roots];
+    const r = await execRun(kc, { ...ref, container: KEEPER }, ['sh', '-c', TRANSCRIPT_SCRIPT, 'transcript', ...args], { maxOutput: q.maxBytes + 64 }).catch((e: unknown) => {
+      // (a pod that is not running cannot be read: no history, as for a session not started yet)
+      if (statusCode(e) === 400 || statusCode(e) === 404) return null;
+      throw e;
+    });
+    if (!r || r.code === 3) return null;
+    if (r.code !== 0) throw new ClauderonError('backend', `reading the transcript in pod ${ref.pod} failed (exit ${r.code}): ${r.stderr.trim().slice(0, 300)}`);
+    const nl = r.stdout.indexOf('\n');
+    const size = Number(r.stdout.slice(0, nl));
+    if (nl < 0 || !Number.isSafeInteger(size)) throw new ClauderonError('backend', `reading the transcript in pod ${ref.pod}: an unexpected answer`);
+    return { text: r.stdout.slice(nl + 1), size };
   }
 
   // ------------------------------------------------------------ lifecycle

@@ -144,6 +144,30 @@ export function shellExports(env: Record<string, string>): string {
  * The agent container's entry point: wait for the session's files (pushed by the daemon over exec
  * once the relay listens), read its secrets from memory, start the agent where it works.
  */
+/**
+ * Run in the keeper container by `sh -c SCRIPT transcript MAX FIND SESSION_ID HINTED ROOT...`:
+ * prints the transcript's size in bytes, a newline, then its last MAX bytes; exit 3 when there is
+ * none. Every value is an argument, never part of the script. HINTED (from the agent's hooks) is
+ * used only when it names a regular, non-symlink *.jsonl inside one of the ROOTs without `..`;
+ * otherwise ROOT/<project>/SESSION_ID.jsonl (FIND=session-id) or the newest *.jsonl below a ROOT
+ * (FIND=newest, GNU find). Whatever the pod holds, the host only parses the bytes it is sent.
+ */
+export const TRANSCRIPT_SCRIPT = [
+  'max=$1; find=$2; sid=$3; hinted=$4; shift 4',
+  'ok() { case "$1" in *.jsonl) ;; *) return 1 ;; esac; case "$1" in */../*|../*|*/..) return 1 ;; esac; [ -f "$1" ] && [ ! -L "$1" ]; }',
+  'f=',
+  'if [ -n "$hinted" ]; then for r in "$@"; do case "$hinted" in "$r"/*) ok "$hinted" && f=$hinted ;; esac; done; fi',
+  'if [ -z "$f" ]; then for r in "$@"; do',
+  '  [ -d "$r" ] || continue',
+  '  if [ "$find" = newest ]; then c=$(find "$r" -maxdepth 5 -type f -name "*.jsonl" -printf "%T@ %p\\n" 2>/dev/null | sort -rn | head -n 1 | cut -d" " -f2-)',
+  '  else c=$(find "$r" -mindepth 2 -maxdepth 2 -type f -name "$sid.jsonl" 2>/dev/null | head -n 1); fi',
+  '  if [ -n "$c" ] && ok "$c"; then f=$c; break; fi',
+  'done; fi',
+  '[ -n "$f" ] || exit 3',
+  'wc -c < "$f" | tr -d " "',
+  'tail -c "$max" "$f"',
+].join('\n');
+
 export const START_SCRIPT = `#!/bin/sh
 # clauderon: the agent starts once the daemon has pushed the session's files (workspace, config
 # home, secrets) over the Kubernetes API connection and the relay to its proxy listens.
