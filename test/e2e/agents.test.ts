@@ -15,7 +15,7 @@ import { processesOfSession } from '../../src/backends/session-procs.js';
 import { PLACEHOLDERS } from '../../src/agents/proxy-env.js';
 import type { Session } from '../../src/shared/types.js';
 import { agentBinary, agentUpstreams, ANSWER, REAL, type AgentName, type AgentUpstreams } from '../helpers/agents.js';
-import { claudeBinary, filesUnder, makeEnv, processGone, waitFor, type Env } from '../helpers/e2e.js';
+import { claudeBinary, filesUnder, makeEnv, processGone, waitFor, type Env, readIfThere } from '../helpers/e2e.js';
 
 const AGENTS: AgentName[] = ['claude', 'codex', 'gemini'];
 const binary = (a: AgentName) => (a === 'claude' ? claudeBinary() : agentBinary(a));
@@ -139,7 +139,7 @@ describe.each(BACKENDS)('the real agents in %s', (backend) => {
     expect(environs.join('').length).toBeGreaterThan(0);
     for (const text of environs) for (const v of Object.values(REAL)) expect(text).not.toContain(v);
     for (const f of [...filesUnder(e.home, ['worktrees']), ...filesUnder(s.worktreePath, ['.git'])]) {
-      const text = readFileSync(f, 'latin1');
+      const text = readIfThere(f);
       for (const v of Object.values(REAL)) expect(text, f).not.toContain(v);
     }
 
@@ -197,7 +197,7 @@ describe('Codex with a ChatGPT login (no API key)', () => {
     for (const v of [login.access_token, login.refresh_token, issued?.access_token ?? '-', issued?.refresh_token ?? '-']) expect(agentAuth).not.toContain(v);
     expect(agentAuth).toContain(PLACEHOLDERS.chatgptRefresh);
     for (const f of filesUnder(e.home, ['worktrees'])) {
-      const text = readFileSync(f, 'latin1');
+      const text = readIfThere(f);
       for (const v of [login.access_token, login.refresh_token, issued?.access_token ?? '-', issued?.refresh_token ?? '-']) expect(text, f).not.toContain(v);
     }
     expect(e.run(['delete', 'chatgpt', '--force']).code).toBe(0);

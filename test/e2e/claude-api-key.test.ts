@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeAnthropic } from '../../fixtures/upstreams/index.js';
 import { PLACEHOLDERS } from '../../src/agents/proxy-env.js';
 import type { Session } from '../../src/shared/types.js';
-import { claudeBinary, filesUnder, makeEnv, processGone, waitFor, type Env } from '../helpers/e2e.js';
+import { claudeBinary, filesUnder, makeEnv, processGone, waitFor, type Env, readIfThere } from '../helpers/e2e.js';
 import { fakeAnthropicFor } from '../helpers/claude.js';
 
 const CLAUDE = claudeBinary();
@@ -77,7 +77,7 @@ describe('interactive Claude Code with an API key behind the proxy', () => {
     const responses = after.customApiKeyResponses as { approved?: unknown[]; rejected?: unknown[] } | undefined;
     expect(responses?.approved ?? []).toEqual([]);
     expect(responses?.rejected ?? []).toEqual([]);
-    for (const f of filesUnder(env.home, ['worktrees'])) expect(readFileSync(f, 'latin1'), f).not.toContain(REAL);
+    for (const f of filesUnder(env.home, ['worktrees'])) expect(readIfThere(f), f).not.toContain(REAL);
 
     // end the agent and wait for it to be gone: it keeps writing under the user's home until then
     const agentPids = descendants(Number(env.tmux('display-message', '-p', '-t', '=talk:', '#{pane_pid}').stdout.trim()));

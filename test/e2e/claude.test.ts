@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeAnthropic } from '../../fixtures/upstreams/index.js';
 import { PLACEHOLDERS } from '../../src/agents/proxy-env.js';
 import type { Session } from '../../src/shared/types.js';
-import { claudeBinary, filesUnder, makeEnv, waitFor, type Env } from '../helpers/e2e.js';
+import { claudeBinary, filesUnder, makeEnv, waitFor, type Env, readIfThere } from '../helpers/e2e.js';
 import { fakeAnthropicFor } from '../helpers/claude.js';
 
 let env: Env | undefined;
@@ -60,6 +60,6 @@ describe('Claude Code through the proxy', () => {
     expect(readFileSync(helperSettings[0] ?? '', 'utf8')).toContain(`"apiKeyHelper": "echo ${PLACEHOLDERS.anthropicApiKey}"`);
     const audit = readFileSync(join(env.home, 'audit.jsonl'), 'utf8');
     expect(audit).toMatch(/"host":"api\.anthropic\.com","method":"POST","path":"\/v1\/messages[^"]*","credential":"anthropic_api_key","status":200/);
-    for (const f of filesUnder(env.home, ['worktrees'])) expect(readFileSync(f, 'latin1'), f).not.toContain(REAL);
+    for (const f of filesUnder(env.home, ['worktrees'])) expect(readIfThere(f), f).not.toContain(REAL);
   });
 });

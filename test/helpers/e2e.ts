@@ -251,6 +251,19 @@ export function filesUnder(dir: string, skip: readonly string[] = []): string[] 
   );
 }
 
+/**
+ * A file's bytes as latin1, or '' when it went away since it was listed: an agent still running
+ * writes and removes files under its home (Claude Code's plugin marketplace clone and its lock files).
+ */
+export function readIfThere(file: string): string {
+  try {
+    return readFileSync(file, 'latin1');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw e;
+  }
+}
+
 /** The self-contained claude binary from @anthropic-ai/claude-code's platform package, or null. */
 export function claudeBinary(): string | null {
   const require = createRequire(import.meta.url);
