@@ -31,8 +31,9 @@ const LAYERS = {
   cli: { may: ['shared', 'protocol', 'client', 'config/paths', SPECS], typesFrom: ['config', 'agents', 'proxy', 'backends', 'core'] },
   tui: { may: ['shared', 'protocol', 'client', 'config/paths', SPECS], typesFrom: ['config', 'agents', 'proxy', 'backends', 'core'] },
   // the browser app: bundled by Vite for the page, so nothing of the daemon's or Node's; types only,
-  // and the transcript → chat items reading it shares with `clauderon history` (pure: shared imports nothing)
-  web: { may: ['shared/chat-items'], typesFrom: ['shared', 'protocol'] },
+  // the transcript → chat items reading it shares with `clauderon history`, and the image rules of
+  // attachments it shares with the daemon and the CLI (pure: shared imports nothing)
+  web: { may: ['shared/chat-items', 'shared/images'], typesFrom: ['shared', 'protocol'] },
 };
 
 const folders = Object.keys(LAYERS);

@@ -9,6 +9,7 @@ import { ClauderonError } from '../shared/errors.js';
 import { VERSION } from '../version.js';
 import { addArchiveCommand } from './commands/archive.js';
 import { addAttachCommand } from './commands/attach.js';
+import { addAuthCommand } from './commands/auth.js';
 import { addConfigCommand } from './commands/config.js';
 import { addCreateCommand } from './commands/create.js';
 import { addDaemonCommand } from './commands/daemon.js';
@@ -26,6 +27,7 @@ import { addDetachableCommand } from './commands/detachable.js';
 import { addSetAccessModeCommand } from './commands/set-access-mode.js';
 import { addShowCommand } from './commands/show.js';
 import { addUnarchiveCommand } from './commands/unarchive.js';
+import { addUploadCommand } from './commands/upload.js';
 import { paths, withClient, type CliContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { printError, quietClosedOutput } from './output.js';
@@ -82,9 +84,11 @@ for (const add of [
   addHistoryCommand,
   addSetAccessModeCommand,
   addOutputCommand,
+  addUploadCommand,
   addReconcileCommand,
   addDaemonCommand,
   addConfigCommand,
+  addAuthCommand,
 ]) {
   add(program, ctx);
 }

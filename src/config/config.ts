@@ -22,6 +22,35 @@ const agentOverride = z
   })
   .strict();
 
+/** The session events an [[event_hooks]] entry can run on (docs/configuration.md#event-hooks). */
+export const EVENT_HOOK_EVENTS = ['created', 'agent_waiting', 'agent_working', 'completed', 'failed', 'deleted'] as const;
+export type EventHookEvent = (typeof EVENT_HOOK_EVENTS)[number];
+
+const quotedList = (xs: readonly string[]) => xs.map((x) => `"${x}"`).join(', ');
+
+/**
+ * One [[event_hooks]] entry: a command (an argv, run without a shell, the event as JSON on its
+ * stdin) or a url (POSTed the event as JSON) — exactly one — on some or all events, bounded by
+ * timeout_ms (src/daemon/event-hooks.ts delivers them).
+ */
+const eventHook = z
+  .object({
+    command: z
+      .array(z.string().min(1, 'an argument must not be empty'), { error: 'expected an argv array, e.g. ["/usr/local/bin/notify", "--flag"] (run without a shell)' })
+      .min(1, 'expected an argv array, e.g. ["/usr/local/bin/notify", "--flag"] (run without a shell)')
+      .optional(),
+    url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+    /** Which events run it (default: all). */
+    events: z
+      .array(z.enum(EVENT_HOOK_EVENTS, { error: `expected one of ${quotedList(EVENT_HOOK_EVENTS)}` }), { error: `expected a list of events: ${quotedList(EVENT_HOOK_EVENTS)}` })
+      .min(1, `list at least one event (${quotedList(EVENT_HOOK_EVENTS)}), or leave events out for all`)
+      .optional(),
+    /** How long one delivery may take; a command is killed then, a request aborted. */
+    timeout_ms: z.number({ error: 'expected a number of milliseconds, 100 to 60000' }).int('expected a whole number of milliseconds, 100 to 60000').min(100, 'expected 100 to 60000 (milliseconds)').max(60_000, 'expected 100 to 60000 (milliseconds)').default(5000),
+  })
+  .strict()
+  .refine((h) => (h.command === undefined) !== (h.url === undefined), 'set exactly one of command (an argv array) or url (http:// or https://)');
+
 export const configSchema = z
   .object({
     general: z
@@ -78,12 +107,21 @@ export const configSchema = z
         /** The HTTP API and /ws/events (agents' hooks post here). */
         enabled: z.boolean().default(true),
         port: z.number().int().min(0).max(65535).default(3030),
-        /** 127.0.0.1 by default; anything else requires token (or CLAUDERON_DISABLE_AUTH=true). */
+        /** 127.0.0.1 by default; anything else turns passkey sign-in on and needs CLAUDERON_ORIGIN (or CLAUDERON_DISABLE_AUTH=true). */
         bind: z.string().min(1).default('127.0.0.1'),
+        /** Scripts send it as Authorization: Bearer TOKEN where sign-in is required. */
         token: z.string().min(16, 'use a token of at least 16 characters').optional(),
+        /** Require passkey sign-in (or the token) on a loopback bind too. */
+        require_auth: z.boolean().default(false),
+        /** Serve the API over TLS (node:https) on the same port: the certificate (PEM) and its key. */
+        tls_cert: z.string().min(1).optional(),
+        tls_key: z.string().min(1).optional(),
       })
       .strict()
+      .refine((h) => (h.tls_cert === undefined) === (h.tls_key === undefined), { message: 'tls_cert and tls_key go together: set both (PEM files) or neither', path: ['tls_key'] })
       .prefault({}),
+    /** [[event_hooks]]: commands or webhooks run on session events (external integrations). */
+    event_hooks: z.array(eventHook, { error: 'expected [[event_hooks]] tables' }).max(20, 'at most 20 event hooks').default([]),
     // each backend's own section ([zellij], [tmux], [docker] …), from its spec
     ...backendSections,
   })

@@ -43,6 +43,7 @@ export const PATH_ENTRIES = [
   { name: 'caBundle', path: 'proxy-ca-bundle.pem', what: 'the system roots plus the proxy CA, for clients whose CA variable replaces their trust store', mode: '0644' },
   { name: 'proxyAuthKey', path: 'proxy-auth.key', what: 'the key the per-session proxy passwords are derived from', mode: '0600' },
   { name: 'hookAuthKey', path: 'hook-auth.key', what: 'the key the per-session hook tokens are derived from', mode: '0600' },
+  { name: 'vapid', path: 'vapid.json', what: "the daemon's Web Push (VAPID) key pair, made at the first start; only its public key is ever sent", mode: '0600' },
   { name: 'hookPort', path: 'hook-port', what: "the loopback port the daemon receives the agents' hooks on (kept across restarts; read by each hook)", mode: '0600' },
   { name: 'hookSettings', path: 'hooks-settings.json', what: "Claude Code settings passed with `--settings`: clauderon's hooks (no secret)", mode: '0644' },
   { name: 'apiKeySettings', path: 'api-key-settings.json', what: 'the same with the API-key helper that hands Claude its placeholder, no hooks (no secret)', mode: '0644' },

@@ -6,7 +6,10 @@
 //   - an Origin header, if any, must be this API's own (or CLAUDERON_ORIGIN), and a browser saying
 //     Sec-Fetch-Site cross-site / same-site is refused (403); no CORS header is ever sent;
 //   - writes must be Content-Type: application/json, which no cross-origin page can send without
-//     a preflight (never approved) (415).
+//     a preflight (never approved) (415) — but for a route that takes raw bytes (an image upload),
+//     whose own Content-Types (image/*, equally preflighted) http-raw.ts checks instead.
+// Who is signed in (a passkey's cookie, the Bearer token) is asked after these, in http.ts and
+// auth/ — the sign-in endpoints pass this same gate first.
 // Everything here also turns malformed input (bad targets, bad escapes, big bodies) into a JSON
 // 4xx that the client actually receives, never a throw or a reset.
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -69,6 +72,8 @@ export interface ListenerPolicy {
   /** Hooks are posted to host.docker.internal from containers on a bridge. */
   hooks: boolean;
   remote: RemoteOrigin | null;
+  /** Served over TLS ([http] tls_cert): its own origins are https://. */
+  tls?: boolean;
 }
 
 /**
@@ -115,7 +120,7 @@ export function checkCaller(req: IncomingMessage, p: ListenerPolicy, page = fals
   }
   const origin = req.headers.origin;
   if (origin !== undefined) {
-    const origins = [...hosts.map((h) => `http://${h}`), ...(p.remote ? [p.remote.origin] : [])];
+    const origins = [...hosts.map((h) => `${p.tls ? 'https' : 'http'}://${h}`), ...(p.remote ? [p.remote.origin] : [])];
     if (!origins.includes(origin.toLowerCase())) {
       return httpError(403, 'invalid_input', `refused Origin ${shown(origin)}: requests from web pages of other origins are not served (no CORS); allowed origins: ${origins.join(', ')}`);
     }
@@ -178,8 +183,10 @@ export function checkBody(req: IncomingMessage): HttpError | null {
 /** Requests whose client waits for "100 Continue" before sending the body (see readJson). */
 export const awaitingContinue = new WeakSet<IncomingMessage>();
 
-/** The body as JSON (empty: {}); over MAX_BODY → 413, not JSON → 400, cut off → 400. */
-export function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+/** The body as JSON (empty: {}); over `limit` (MAX_BODY) → 413, not JSON → 400, cut off → 400. */
+export function readJson(req: IncomingMessage, res: ServerResponse, limit = MAX_BODY): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) return Promise.reject(httpError(413, 'invalid_input', `request body of ${declared} bytes is over the limit of ${limit} bytes`));
   if (awaitingContinue.has(req)) {
     awaitingContinue.delete(req);
     res.writeContinue(); // only now: a body refused before this point is never sent at all
@@ -192,9 +199,9 @@ export function readJson(req: IncomingMessage, res: ServerResponse): Promise<unk
     };
     const onData = (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
+      if (size > limit) {
         done(); // the rest is drained by sendJson after the 413 is out
-        reject(httpError(413, 'invalid_input', `request body over the limit of ${MAX_BODY} bytes`));
+        reject(httpError(413, 'invalid_input', `request body over the limit of ${limit} bytes`));
         return;
       }
       parts.push(c);

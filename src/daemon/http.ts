@@ -2,14 +2,18 @@
 // operations as the Unix-socket RPC — every one with a route in the operations table
 // (src/protocol/operations.ts), run by the same handlers (operations.ts) — for web clients,
 // scripts, and the agents' hooks (POST /api/hooks, not an operation). On loopback
-// the API needs no token (like the socket, it is for this machine's user); bound anywhere else it
-// requires `Authorization: Bearer <[http] token>` and refuses to start without one unless
-// CLAUDERON_DISABLE_AUTH=true. Hook posts always need the session's own hook token.
+// the API needs no sign-in (like the socket, it is for this machine's user); bound anywhere else (or
+// with [http] require_auth) every request but the web UI's files, the sign-in endpoints (/api/auth,
+// auth/routes.ts) and the hooks needs a passkey's sign-in cookie or `Authorization: Bearer <[http]
+// token>` (401 otherwise), and the daemon refuses to start without CLAUDERON_ORIGIN unless
+// CLAUDERON_DISABLE_AUTH=true (auth/settings.ts). Hook posts always need the session's own hook
+// token. With [http] tls_cert / tls_key the API is served over TLS (node:https) on the same port.
 // (Over 400 lines: the one listener — its routing, the hooks-only listeners and the WebSocket
 // upgrades share its state; the gate is http-guard.ts, static files static.ts, the console and the
 // chat streams console.ts and transcript-watch.ts. Next split: the upgrade path into its own module.)
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
@@ -24,10 +28,14 @@ import { VERSION } from '../version.js';
 import { awaitingContinue, checkBody, checkCaller, HttpError, httpError, isLoopback, readJson, sendJson, sendRaw, parseTarget, type ListenerPolicy, type RemoteOrigin } from './http-guard.js';
 import { HOOKS_PATH, httpParts, issueField, issueText, METHODS, operations, parseParams, type HttpParts, type HttpRoute, type Method, type ParsedParams } from '../protocol/operations.js';
 import { runOperation, type OperationContext } from './operations.js';
+import { checkRawLength, rawType, readRaw } from './http-raw.js';
 import { isWebPath, StaticFiles } from './static.js';
 import { CONSOLE_PATH, ConsoleServer } from './console.js';
 import { HISTORY_PATH, HistoryServer } from './transcript-watch.js';
 import { scrubbedEnv } from '../shared/env.js';
+import type { PasskeyAuth, SignInEnded, SignInSession } from './auth/passkeys.js';
+import { AUTH_PREFIX, AuthRoutes } from './auth/routes.js';
+import type { AuthSettings } from './auth/settings.js';
 
 export { isLoopback };
 
@@ -43,6 +51,12 @@ export interface HttpApiOptions {
   timeouts?: Partial<typeof TIMEOUTS>;
   /** The web UI's folder (tests); default: the build's dist/web (static.ts). */
   webRoot?: string;
+  /** Passkey sign-in (auth/settings.ts); absent: required on a non-loopback bind unless disableAuth, Bearer only. */
+  auth?: AuthSettings;
+  /** The sign-in endpoints' service (with `auth`). */
+  passkeys?: PasskeyAuth | null;
+  /** [http] tls_cert / tls_key, read: the API is served over TLS. */
+  tls?: { cert: Buffer; key: Buffer } | null;
 }
 
 export interface HttpApiDeps {
@@ -72,7 +86,7 @@ const ROUTES: Route[] = METHODS.flatMap((op): Route[] => {
   if (!http || http.stream) return [];
   const parts = httpParts(op);
   const shape: Record<string, z.ZodType> = operations[op].params.shape;
-  const body = http.method !== 'GET' ? z.strictObject(Object.fromEntries(parts.body.map((k) => [k, shape[k] ?? z.never()]))) : null;
+  const body = http.method !== 'GET' && !http.raw ? z.strictObject(Object.fromEntries(parts.body.map((k) => [k, shape[k] ?? z.never()]))) : null;
   return [{ op, http, segments: http.path.split('/').slice(1), parts, body }];
 });
 
@@ -130,6 +144,12 @@ export class HttpApi {
   }
 
   private readonly context: () => OperationContext;
+  /** The sign-in endpoints (/api/auth), when there is a passkey service. */
+  private readonly signin: AuthRoutes | null;
+  /** WebSockets opened with a passkey's sign-in: cut when it ends (revoke, sign-out at once; expiry within a minute). */
+  private readonly signedInSockets = new Map<Duplex, SignInSession>();
+  private sweep: NodeJS.Timeout | null = null;
+  private offEnded: (() => void) | null = null;
 
   constructor(
     private readonly d: HttpApiDeps,
@@ -137,17 +157,19 @@ export class HttpApi {
   ) {
     this.context = d.operations ?? standaloneContext(d, () => this.port);
     this.web = new StaticFiles(o.webRoot);
+    this.signin = o.auth && o.passkeys ? new AuthRoutes(o.passkeys, o.auth) : null;
+    if (this.signin && o.passkeys) this.offEnded = o.passkeys.onEnded((e) => this.cutSockets(e));
   }
 
   private get authRequired(): boolean {
-    return !isLoopback(this.o.bind) && !this.o.disableAuth;
+    return this.o.auth ? this.o.auth.required : !isLoopback(this.o.bind) && !this.o.disableAuth;
   }
 
   async start(): Promise<void> {
-    if (this.authRequired && !this.o.token) {
+    if (this.authRequired && !this.o.token && !this.signin?.available) {
       throw new ClauderonError(
         'config',
-        `the HTTP API would listen on ${this.o.bind}, which is not loopback: set [http] token in config.toml (clients send Authorization: Bearer TOKEN), bind 127.0.0.1, or set CLAUDERON_DISABLE_AUTH=true`,
+        `the HTTP API would listen on ${this.o.bind}, which is not loopback: set CLAUDERON_ORIGIN for passkey sign-in (or [http] token in config.toml: clients send Authorization: Bearer TOKEN), bind 127.0.0.1, or set CLAUDERON_DISABLE_AUTH=true`,
       );
     }
     const server = this.makeServer(this.o.bind, false);
@@ -179,7 +201,9 @@ export class HttpApi {
   private makeServer(addr: string, hooksOnly: boolean): Server {
     const t = { ...TIMEOUTS, ...this.o.timeouts };
     // (requireHostHeader off: a request without Host gets the JSON 421 below, not a bare 400)
-    const server = createServer({ ...t, maxHeaderSize: MAX_HEADER_SIZE, requireHostHeader: false });
+    const options = { ...t, maxHeaderSize: MAX_HEADER_SIZE, requireHostHeader: false };
+    // (TLS on the API's own listener only: hooks listeners are loopback or a container bridge's)
+    const server: Server = this.o.tls && !hooksOnly && addr === this.o.bind ? createTlsServer({ ...options, cert: this.o.tls.cert, key: this.o.tls.key }) : createServer(options);
     server.maxConnections = MAX_CONNECTIONS;
     const onRequest = guarded(
       this.d.log,
@@ -247,6 +271,8 @@ export class HttpApi {
 
   async close(): Promise<void> {
     this.unsubscribe?.();
+    this.offEnded?.();
+    if (this.sweep) clearInterval(this.sweep);
     await this.consoles?.close();
     await this.histories?.close();
     for (const s of this.hookServers.values()) {
@@ -274,15 +300,49 @@ export class HttpApi {
     }
   }
 
-  private authorized(req: IncomingMessage): boolean {
-    if (!this.authRequired) return true;
-    const got = Buffer.from(req.headers.authorization ?? '');
-    const want = Buffer.from(`Bearer ${this.o.token ?? ''}`);
-    return got.length === want.length && timingSafeEqual(got, want);
+  /**
+   * Who may go on: anyone (no sign-in required), the API's Bearer token, or a passkey's live
+   * sign-in (looked up each time: a revoke ends it at once); null: nobody (401).
+   */
+  private caller(req: IncomingMessage): 'open' | 'token' | SignInSession | null {
+    if (!this.authRequired) return 'open';
+    if (this.o.token) {
+      const got = Buffer.from(req.headers.authorization ?? '');
+      const want = Buffer.from(`Bearer ${this.o.token}`);
+      if (got.length === want.length && timingSafeEqual(got, want)) return 'token';
+    }
+    return this.signin?.signedIn(req) ?? null;
+  }
+
+  /** Keep an upgraded socket of a sign-in, to cut it when the sign-in ends. */
+  private track(socket: Duplex, who: SignInSession): void {
+    this.signedInSockets.set(socket, who);
+    socket.once('close', () => {
+      this.signedInSockets.delete(socket);
+      if (this.signedInSockets.size === 0 && this.sweep) {
+        clearInterval(this.sweep);
+        this.sweep = null;
+      }
+    });
+    // (an expired sign-in's sockets: checked every minute while there are any)
+    this.sweep ??= setInterval(() => {
+      for (const [s, w] of this.signedInSockets) if (!this.o.passkeys?.stillLive(w.session)) s.destroy();
+    }, 60_000);
+    this.sweep.unref();
+  }
+
+  private cutSockets(e: SignInEnded): void {
+    for (const [s, w] of this.signedInSockets) if ('passkey' in e ? w.passkey === e.passkey : w.session === e.session) s.destroy();
+  }
+
+  private get unauthorized(): string {
+    return this.signin?.available
+      ? 'sign in with a passkey (the web UI at /signin), or send Authorization: Bearer <[http] token>'
+      : 'missing or wrong Authorization: Bearer token';
   }
 
   private policy(bind: string, hooks: boolean): ListenerPolicy {
-    return { port: this.port, bind, hooks, remote: this.o.remote ?? null };
+    return { port: this.port, bind, hooks, remote: this.o.remote ?? this.o.auth?.remote ?? null, tls: !!this.o.tls && bind === this.o.bind && !hooks };
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -301,8 +361,11 @@ export class HttpApi {
     const consoleName = ConsoleServer.nameOf(segments);
     // …and its live chat (transcript-watch.ts), browser-only as well
     const historyName = HistoryServer.nameOf(segments);
+    // (before anything about the path is said: without sign-in, no endpoint is told apart)
+    const who = this.caller(req);
+    if (!who) return sendRaw(socket, 401, 'invalid_input', this.unauthorized);
+    if (typeof who === 'object') this.track(socket, who);
     if (consoleName === null && historyName === null && !STREAM_PATHS.includes(`/${path}`)) return sendRaw(socket, 404, 'not_found', `no WebSocket endpoint at ${req.url ?? ''}: use ${[...STREAM_PATHS, `${CONSOLE_PATH}/:name`, `${HISTORY_PATH}/:name`].join(', ')}`);
-    if (!this.authorized(req)) return sendRaw(socket, 401, 'invalid_input', 'missing or wrong Authorization: Bearer token');
     if (historyName !== null) {
       this.histories ??= new HistoryServer({ manager: this.d.manager, log: this.d.log, subscribe: (cb) => this.d.subscribe(cb) });
       return this.histories.upgrade(req, socket, head, historyName);
@@ -342,7 +405,9 @@ export class HttpApi {
       if (refused) throw refused;
       // (a CORS preflight is never approved: no Access-Control-Allow-* header is ever sent)
       if (method === 'OPTIONS') throw httpError(405, 'invalid_input', 'OPTIONS is not served: this API sends no CORS headers, so pages of other origins cannot use it');
-      const badBody = checkBody(req);
+      // (a route taking raw bytes has its own limit; its Content-Type is checked once the caller is known: http-raw.ts)
+      const rawRoute = matchRoute(method, seg)?.route.http.raw;
+      const badBody = rawRoute ? checkRawLength(req, rawRoute) : checkBody(req);
       if (badBody) throw badBody;
       // Hooks carry their own per-session token; everything else is the API.
       if (hooks) {
@@ -355,12 +420,21 @@ export class HttpApi {
       if (hooksOnly) throw httpError(403, 'invalid_input', 'only POST /api/hooks is served on this address');
       // the web UI's files (static.ts): no data in them, so served before the API's token is asked for
       if (page) return this.web.serve(req, res, seg);
-      if (!this.authorized(req)) throw httpError(401, 'invalid_input', 'missing or wrong Authorization: Bearer token');
+      // the sign-in page's endpoints (auth/routes.ts): what a browser calls before it is signed in
+      if (this.signin && `/${seg.slice(0, 2).join('/')}` === AUTH_PREFIX) return await this.signin.handle(req, res, seg.slice(2));
+      const who = this.caller(req);
+      if (!who) throw httpError(401, 'invalid_input', this.unauthorized);
       const found = matchRoute(method, seg);
       if (!found) throw httpError(404, 'not_found', `no such endpoint ${method} ${path}`);
-      const params = await paramsOf(found.route, found.path, query, () => readJson(req, res));
+      const raw = found.route.http.raw;
+      const fromRaw: Record<string, unknown> = {};
+      if (raw) {
+        fromRaw[raw.typeParam] = rawType(req, raw);
+        fromRaw[raw.param] = (await readRaw(req, res, raw.limit)).toString('base64');
+      }
+      const params = await paramsOf(found.route, found.path, query, () => readJson(req, res), fromRaw);
       // (no progress here: HTTP clients see a create's steps on the event stream)
-      return send(found.route.http.status ?? 200, await runOperation(found.route.op, params, this.context()));
+      return send(found.route.http.status ?? 200, await runOperation(found.route.op, params, this.context(), { passkey: typeof who === 'object' ? who.passkey : null }));
     } catch (e) {
       const status = e instanceof HttpError ? e.status : isClauderonError(e) ? STATUS_FOR[e.code] : 500;
       if (status >= 500) this.d.log.error('http api error', { method, path: shownPath, error: errorMessage(e), stack: isClauderonError(e) ? undefined : (e as Error | undefined)?.stack });
@@ -399,7 +473,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * (a lenient one the schema refuses is left to its default), and the rest from the JSON body —
  * read only when some are left for it. Validated like a socket request's.
  */
-async function paramsOf(route: Route, path: Record<string, string>, query: URLSearchParams, readBody: () => Promise<unknown>): Promise<ParsedParams<Method>> {
+async function paramsOf(route: Route, path: Record<string, string>, query: URLSearchParams, readBody: () => Promise<unknown>, fromRaw: Record<string, unknown> = {}): Promise<ParsedParams<Method>> {
   const shape: Record<string, z.ZodType> = operations[route.op].params.shape;
   let body: Record<string, unknown> = {};
   if (route.body) {
@@ -418,7 +492,7 @@ async function paramsOf(route: Route, path: Record<string, string>, query: URLSe
     if (q.lenient && !shape[k]?.safeParse(value).success) continue;
     fromQuery[k] = value;
   }
-  const parsed = parseParams(route.op, { ...body, ...fromQuery, ...path });
+  const parsed = parseParams(route.op, { ...body, ...fromQuery, ...fromRaw, ...path });
   if (!parsed.ok) throw new ClauderonError('invalid_input', `invalid ${issueText(parsed.issue)}`, issueField(parsed.issue)); // (a 400)
   return parsed.params;
 }
@@ -445,7 +519,9 @@ function standaloneContext(d: HttpApiDeps, port: () => number): () => OperationC
       credentials: later,
       ca: later,
       home: absent,
+      passkeys: absent,
       audit: absent,
+      push: absent,
     },
   };
   return () => context;

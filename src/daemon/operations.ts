@@ -3,7 +3,7 @@
 // validate a request's params with the table's schema and then run it here, so an operation does
 // the same over either. The work is the SessionManager's (and the store's, for what is only
 // read from it) and the daemon's own (info, status, stop, config, credentials, CA).
-import { ClauderonError } from '../shared/errors.js';
+import { ClauderonError, errorMessage } from '../shared/errors.js';
 import type { ProgressEvent } from '../shared/events.js';
 import type { SessionManager } from '../core/manager.js';
 import type { Store } from '../store/store.js';
@@ -17,6 +17,12 @@ import { listDirectory } from '../shared/directories.js';
 import type { AuditEntry } from '../shared/events.js';
 import type { Session } from '../shared/types.js';
 import { listWorktree, readWorktreeFile } from '../core/worktree-files.js';
+import type { PasskeyAuth } from './auth/passkeys.js';
+import { getPaths } from '../config/paths.js';
+import { scrubbedEnv } from '../shared/env.js';
+import { typeIntoAgent } from './agent-input.js';
+import { storeUpload } from './uploads.js';
+import type { PushNotifier } from './push.js';
 
 /** What the daemon itself answers for (server.ts). */
 export interface DaemonServices {
@@ -31,6 +37,10 @@ export interface DaemonServices {
   home(): string;
   /** sessions.audit: the session's audit lines, newest first. */
   audit(s: Session, limit: number): AuditEntry[];
+  /** auth.*: passkey sign-in to the HTTP API (auth/passkeys.ts). */
+  passkeys(): PasskeyAuth;
+  /** push.*: Web Push subscriptions and the VAPID public key (push.ts). */
+  push(): PushNotifier;
 }
 
 /** What the transport a request came over lets an operation do to its caller. */
@@ -41,6 +51,8 @@ export interface CallContext {
   subscribe?: () => void;
   /** sessions.watchScreen: push this connection the session's screen while it lives (null: stop). */
   watchScreen?: (w: { id: string; name: string; lines: number } | null) => void;
+  /** The passkey (clauderon's id) an HTTP request is signed in with; absent/null: none (loopback, the Bearer token, the socket). */
+  passkey?: string | null;
 }
 
 export interface OperationContext {
@@ -101,6 +113,17 @@ export const handlers: Handlers = {
   },
   'sessions.file': ({ name, path }, c) => readWorktreeFile(worktreeOf(c, name).worktreePath, path),
   'sessions.audit': ({ name, limit }, c) => c.daemon.audit(c.manager.get(name), limit),
+  'sessions.upload': async (p, c) => {
+    const s = c.manager.get(p.name);
+    const stored = await storeUpload(s, getPaths(c.daemon.home()).uploads, p);
+    if (p.message === undefined && !p.send) return stored;
+    // (typed after it is stored: a failure to type leaves the file attached and says why)
+    const text = p.message ? `${p.message} ${stored.path}` : stored.path;
+    return typeIntoAgent(c.manager, s.id, text, scrubbedEnv(process.env)).then(
+      () => ({ ...stored, sent: true }),
+      (e: unknown) => ({ ...stored, sendError: errorMessage(e) }),
+    );
+  },
   reconcile: (_p, c) => c.manager.reconcile(),
   'repos.recent': ({ limit }, c) => c.store.listRecentRepos(limit),
   'catalog.get': async (_p, c) => catalog(await c.daemon.configShow().then((x) => x.config.general, () => null)),
@@ -109,6 +132,12 @@ export const handlers: Handlers = {
   'credentials.describe': (_p, c) => c.daemon.credentials(),
   'ca.show': (_p, c) => c.daemon.ca({ rotate: false }),
   'ca.rotate': (_p, c) => c.daemon.ca({ rotate: true }),
+  'auth.register': (_p, c) => c.daemon.passkeys().mintCode(),
+  'auth.list': (_p, c) => c.daemon.passkeys().list(),
+  'auth.revoke': ({ id }, c) => c.daemon.passkeys().revoke(id),
+  'push.key': (_p, c) => c.daemon.push().publicKey(),
+  'push.subscribe': (sub, c, call) => c.daemon.push().subscribe(sub, call.passkey ?? null),
+  'push.unsubscribe': ({ endpoint }, c) => c.daemon.push().unsubscribe(endpoint),
 };
 
 /**
@@ -130,6 +159,7 @@ const AFTER_STARTUP_RECONCILE: ReadonlySet<Method> = new Set<Method>([
   'sessions.history',
   'sessions.files',
   'sessions.file',
+  'sessions.upload',
   'reconcile',
 ]);
 

@@ -25,8 +25,11 @@ import { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
 import { loadBackends } from './backends.js';
 import { HttpApi } from './http.js';
-import { parseRemoteOrigin } from './http-guard.js';
+import { PasskeyAuth } from './auth/passkeys.js';
+import { authSettings, rpIdFits, type HttpAuthMode } from './auth/settings.js';
 import { FileLogger } from './log.js';
+import { EventHooks, redactHookUrl } from './event-hooks.js';
+import { PushNotifier } from './push.js';
 import { canConnect } from '../shared/socket.js';
 import type { CaInfo, ConfigShow, CredentialsReport, DaemonInfo, DaemonStatus } from '../protocol/operations.js';
 import type { DaemonServices, OperationContext } from './operations.js';
@@ -75,6 +78,10 @@ export class Daemon {
   private screens: ScreenWatcher | null = null;
   private screenTimer: NodeJS.Timeout | null = null;
   private readonly eventListeners = new Set<(e: DaemonEvent) => void>();
+  /** [[event_hooks]] in config.toml: commands and webhooks run on session events (event-hooks.ts). */
+  private eventHooks: EventHooks | null = null;
+  /** Web Push to the browsers that subscribed (push.ts): agent waiting, session failed. */
+  private push: PushNotifier | null = null;
   private resolveStopped: () => void = () => undefined;
   /** Settles once the daemon has stopped (signal or daemon.stop). */
   readonly stopped = new Promise<void>((r) => (this.resolveStopped = r));
@@ -82,6 +89,9 @@ export class Daemon {
   private httpError: string | null = null;
   /** Why config.toml cannot be used, or null (kept current by the config watch). */
   private configError: string | null = null;
+  /** Passkey sign-in to the HTTP API (its relying party once startHttp has read CLAUDERON_ORIGIN). */
+  private passkeys!: PasskeyAuth;
+  private httpAuth: HttpAuthMode = 'loopback';
 
   constructor(private readonly opts: DaemonOptions) {
     ensureHome(opts.paths);
@@ -94,17 +104,18 @@ export class Daemon {
   }
 
   info(): DaemonInfo {
-    return { pid: process.pid, version: VERSION, startedAt: this.startedAt, socketPath: this.opts.paths.socket, httpPort: this.http?.port ?? null, httpError: this.httpError, configError: this.configError };
+    return { pid: process.pid, version: VERSION, startedAt: this.startedAt, socketPath: this.opts.paths.socket, httpPort: this.http?.port ?? null, httpError: this.httpError, configError: this.configError, httpAuth: this.httpAuth };
   }
 
   status(): DaemonStatus {
-    return { version: VERSION, pid: process.pid, startedAt: this.startedAt, httpPort: this.http?.port ?? null, httpError: this.httpError, configError: this.configError, sessions: statusCounts(this.store.listSessions()) };
+    return { version: VERSION, pid: process.pid, startedAt: this.startedAt, httpPort: this.http?.port ?? null, httpError: this.httpError, configError: this.configError, httpAuth: this.httpAuth, sessions: statusCounts(this.store.listSessions()) };
   }
 
   async start(): Promise<void> {
     const { paths } = this.opts;
     this.log.info('daemon starting', { pid: process.pid, version: VERSION, home: paths.home });
     this.store = Store.open(paths.db);
+    this.passkeys = new PasskeyAuth(this.store, null, this.log);
     const childEnv = scrubbedEnv(process.env);
     // The CA and the credentials load in the background; proxies wait for them when they start.
     this.ca = loadOrCreateCa(paths);
@@ -126,6 +137,10 @@ export class Daemon {
       this.log.error('config.toml unusable: running with the defaults', { error: this.configError });
       return defaultConfig();
     });
+    this.eventHooks = new EventHooks({ hooks: initialConfig.event_hooks, log: this.log, env: childEnv });
+    this.eventHooks.seed(this.store.listSessions());
+    this.push = new PushNotifier({ store: this.store, vapidPath: paths.vapid, log: this.log, subject: () => this.pushSubject() });
+    this.push.start(this.store.listSessions());
     this.watchConfig();
     this.proxies = new ProxyService({
       paths,
@@ -235,6 +250,17 @@ export class Daemon {
     const c = config.http;
     const port = this.opts.httpPort ?? c.port;
     if (!c.enabled || port === 0) return;
+    const bind = process.env.CLAUDERON_BIND_ADDR ?? c.bind;
+    // (throws on a setting that cannot work: the daemon refuses to start)
+    const token = c.token ?? process.env.CLAUDERON_HTTP_TOKEN ?? null;
+    const auth = authSettings({ bind, requireAuth: c.require_auth, env: process.env, token: token !== null });
+    this.passkeys = new PasskeyAuth(this.store, auth.rp, this.log);
+    this.httpAuth = auth.mode;
+    if (auth.mode === 'disabled') {
+      this.log.warn(`AUTH DISABLED (CLAUDERON_DISABLE_AUTH=true): the HTTP API on ${bind}:${port} answers anyone who can reach it — every session, its terminal and its files. Unset it to require passkey sign-in.`);
+    }
+    if (auth.rp && !rpIdFits(auth.rp)) this.log.warn('CLAUDERON_RP_ID is neither the origin’s host nor a parent domain of it: browsers will refuse every passkey', { origin: auth.rp.origin, rpId: auth.rp.id });
+    const tls = c.tls_cert && c.tls_key ? { cert: readTlsFile(c.tls_cert, 'tls_cert'), key: readTlsFile(c.tls_key, 'tls_key') } : null;
     const api = new HttpApi(
       {
         manager: this.manager,
@@ -249,16 +275,19 @@ export class Daemon {
       },
       {
         port,
-        bind: process.env.CLAUDERON_BIND_ADDR ?? c.bind,
-        token: c.token ?? process.env.CLAUDERON_HTTP_TOKEN ?? null,
-        disableAuth: process.env.CLAUDERON_DISABLE_AUTH === 'true',
-        remote: parseRemoteOrigin(process.env.CLAUDERON_ORIGIN),
+        bind,
+        token,
+        disableAuth: auth.mode === 'disabled',
+        remote: auth.remote,
+        auth,
+        passkeys: this.passkeys,
+        tls,
       },
     );
     try {
       await api.start();
       this.http = api;
-      this.log.info('http api listening', { bind: api.bindAddress, port: api.port });
+      this.log.info('http api listening', { bind: api.bindAddress, port: api.port, tls: tls !== null, auth: auth.mode, ...(auth.rp ? { origin: auth.rp.origin, rpId: auth.rp.id } : {}) });
     } catch (e) {
       if (isClauderonError(e) && e.code === 'config') throw e; // an unsafe bind refuses to start
       this.httpError = `the HTTP API could not listen on port ${port}: ${errorMessage(e)}`;
@@ -278,7 +307,10 @@ export class Daemon {
       timer = null;
       if (this.stopping) return;
       void findConfig(this.opts.paths.config).then(
-        () => this.updateNotes({ configError: null }),
+        (found) => {
+          this.updateNotes({ configError: null });
+          this.eventHooks?.configure(found.config.event_hooks);
+        },
         (e: unknown) => this.updateNotes({ configError: errorMessage(e) }),
       );
     };
@@ -330,6 +362,8 @@ export class Daemon {
   }
 
   private broadcast(e: DaemonEvent): void {
+    this.eventHooks?.handle(e); // never throws, never waits for a hook
+    this.push?.handle(e); // nor for a push service
     this.sockets?.broadcast(e);
     for (const l of this.eventListeners) l(e);
   }
@@ -348,7 +382,9 @@ export class Daemon {
     configShow: async (): Promise<ConfigShow> => {
       const found = await findConfig(this.opts.paths.config);
       // [http] token is a credential of the API: a client sees that one is set, never its value
-      const config = found.config.http.token === undefined ? found.config : { ...found.config, http: { ...found.config.http, token: '(set)' } };
+      const shown = found.config.http.token === undefined ? found.config : { ...found.config, http: { ...found.config.http, token: '(set)' } };
+      // a webhook's path and query often are its secret (Slack, Discord): its origin only
+      const config = { ...shown, event_hooks: shown.event_hooks.map((h) => (h.url === undefined ? h : { ...h, url: redactHookUrl(h.url) })) };
       return { path: found.file ?? this.opts.paths.config, config };
     },
     credentials: async (): Promise<CredentialsReport> => {
@@ -358,7 +394,18 @@ export class Daemon {
     ca: (opts) => this.caInfo(opts.rotate),
     home: () => this.opts.paths.home,
     audit: (s, limit) => readSessionAudit(this.opts.paths.audit, s, limit),
+    passkeys: () => this.passkeys,
+    push: () => {
+      if (!this.push) throw new ClauderonError('internal', 'the daemon has not started');
+      return this.push;
+    },
   };
+
+  /** The VAPID `sub` claim: CLAUDERON_ORIGIN when it is https (push services may contact it), else a mailto:. */
+  private pushSubject(): string {
+    const origin = this.passkeys.rp?.origin;
+    return origin?.startsWith('https://') ? origin : 'mailto:clauderon@localhost';
+  }
 
   private async caInfo(rotate: boolean): Promise<CaInfo> {
     if (!this.ca) throw new ClauderonError('internal', 'the daemon has not started');
@@ -411,6 +458,8 @@ export class Daemon {
       const deadline = Date.now() + 10_000;
       while ((this.sockets?.inflight ?? 0) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
       this.sockets?.endConnections();
+      await this.eventHooks?.close(); // bounded: pending deliveries are abandoned
+      await this.push?.close(); // the same
       await this.proxies?.closeAll().catch(() => undefined);
       rmSync(this.opts.paths.socket, { force: true });
       if (readInfoPid(this.opts.paths.daemonInfo) === process.pid) rmSync(this.opts.paths.daemonInfo, { force: true });
@@ -423,6 +472,15 @@ export class Daemon {
       this.resolveStopped();
     })();
     return this.stopping;
+  }
+}
+
+/** [http] tls_cert / tls_key: read at start; a file that cannot be read refuses the start. */
+function readTlsFile(path: string, key: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new ClauderonError('config', `[http] ${key} = "${path}" cannot be read: ${errorMessage(e)} — see README "Remote access and phone" for getting a certificate (tailscale cert, mkcert)`);
   }
 }
 

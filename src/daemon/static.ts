@@ -6,6 +6,11 @@
 // segments only (http-guard's parseTarget refuses /, \ and control characters in one), and a
 // segment `.`/`..` or a hidden name is never served, nor any file that resolves outside the root.
 // Without a build, every page is a 404 that says how to build it.
+// The installable app's files have fixed names at the root: /manifest.webmanifest (served as
+// application/manifest+json), /icons/*.png and the service worker /sw.js — no-cache like
+// index.html, so a new build's worker is found at once; its root path gives it the whole scope
+// without Service-Worker-Allowed. The policy needs nothing more for them: manifest-src and
+// worker-src fall back to default-src / script-src 'self'.
 import { createReadStream, existsSync, realpathSync, statSync, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, extname, isAbsolute, join, relative, sep } from 'node:path';

@@ -15,7 +15,8 @@
 //
 // Not an operation: POST /api/hooks (HOOKS_PATH). Agents post their hook events and exit reports
 // there with their session's own hook token (not the API's), and it is the one endpoint also
-// served on a container bridge's gateway. Nor is the HTTP gate in front of every route and the
+// served on a container bridge's gateway. Nor are the web UI's sign-in endpoints, /api/auth/*
+// (src/daemon/auth/routes.ts), which answer before a sign-in. Nor is the HTTP gate in front of every route and the
 // WebSocket (Host, Origin, Sec-Fetch-Site, Content-Type, body limits: src/daemon/http-guard.ts).
 // Nor the web UI's terminal, the WebSocket /ws/console/:name (CONSOLE_PATH, src/daemon/console.ts):
 // browser-only, documented beside the table (markdownApiTable).
@@ -25,6 +26,7 @@ import type { Config } from '../config/config.js';
 import type { CredentialInfo } from '../proxy/credentials.js';
 import type { AuditEntry } from '../shared/events.js';
 import type { Catalog, DirectoryListing, WorktreeFile, WorktreeListing } from '../shared/results.js';
+import { IMAGE_TYPES, MAX_IMAGE_BYTES, type UploadResult } from '../shared/images.js';
 import { ACCESS_MODES, AGENTS, BACKENDS } from '../shared/types.js';
 import type { CreateResult, DeleteResult, FetchWorkResult, ReconcileItem, RecentRepo, Session, SessionDiff, SessionEvent, SessionStatus } from '../shared/types.js';
 
@@ -40,6 +42,8 @@ export interface DaemonInfo {
   httpError: string | null;
   /** Why config.toml cannot be used ("<file>:<line>: …"), or null. */
   configError: string | null;
+  /** How the HTTP API is protected: `loopback` (no sign-in), `passkeys`, `disabled` (CLAUDERON_DISABLE_AUTH=true). */
+  httpAuth?: 'loopback' | 'passkeys' | 'disabled';
 }
 
 /** GET /api/status, and the WebSocket's hello after `"type":"hello"`. */
@@ -50,6 +54,8 @@ export interface DaemonStatus {
   httpPort: number | null;
   httpError: string | null;
   configError: string | null;
+  /** As DaemonInfo's. */
+  httpAuth?: 'loopback' | 'passkeys' | 'disabled';
   sessions: Partial<Record<SessionStatus, number>>;
 }
 
@@ -82,6 +88,35 @@ export interface CredentialsReport {
   error: string | null;
 }
 
+/** A registered passkey (`clauderon auth list`). */
+export interface PasskeyInfo {
+  /** clauderon's short id, for `auth revoke ID`. */
+  id: string;
+  /** The device name given at registration. */
+  name: string;
+  createdAt: string;
+  /** The last sign-in with it. */
+  lastUsedAt: string | null;
+  transports: string[];
+  /** Live sign-in sessions. */
+  sessions: number;
+}
+
+/** `clauderon auth register`: a one-time code and the sign-in page's link with it. */
+export interface RegistrationCode {
+  code: string;
+  url: string;
+  expiresAt: string;
+}
+
+export interface RevokeResult {
+  revoked: PasskeyInfo;
+  sessionsEnded: number;
+}
+
+/** push.subscribe's params: a browser's PushSubscription, as its toJSON() gives it. */
+export type PushSubscriptionJson = z.output<typeof pushSubscribeParams>;
+
 /** GET /api/catalog (the type is src/shared's: the web UI reads it too). */
 export type { Catalog };
 
@@ -111,6 +146,22 @@ export interface HttpRoute {
   status?: number;
   /** A WebSocket that streams events (a GET upgrade) rather than one answer. */
   stream?: true;
+  /** The body is raw bytes, not JSON (sessions.upload's image): see RawBody. */
+  raw?: RawBody;
+}
+
+/**
+ * A route whose body is raw bytes of one of `types` (its Content-Type), not JSON: the body becomes
+ * the param `param` (base64, as the socket sends it) and the Content-Type the param `typeParam`;
+ * its limit is `limit` instead of the JSON one. The other params come from the path and the query
+ * only (none from a body), so a param the socket alone may give (a host path) never arrives over HTTP.
+ * No cross-origin page can send these types without a preflight (never approved), as with JSON.
+ */
+export interface RawBody {
+  param: string;
+  typeParam: string;
+  types: readonly string[];
+  limit: number;
 }
 
 export interface Operation<P extends z.ZodObject = z.ZodObject, R = unknown> {
@@ -152,6 +203,37 @@ export const createParams = z
     planMode: z.boolean().default(true),
     /** The chosen backend's own options (image, limits…): each backend's spec validates its keys. */
     backendRequest: z.record(z.string().max(40), z.union([z.string().max(500), z.number(), z.boolean()])).optional(),
+  })
+  .strict();
+
+/**
+ * A PushSubscription's endpoint: the push service's URL (https; the daemon allows http only for a
+ * loopback host under CLAUDERON_PUSH_ALLOW_HTTP_LOOPBACK=1, for tests: src/daemon/push.ts).
+ */
+const pushEndpoint = z
+  .string()
+  .min(1)
+  .max(2048)
+  .refine((u) => {
+    try {
+      const url = new URL(u);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === '' && url.hash === '' && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'a push service URL (https://…, no user info or fragment)');
+
+export const pushSubscribeParams = z
+  .object({
+    endpoint: pushEndpoint,
+    expirationTime: z.number().nullable().optional(),
+    keys: z
+      .object({
+        // an uncompressed P-256 point (65 bytes, 0x04 first) and a 16-byte secret, base64url
+        p256dh: z.string().regex(/^B[A-Za-z0-9_-]{86}=?$/, "the browser's P-256 public key (65 bytes, base64url)"),
+        auth: z.string().regex(/^[A-Za-z0-9_-]{22}(==)?$/, "the browser's auth secret (16 bytes, base64url)"),
+      })
+      .strict(),
   })
   .strict();
 
@@ -321,7 +403,7 @@ export const operations = {
   'sessions.history': op({
     title: 'transcript',
     summary:
-      'the agent’s transcript, one JSON value per line, in Claude Code’s JSONL shape for every agent (Codex’s rollout and Gemini CLI’s chat log are translated into it: `{"type":"user"|"assistant","message":{"content":[text, tool_use, tool_result, thinking blocks]}}`): `{"lines":[…]}`. Only a regular `*.jsonl` file where the agent keeps transcripts is read — Claude: `~/.claude/projects`, `$CLAUDE_CONFIG_DIR/projects` or the worktree’s `.claude/projects` (a container agent: only the worktree’s); Codex and Gemini: the session’s own config home (`sessions/ID/agent-home`) — never a FIFO, a device, or anything a symlink leads to outside those, and at most its last 16 MiB (then the first value is `{"truncated":true,"omittedBytes":N}`)',
+      'the agent’s transcript, one JSON value per line, in Claude Code’s JSONL shape for every agent (Codex’s rollout and Gemini CLI’s chat log are translated into it: `{"type":"user"|"assistant","message":{"content":[text, tool_use, tool_result, thinking blocks]}}`): `{"lines":[…]}`. Only a regular `*.jsonl` file where the agent keeps transcripts is read — Claude: `~/.claude/projects`, `$CLAUDE_CONFIG_DIR/projects` or the worktree’s `.claude/projects` (a container agent: only the worktree’s); Codex and Gemini: the session’s own config home (`sessions/ID/agent-home`); a Kubernetes session’s: read in its pod, never copied here — never a FIFO, a device, or anything a symlink leads to outside those, and at most its last 16 MiB (then the first value is `{"truncated":true,"omittedBytes":N}`)',
     access: 'read',
     params: byName,
     result: returns<{ lines: unknown[] }>(),
@@ -353,6 +435,25 @@ export const operations = {
     params: z.object({ name: sessionName, limit: z.number().int().min(1).max(1000).default(200) }).strict(),
     result: returns<AuditEntry[]>(),
     http: { method: 'GET', path: `${SESSION}/audit`, query: { limit: { as: 'number', lenient: true } } },
+  }),
+  'sessions.upload': op({
+    title: 'attach an image',
+    summary:
+      'stores an image for the agent in `uploads/<session id>/` and answers where the agent reads it: `{"file","path","hostPath","type","size","sha256","sent","sendError"}` — `path` is the host path for host agents (tmux, zellij), `/workspace/.clauderon/uploads/<id>/NAME` in a Docker container; Kubernetes sessions are refused for now. Only PNG, JPEG, GIF and WebP, recognised by their bytes (a declared `type` must match), at most 10 MiB (HTTP: the raw bytes with `Content-Type: image/…`; the socket: `data` in base64 within its 1 MiB line, or `path`, a file on the daemon’s host); at most 50 files and 100 MiB per session; the name is cleaned to letters, digits, `.`, `_`, `-` (`-N` added when taken). `message` and/or `send`: the path (after `message`) is then typed into the agent, then Enter. Anything refused writes nothing',
+    access: 'write',
+    params: z
+      .object({
+        name: sessionName,
+        filename: z.string().min(1).max(1000).optional(),
+        type: z.string().max(200).optional(),
+        data: z.string().max(Math.ceil(MAX_IMAGE_BYTES / 3) * 4).optional(),
+        path: z.string().min(1).max(4096).optional(),
+        message: z.string().max(2000).optional(),
+        send: z.boolean().default(false),
+      })
+      .strict(),
+    result: returns<UploadResult>(),
+    http: { method: 'POST', path: `${SESSION}/uploads`, status: 201, query: { filename: { as: 'string' } }, raw: { param: 'data', typeParam: 'type', types: IMAGE_TYPES, limit: MAX_IMAGE_BYTES } },
   }),
   reconcile: op({
     title: 'reconcile',
@@ -419,6 +520,58 @@ export const operations = {
     result: returns<CaInfo>(),
     http: { method: 'POST', path: '/api/ca/rotate' },
   }),
+  'auth.register': op({
+    title: 'passkey registration code',
+    summary: 'a one-time code (valid 10 minutes, single use) and the link `ORIGIN/signin#register=CODE` that registers a passkey with it: `{"code","url","expiresAt"}`',
+    access: 'write',
+    params: none,
+    result: returns<RegistrationCode>(),
+    http: null,
+    local: 'a registration code is what lets a new device in: only the host mints one',
+  }),
+  'auth.list': op({
+    title: 'passkeys',
+    summary: 'the registered passkeys: `[{"id","name","createdAt","lastUsedAt","transports","sessions"}]`',
+    access: 'read',
+    params: none,
+    result: returns<PasskeyInfo[]>(),
+    http: null,
+    local: 'passkeys are managed on the host',
+  }),
+  'auth.revoke': op({
+    title: 'revoke a passkey',
+    summary: 'removes the passkey `id` and ends its sign-in sessions at once: `{"revoked","sessionsEnded"}`',
+    access: 'write',
+    params: z.object({ id: z.string().min(1).max(1024) }).strict(),
+    result: returns<RevokeResult>(),
+    http: null,
+    local: 'passkeys are managed on the host (a stolen sign-in must not be able to lock the owner out)',
+  }),
+  'push.key': op({
+    title: 'Web Push key',
+    summary: 'the daemon’s VAPID public key (base64url), the `applicationServerKey` a browser subscribes with: `{"publicKey"}`',
+    access: 'read',
+    params: none,
+    result: returns<{ publicKey: string }>(),
+    http: { method: 'GET', path: '/api/push/key' },
+  }),
+  'push.subscribe': op({
+    title: 'Web Push subscribe',
+    summary:
+      'store a browser’s PushSubscription (its `toJSON()`: `endpoint` an https URL, `keys.p256dh`, `keys.auth`) to get a push when an agent waits for input or approval or a session fails, with the page closed; the same endpoint again replaces it; kept with the passkey the request is signed in with (revoking it removes them), at most 50 (the oldest goes): `{"subscribed":true}` (HTTP: 201)',
+    access: 'write',
+    params: pushSubscribeParams,
+    result: returns<{ subscribed: true }>(),
+    http: { method: 'POST', path: '/api/push/subscriptions', status: 201 },
+  }),
+  'push.unsubscribe': op({
+    title: 'Web Push unsubscribe',
+    summary: 'forget the subscription with this `endpoint`: `{"unsubscribed"}` (false: there was none)',
+    access: 'write',
+    params: z.object({ endpoint: z.string().min(1).max(2048) }).strict(),
+    result: returns<{ unsubscribed: boolean }>(),
+    http: { method: 'DELETE', path: '/api/push/subscriptions' },
+  }),
 } as const;
 
 export type Method = keyof typeof operations;
@@ -484,6 +637,7 @@ export function httpParts(method: Method): HttpParts {
 export function httpRequestFor<M extends Method>(method: M, params: Params<M>): { method: HttpRoute['method']; path: string; body?: Record<string, unknown> } {
   const route = operations[method].http;
   if (!route || route.stream) throw new Error(`${method} has no HTTP route that answers once`);
+  if (route.raw) throw new Error(`${method}'s HTTP body is raw bytes (${route.raw.types.join(', ')}), not JSON`);
   const values = new Map<string, unknown>(Object.entries(params));
   const text = (k: string): string => {
     const v = values.get(k);
@@ -515,7 +669,8 @@ function routeText(m: Method): string {
   const parts = httpParts(m);
   const query = Object.entries(o.http.query ?? {}).map(([k, q]) => (q.as === 'flag' ? `${k}=true` : `${k}=…`));
   const target = `${o.http.method} ${o.http.path}${query.length ? `[?${query.join('&')}]` : ''}`;
-  const body = o.http.method !== 'GET' && parts.body.length ? ` \`{${paramList(o, parts.body).map((k) => `"${k}"`).join(',')}}\`` : '';
+  const raw = o.http.raw ? ` body: the raw bytes, \`Content-Type\` ${o.http.raw.types.map((t) => `\`${t}\``).join(' / ')}` : '';
+  const body = raw || (o.http.method !== 'GET' && parts.body.length ? ` \`{${paramList(o, parts.body).map((k) => `"${k}"`).join(',')}}\`` : '');
   return `\`${target}\`${o.http.stream ? ' (WebSocket)' : ''}${body}`;
 }
 

@@ -99,4 +99,59 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: 'passkeys, signin_sessions and registration_codes',
+    up(db) {
+      // Passkey sign-in to the HTTP API (src/daemon/auth): the registered credentials, the browser
+      // sessions signed in with them, and the one-time codes `clauderon auth register` mints.
+      // Sign-in session ids and codes are stored as SHA-256 hashes only.
+      db.exec(`
+        CREATE TABLE passkeys (
+          id            TEXT PRIMARY KEY NOT NULL,
+          credential_id TEXT NOT NULL UNIQUE,
+          name          TEXT NOT NULL,
+          public_key    BLOB NOT NULL,
+          counter       INTEGER NOT NULL,
+          transports    TEXT NOT NULL,
+          created_at    TEXT NOT NULL,
+          last_used_at  TEXT
+        );
+
+        CREATE TABLE signin_sessions (
+          id_hash    TEXT PRIMARY KEY NOT NULL,
+          passkey_id TEXT NOT NULL REFERENCES passkeys (id) ON DELETE CASCADE,
+          created_at TEXT NOT NULL,
+          expires_at TEXT NOT NULL
+        );
+        CREATE INDEX signin_sessions_passkey_id ON signin_sessions (passkey_id);
+
+        CREATE TABLE registration_codes (
+          code_hash  TEXT PRIMARY KEY NOT NULL,
+          created_at TEXT NOT NULL,
+          expires_at TEXT NOT NULL,
+          used_at    TEXT
+        );
+      `);
+    },
+  },
+  {
+    version: 6,
+    description: 'push_subscriptions',
+    up(db) {
+      // Web Push (src/daemon/push.ts, src/store/push.ts): the browsers that get a push when an agent
+      // waits, each with the passkey it was signed in with (null: loopback, the Bearer token, or auth
+      // disabled) — revoking the passkey deletes them.
+      db.exec(`
+        CREATE TABLE push_subscriptions (
+          endpoint   TEXT PRIMARY KEY NOT NULL,
+          p256dh     TEXT NOT NULL,
+          auth       TEXT NOT NULL,
+          passkey_id TEXT REFERENCES passkeys (id) ON DELETE CASCADE,
+          created_at TEXT NOT NULL
+        );
+        CREATE INDEX push_subscriptions_passkey_id ON push_subscriptions (passkey_id);
+      `);
+    },
+  },
 ];

@@ -1,4 +1,4 @@
-// The SQLite store (db.sqlite): sessions, their event log, and recently used repos.
+// The SQLite store (db.sqlite): sessions, their event log, recently used repos, (auth.ts) the passkey sign-in tables and (push.ts) the Web Push subscriptions.
 // Only the daemon opens it. Every statement is prepared once per connection, session rows are
 // read as arrays, and the sessions columns are declared once (SESSION_COLUMNS in rows.ts), so listing
 // 1,000 sessions stays cheap and a new field is one line there plus a migration. Opening and
@@ -13,6 +13,8 @@ import {
   type SessionEvent,
   type SessionStatus,
 } from '../shared/types.js';
+import { AuthRows } from './auth.js';
+import { PushRows } from './push.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { checkMigrationList, chmodIfExists, isSqliteError, newerSchemaError, openError, readSchemaVersion } from './open.js';
 import { checkOneOf, PATCHABLE, RAW, SESSION_COLUMNS, rowToEvent, rowToSession, sessionValues, SQL, UPDATE_COLUMNS, validateSession, type EventRow, type RecentRepoRow, type SessionRow, type SqlKey, type Stmt } from './rows.js';
@@ -137,6 +139,20 @@ export class Store {
 
   get path(): string {
     return this.dbPath;
+  }
+
+  private authRows: AuthRows | null = null;
+
+  /** The passkey sign-in tables (auth.ts). */
+  get auth(): AuthRows {
+    return (this.authRows ??= new AuthRows(this.db));
+  }
+
+  private pushRows: PushRows | null = null;
+
+  /** The Web Push subscriptions (push.ts). */
+  get push(): PushRows {
+    return (this.pushRows ??= new PushRows(this.db));
   }
 
   close(): void {

@@ -6,6 +6,7 @@ import { AGENT_TEXT } from './format';
 import { follow, href } from './router';
 import { findSession, dismissFlash, flashFor, upsert, useStore, WAITING } from './store';
 import { Info, Proxy } from './tabs';
+import { Attach } from './Attach';
 
 const Terminal = lazy(() => import('./Terminal'));
 const Changes = lazy(() => import('./Changes'));
@@ -57,6 +58,7 @@ export function SessionPage({ name, tab }: { name: string; tab: string }) {
         <span className={`status st-${s.status}`} data-testid="session-status">{s.status}</span>
         {s.agentStatus !== 'unknown' && <span className={`agent-status${waiting ? ' waiting' : ''}`}>{AGENT_TEXT[s.agentStatus]}</span>}
       </div>
+      {s.status !== 'deleting' && s.status !== 'creating' && <Attach key={s.id} session={s} />}
       {warnings.length > 0 && (
         <div className="notice" role="status" data-testid="create-warnings">
           {warnings.map((w) => (

@@ -4,6 +4,8 @@
 import type { AuditEntry } from '../shared/events.js';
 import type { Catalog, DirectoryListing, WorktreeFile, WorktreeListing } from '../shared/results.js';
 import type { CreateResult, DeleteResult, RecentRepo, Session, SessionDiff } from '../shared/types.js';
+import type { UploadResult } from '../shared/images.js';
+import { signInNeeded } from './auth';
 
 export class ApiError extends Error {
   constructor(
@@ -48,6 +50,7 @@ async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: u
   } catch {
     // not JSON: the status says what happened
   }
+  if (res.status === 401) signInNeeded(); // passkey sign-in is on and this page is not signed in
   if (!res.ok) {
     const e = (data as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
     throw new ApiError(res.status, e?.code ?? 'internal', e?.message ?? `${res.status} ${res.statusText}`, e?.field ?? null);
@@ -56,6 +59,23 @@ async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: u
 }
 
 const s = (name: string) => `/api/sessions/${encodeURIComponent(name)}`;
+
+/**
+ * sessions.upload: the image's raw bytes with its own Content-Type (image/png, jpeg, gif, webp —
+ * which, like JSON, no page of another origin can send without a preflight), the name in the query.
+ */
+async function uploadImage(name: string, file: Blob, filename: string): Promise<UploadResult> {
+  let res: Response;
+  try {
+    res = await fetch(`${s(name)}/uploads?filename=${encodeURIComponent(filename)}`, { method: 'POST', headers: { 'content-type': file.type || 'application/octet-stream' }, body: file });
+  } catch {
+    throw new ApiError(0, 'daemon', 'the daemon is unreachable', null);
+  }
+  const data = (await res.json().catch(() => null)) as (UploadResult & { error?: { code?: string; message?: string; field?: string } }) | null;
+  if (res.status === 401) signInNeeded();
+  if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'internal', data?.error?.message ?? `${res.status} ${res.statusText}`, data?.error?.field ?? null);
+  return data as UploadResult;
+}
 
 export const api = {
   sessions: () => call<Session[]>('GET', '/api/sessions?filter=all'),
@@ -73,6 +93,11 @@ export const api = {
   recentRepos: () => call<RecentRepo[]>('GET', '/api/recent-repos'),
   catalog: () => call<Catalog>('GET', '/api/catalog'),
   browse: (path: string) => call<DirectoryListing>('POST', '/api/browse-directory', { path }),
+  upload: uploadImage,
+  // Web Push (src/web/push.ts): the daemon's VAPID key, this browser's subscription
+  pushKey: () => call<{ publicKey: string }>('GET', '/api/push/key'),
+  pushSubscribe: (subscription: PushSubscriptionJSON) => call<{ subscribed: true }>('POST', '/api/push/subscriptions', subscription),
+  pushUnsubscribe: (endpoint: string) => call<{ unsubscribed: boolean }>('DELETE', '/api/push/subscriptions', { endpoint }),
 };
 
 export function errorText(e: unknown): string {

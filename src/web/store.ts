@@ -121,6 +121,11 @@ export function useStore(): Snapshot {
   return useSyncExternalStore(subscribe, () => snapshot);
 }
 
+/** Every new snapshot, outside React (notifications); returns the unsubscribe. */
+export function watch(l: (s: Snapshot) => void): () => void {
+  return subscribe(() => l(snapshot));
+}
+
 /** Every event as it arrives (create.progress, proxy.audit…); returns the unsubscribe. */
 export function onEvent(l: (e: PageEvent) => void): () => void {
   start();

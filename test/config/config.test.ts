@@ -31,7 +31,7 @@ describe('config.toml', () => {
     expect(c).toEqual(defaultConfig());
     expect(c.general).toEqual({ default_agent: 'claude', max_sessions: 100, max_concurrent_creates: 4, screen_poll_ms: 2000 });
     expect(c.general.default_backend).toBeUndefined();
-    expect(c.http).toEqual({ enabled: true, port: 3030, bind: '127.0.0.1' });
+    expect(c.http).toEqual({ enabled: true, port: 3030, bind: '127.0.0.1', require_auth: false });
     expect(c.docker).toMatchObject({ pull_policy: 'if-not-present', network: 'bridge', detach_keys: 'ctrl-p,ctrl-q', env: [] });
   });
 

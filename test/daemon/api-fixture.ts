@@ -19,7 +19,7 @@ export interface ApiFixture {
   close(): Promise<void>;
 }
 
-export async function startApi(opts: Partial<HttpApiOptions> = {}, status: () => Record<string, unknown> = () => ({ ok: true })): Promise<ApiFixture> {
+export async function startApi(opts: Partial<HttpApiOptions> | ((store: Store) => Partial<HttpApiOptions>) = {}, status: () => Record<string, unknown> = () => ({ ok: true })): Promise<ApiFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'clrn-http-'));
   const paths = getPaths(join(dir, 'home'));
   ensureHome(paths);
@@ -40,7 +40,7 @@ export async function startApi(opts: Partial<HttpApiOptions> = {}, status: () =>
     firstNotice: () => false,
     hooks: { tokens, url: () => null },
   });
-  const api = new HttpApi({ manager, store, log, subscribe: () => () => undefined, status }, { port: 0, bind: '127.0.0.1', token: null, disableAuth: false, ...opts });
+  const api = new HttpApi({ manager, store, log, subscribe: () => () => undefined, status }, { port: 0, bind: '127.0.0.1', token: null, disableAuth: false, ...(typeof opts === 'function' ? opts(store) : opts) });
   await api.start();
   return {
     api,

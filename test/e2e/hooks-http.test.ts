@@ -259,7 +259,8 @@ describe('HTTP API', () => {
     writeFileSync(join(env.home, 'config.toml'), env.portConfig.replace('[http]\n', '[http]\nbind = "0.0.0.0"\n'));
     const refused = env.run(['list']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('not loopback: set [http] token in config.toml');
+    expect(refused.stderr).toContain('not loopback: passkey sign-in needs CLAUDERON_ORIGIN');
+    expect(refused.stderr).toContain('set [http] token in config.toml for scripts only');
 
     const token = 'a-long-enough-test-token-123456';
     writeFileSync(join(env.home, 'config.toml'), env.portConfig.replace('[http]\n', `[http]\nbind = "0.0.0.0"\ntoken = "${token}"\n`));

@@ -75,7 +75,7 @@ describe('the operations table', () => {
     const socketOnly = METHODS.filter((m) => entry(m).http === null);
     // attach answers an argv to run on this host; daemon.stop would end the HTTP API itself;
     // watchScreen pushes on the socket connection that asked
-    expect(socketOnly.sort()).toEqual(['daemon.stop', 'sessions.attach', 'sessions.watchScreen']);
+    expect(socketOnly.sort()).toEqual(['auth.list', 'auth.register', 'auth.revoke', 'daemon.stop', 'sessions.attach', 'sessions.watchScreen']);
     for (const m of socketOnly) expect(entry(m).local?.length ?? 0, m).toBeGreaterThan(20);
     for (const m of routed) expect(entry(m).local, m).toBeUndefined();
     // one stream, the event subscription

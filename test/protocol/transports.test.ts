@@ -75,6 +75,7 @@ const READS: { [M in Method]?: Params<M> } = {
   'config.show': {},
   'credentials.describe': {},
   'ca.show': {},
+  'push.key': {},
 };
 
 /** Params each routed write is run with: ones every such write refuses the same way (no such session, not a repository). */
@@ -86,6 +87,9 @@ const REFUSED_WRITES: { [M in Method]?: Params<M> } = {
   'sessions.fetch': { name: 'nope' },
   'sessions.delete': { name: 'nope', force: true },
   'sessions.setAccessMode': { name: 'nope', mode: 'read-only' },
+  // (a push service over plain http on another host is refused; an empty endpoint is no endpoint)
+  'push.subscribe': { endpoint: 'http://push.example.com/x', keys: { p256dh: `B${'A'.repeat(86)}`, auth: 'A'.repeat(22) } },
+  'push.unsubscribe': { endpoint: '' },
 };
 
 async function both<M extends Method>(m: M, params: Params<M>): Promise<[Outcome, Outcome & { status: number }]> {
@@ -95,7 +99,8 @@ async function both<M extends Method>(m: M, params: Params<M>): Promise<[Outcome
 describe('the socket and the HTTP API serve the same operations', () => {
   it('has a probe here for every operation with a route that answers once', () => {
     const routed = METHODS.filter((m) => operations[m].http && !operations[m].http.stream);
-    const probed = [...Object.keys(READS), ...Object.keys(REFUSED_WRITES), 'reconcile', 'ca.rotate'];
+    // (sessions.upload's HTTP body is the raw image, not the socket's JSON: both are in test/e2e/uploads.test.ts)
+    const probed = [...Object.keys(READS), ...Object.keys(REFUSED_WRITES), 'reconcile', 'ca.rotate', 'sessions.upload'];
     expect(routed.sort()).toEqual(probed.sort());
   });
 

@@ -10,6 +10,8 @@ import { backendOptions } from '../../backends/registry.js';
 import type { CliContext } from '../context.js';
 import { note, printResult, publicSession } from '../output.js';
 import { endLikeSignal } from '../signals.js';
+import { checkImageFile, reportUploads, uploadFiles } from './upload.js';
+import { EXIT } from '../exit-codes.js';
 
 /** Every backend's own flags, from the backend registry (e.g. Docker's --image, --cpu-limit). */
 function addBackendOptions(cmd: Command): Command {
@@ -74,16 +76,19 @@ export function addCreateCommand(program: Command, ctx: CliContext): void {
     .option('-m, --model <model>', 'model for the agent')
     .addOption(new Option('--access-mode <mode>', 'what the agent may do through the proxy').choices(ACCESS_MODES).default('read-write'))
     .option('--dangerous-skip-checks', "skip the agent's permission prompts (e.g. claude --dangerously-skip-permissions)", false)
-    .option('--no-plan-mode', 'start the agent out of plan mode');
+    .option('--no-plan-mode', 'start the agent out of plan mode')
+    .option('--attach <file>', 'an image for the agent (PNG, JPEG, GIF, WebP; repeatable): attached once the session runs and its path typed into the agent (see clauderon upload)', (v: string, prev: string[] = []) => [...prev, v]);
   addBackendOptions(cmd)
     .option('--json', 'print the session as JSON')
     .addHelpText('after', '\nThe daemon goes on creating a session once asked: Ctrl-C stops waiting for it (exit 130), not the create.\nA broken config.toml refuses every create until it is fixed (clauderon config show names the line).')
     .action(async (o: Record<string, unknown> & {
       repo: string; prompt?: string; promptFile?: string; name?: string; backend?: (typeof BACKENDS)[number];
       agent?: (typeof AGENTS)[number]; model?: string; accessMode: (typeof ACCESS_MODES)[number];
-      dangerousSkipChecks: boolean; planMode: boolean; json?: boolean;
+      dangerousSkipChecks: boolean; planMode: boolean; json?: boolean; attach?: string[];
     }) => {
       const backendRequest = backendRequestFrom(o);
+      // (checked before anything is created: a wrong file refuses the create)
+      const attachments = (o.attach ?? []).map(checkImageFile);
       const prompt = readPrompt(o.prompt, o.promptFile);
       const showProgress = !o.json && Boolean(process.stderr.isTTY || process.env.CLAUDERON_PROGRESS);
       const warned = new Set<string>();
@@ -107,10 +112,22 @@ export function addCreateCommand(program: Command, ctx: CliContext): void {
         ...(backendRequest ? { backendRequest } : {}),
       };
       const result = await ctx
-        .withClient((c) => c.call('sessions.create', request, progressPrinter(showProgress, warned)))
+        .withClient(async (c) => {
+          const created = await c.call('sessions.create', request, progressPrinter(showProgress, warned));
+          // The images, once the session is there: its agent already has the prompt, so their paths
+          // follow as one typed message (the create flow itself is left as it is).
+          const uploads = attachments.length > 0 ? await uploadFiles(c, created.session.id, attachments, { message: attachments.length > 1 ? 'Images for this task:' : 'An image for this task:' }) : [];
+          return { ...created, uploads };
+        })
         .finally(() => process.off('SIGINT', onInterrupt));
       note(result.warnings.filter((w) => !warned.has(w)));
       const s = result.session;
-      printResult(o, () => publicSession(s), () => `Created ${s.name} (${s.agent} on ${s.backend}, branch ${s.branchName})\nAttach: clauderon attach ${s.name}\n`);
+      if (result.uploads.length > 0 && !o.json) reportUploads(result.uploads, o.attach ?? [], {});
+      for (const r of o.json ? result.uploads : []) {
+        if (r.sendError === null) continue;
+        process.stderr.write(`error: an image is attached, but its path could not be typed into the agent: ${r.sendError}\n`);
+        process.exitCode = EXIT.error;
+      }
+      printResult(o, () => ({ ...publicSession(s), ...(result.uploads.length > 0 ? { uploads: result.uploads } : {}) }), () => `Created ${s.name} (${s.agent} on ${s.backend}, branch ${s.branchName})\nAttach: clauderon attach ${s.name}\n`);
     });
 }

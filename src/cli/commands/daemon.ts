@@ -57,12 +57,18 @@ export function addDaemonCommand(program: Command, ctx: CliContext): void {
 }
 
 /** What `daemon status` says besides the pid: the HTTP API (listening, off, or why not) and a broken config. */
-export function notesOf(info: Pick<DaemonInfo, 'httpPort' | 'httpError' | 'configError'>): string {
+export function notesOf(info: Pick<DaemonInfo, 'httpPort' | 'httpError' | 'configError' | 'httpAuth'>): string {
   const http =
     info.httpError !== null
       ? `http api: not listening — ${info.httpError} (the web UI and scripts cannot reach the daemon; agent status does not need it: free the port or set [http] port in config.toml, then clauderon daemon stop)`
       : info.httpPort !== null
         ? `http api: port ${info.httpPort}`
         : 'http api: off';
-  return `${http}\n${info.configError !== null ? `config: ${info.configError}\n` : ''}`;
+  const auth =
+    info.httpAuth === 'disabled'
+      ? 'http auth: OFF (CLAUDERON_DISABLE_AUTH=true) — anyone who reaches the port drives the daemon\n'
+      : info.httpAuth === 'passkeys' && info.httpPort !== null
+        ? 'http auth: passkey sign-in or [http] token (clauderon auth list)\n'
+        : '';
+  return `${http}\n${auth}${info.configError !== null ? `config: ${info.configError}\n` : ''}`;
 }
