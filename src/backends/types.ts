@@ -121,6 +121,13 @@ export interface Backend {
    * untrusted) is used only inside them. Null when there is none (yet), or nothing runs to read from.
    */
   readTranscript?(backendId: string, q: { roots: readonly string[]; sessionId: string; hinted: string | null; find: 'session-id' | 'newest'; maxBytes: number }): Promise<{ text: string; size: number } | null>;
+  /**
+   * Remote runtimes (the agent's files are there, not on this host): write `data` as the file at
+   * `path` where the agent runs (its directory made when absent; one of that name replaced) — an
+   * image attachment (src/daemon/uploads.ts). Throws, saying why, when it could not: e.g. nothing
+   * runs there (the session is archived).
+   */
+  writeAgentFile?(backendId: string, path: string, data: Buffer): Promise<void>;
   /** After a daemon restart, for each live session: reopen what links the agent to this host (a relay). */
   reconnect?(backendId: string, sessionId: string): Promise<void>;
   /** Files the agent keeps in the worktree that are not the user's work (ignored by delete's dirty check). */

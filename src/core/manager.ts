@@ -132,6 +132,14 @@ export class SessionManager {
     return backend.output(s.backendId ?? backend.idFor(s.name), lines);
   }
 
+  /** Write a file where a remote runtime's agent reads it (Backend.writeAgentFile): an image attachment. */
+  async writeAgentFile(nameOrId: string, path: string, data: Buffer): Promise<void> {
+    const s = this.get(nameOrId);
+    const backend = await this.c.backendOf(s);
+    if (!backend.writeAgentFile) throw new ClauderonError('invalid_input', `the ${s.backend} backend cannot copy files to where its agent runs`);
+    await backend.writeAgentFile(s.backendId ?? backend.idFor(s.name), path, data);
+  }
+
   /**
    * `startup`: the daemon's own pass at start, which skips asking a container engine for orphans
    * when no session uses it (loading its client costs more than the rest of the pass).

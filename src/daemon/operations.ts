@@ -115,7 +115,8 @@ export const handlers: Handlers = {
   'sessions.audit': ({ name, limit }, c) => c.daemon.audit(c.manager.get(name), limit),
   'sessions.upload': async (p, c) => {
     const s = c.manager.get(p.name);
-    const stored = await storeUpload(s, getPaths(c.daemon.home()).uploads, p);
+    // (a remote runtime's agent reads a copy, written where it runs: Backend.writeAgentFile)
+    const stored = await storeUpload(s, getPaths(c.daemon.home()).uploads, p, (path, bytes) => c.manager.writeAgentFile(s.id, path, bytes));
     if (p.message === undefined && !p.send) return stored;
     // (typed after it is stored: a failure to type leaves the file attached and says why)
     const text = p.message ? `${p.message} ${stored.path}` : stored.path;

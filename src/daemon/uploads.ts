@@ -3,8 +3,10 @@
 // bytes must be PNG, JPEG, GIF or WebP and match the declared type; at most 10 MiB) and written to
 // `uploads/<session-id>/` under a safe name, and the answer is the path the AGENT sees: the host
 // path for host agents (tmux, zellij), `/workspace/.clauderon/uploads/<id>/NAME` in a container
-// (the Docker backend bind-mounts that directory there: src/backends/docker/container.ts).
-// Remote runtimes (Kubernetes: the worktree is a clone in the pod) are refused for now.
+// (the Docker backend bind-mounts that directory there: src/backends/docker/container.ts). A
+// remote runtime (Kubernetes: the worktree is a clone in the pod) gets the same path in its
+// workspace: the stored file is then copied there (the backend's writeAgentFile, over exec), and
+// when that fails the host copy is removed again and the error says why — nothing half-done.
 //
 // The directory is writable by the agent (inside a container, too), so nothing in it is trusted:
 // the bytes go to a fresh temp file made with O_CREAT|O_EXCL|O_NOFOLLOW (a planted symlink makes
@@ -45,13 +47,18 @@ export interface UploadRequest {
   path?: string | undefined;
 }
 
-/** Where an upload of `s` lands on the host and where its agent sees that directory. */
-export function uploadDirs(s: Pick<Session, 'id' | 'name' | 'backend'>, uploadsRoot: string): { host: string; agent: string } {
+/**
+ * Where an upload of `s` lands on the host and where its agent sees that directory; `copy`: the
+ * agent runs elsewhere (a remote runtime), so each file is copied there after it is stored.
+ */
+export function uploadDirs(s: Pick<Session, 'id' | 'name' | 'backend'>, uploadsRoot: string): { host: string; agent: string; copy: boolean } {
   const caps = backendSpec(s.backend).capabilities;
   const host = join(uploadsRoot, s.id);
-  if (caps.worktree === 'host-path') return { host, agent: host };
+  if (caps.worktree === 'host-path') return { host, agent: host, copy: false };
   // (the Docker backend mounts uploads/<id> at <workspace>/.clauderon/uploads/<id>: container.ts binds())
-  if (caps.worktree === 'bind-mount' && caps.workspace) return { host, agent: `${caps.workspace}/.clauderon/uploads/${s.id}` };
+  if (caps.worktree === 'bind-mount' && caps.workspace) return { host, agent: `${caps.workspace}/.clauderon/uploads/${s.id}`, copy: false };
+  // (the same place in a remote workspace, written there by the backend: Backend.writeAgentFile)
+  if (caps.worktree === 'clone' && caps.workspace) return { host, agent: `${caps.workspace}/.clauderon/uploads/${s.id}`, copy: true };
   throw new ClauderonError(
     'invalid_input',
     `image attachments are not supported for ${s.backend} sessions yet: the agent runs where the daemon's uploads directory is not (add the image to the worktree and commit it, or use a docker, tmux or zellij session)`,
@@ -177,13 +184,18 @@ function lstatMaybe(p: string): boolean {
 /** Uploads under way, per session directory: one at a time, so the limits hold. */
 const queues = new Map<string, Promise<unknown>>();
 
+/** Writes one stored file where a remote agent reads it (the backend's writeAgentFile). */
+export type CopyToAgent = (agentPath: string, bytes: Buffer) => Promise<void>;
+
 /**
  * Check and store one image for `s`: nothing is written unless the image is accepted and the
- * session's limits leave room for it.
+ * session's limits leave room for it. For a remote runtime, `copy` then puts it where the agent
+ * runs; if that fails, the stored file is removed again and the error says why.
  */
-export async function storeUpload(s: Session, uploadsRoot: string, r: UploadRequest): Promise<UploadResult> {
+export async function storeUpload(s: Session, uploadsRoot: string, r: UploadRequest, copy?: CopyToAgent): Promise<UploadResult> {
   if (s.status === 'deleting' || s.status === 'creating') throw new ClauderonError('conflict', `session ${s.name} is ${s.status}: attach the image once it is running`);
   const where = uploadDirs(s, uploadsRoot);
+  if (where.copy && !copy) throw new ClauderonError('internal', `image attachments for ${s.backend} sessions need a copy to where the agent runs, and none was given: nothing was written`);
   if (r.filename !== undefined) {
     const bad = fileNameProblem(r.filename);
     if (bad) throw new ClauderonError('invalid_input', `${bad}: nothing was written`, { field: 'filename' });
@@ -194,7 +206,7 @@ export async function storeUpload(s: Session, uploadsRoot: string, r: UploadRequ
   const type = sniffImage(bytes) as ImageType;
   const given = r.filename ?? (r.path ? r.path.split('/').pop() : undefined) ?? 'image';
   const name = safeImageName(given, type);
-  const run = (): UploadResult => {
+  const run = async (): Promise<UploadResult> => {
     const dir = sessionDir(uploadsRoot, where.host);
     const used = usage(dir);
     if (used.files + 1 > MAX_SESSION_FILES) throw new ClauderonError('limit', `session ${s.name} has ${used.files} attachments, the limit is ${MAX_SESSION_FILES}: nothing was written`);
@@ -202,6 +214,18 @@ export async function storeUpload(s: Session, uploadsRoot: string, r: UploadRequ
       throw new ClauderonError('limit', `session ${s.name}'s attachments would take ${used.bytes + bytes.length} bytes, over the limit of ${MAX_SESSION_BYTES} bytes (100 MiB): nothing was written`);
     }
     const file = writeNoFollow(dir, name, bytes);
+    if (where.copy && copy) {
+      try {
+        await copy(`${where.agent}/${file}`, bytes);
+      } catch (e) {
+        try {
+          unlinkSync(join(dir, file)); // (our own file: writeNoFollow checked what the name leads to)
+        } catch {
+          // gone already
+        }
+        throw new ClauderonError(e instanceof ClauderonError ? e.code : 'backend', `the image was not attached (nothing was kept): ${errorMessage(e)}`, { cause: e });
+      }
+    }
     return {
       file,
       path: `${where.agent}/${file}`,

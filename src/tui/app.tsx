@@ -1,10 +1,13 @@
 // The TUI's root. Draws from the store; routes every key through the one keymap, a modal first:
-// the create dialog owns its keys, then confirm/help/diff/message, then the text filter, then the list.
+// the create and attach dialogs own their keys, then confirm/help/diff/message, then the text
+// filter, then the list.
 import { Box, Text, useInput } from 'ink';
 import { useEffect, useState } from 'react';
 import { useStore } from 'zustand';
 import { errorMessage } from '../shared/errors.js';
 import type { Session } from '../shared/types.js';
+import { AttachDialog } from './attach-dialog/attach-dialog.js';
+import { initialAttachForm } from './attach-dialog/use-attach-state.js';
 import { Banners, Dialog, Footer, Header, HelpScreen, StatusBar, ViewTabs } from './components/chrome.js';
 import { diffLayout, diffModel, diffScroll, DiffView } from './components/diff-view.js';
 import { Preview } from './components/preview.js';
@@ -35,7 +38,7 @@ export interface AppProps {
 }
 
 function contextOf(s: TuiState): KeyContext | null {
-  if (s.modal?.kind === 'create') return null; // the dialog's own hook reads keys
+  if (s.modal?.kind === 'create' || s.modal?.kind === 'attach') return null; // the dialog's own hook reads keys
   if (s.modal?.kind === 'confirm-delete') return 'confirm';
   if (s.modal?.kind === 'help') return 'help';
   if (s.modal?.kind === 'diff') return 'diff';
@@ -193,6 +196,9 @@ export function App({ store, services }: AppProps) {
         );
         return;
       }
+      case 'session.upload':
+        if (!sel) return noSelection();
+        return act.openModal({ kind: 'attach', id: sel.id, name: sel.name, form: initialAttachForm() });
       case 'session.archive':
         if (!sel) return;
         if (sel.status === 'archived') return act.setStatus(`${sel.name} is already archived`, 'error');
@@ -273,7 +279,7 @@ export function App({ store, services }: AppProps) {
 
   const { columns: width, rows } = state;
   const bodyH = bodyHeight(state);
-  const ctx = contextOf(state) ?? 'create';
+  const ctx = contextOf(state) ?? (state.modal?.kind === 'attach' ? 'attach' : 'create');
   const stopped = state.connection === 'stopped';
   const holds = new Set<FooterCondition>(stopped ? ['daemon-stopped'] : []);
   let body: React.ReactNode;
@@ -281,6 +287,9 @@ export function App({ store, services }: AppProps) {
   if (modal?.kind === 'create') {
     // the dialog reads its state from the store and submits the create itself (create-dialog/)
     body = <CreateDialog store={store} services={services} />;
+  } else if (modal?.kind === 'attach') {
+    // the dialog reads its form from the store and runs the upload itself (attach-dialog/)
+    body = <AttachDialog store={store} services={services} />;
   } else if (modal?.kind === 'help') {
     body = <HelpScreen width={width} height={bodyH} scroll={modal.scroll} />;
   } else if (modal?.kind === 'diff') {

@@ -3,12 +3,13 @@
 // README's key table are all generated from this table so they never drift.
 
 /** Where a key is read. A modal that is open consumes keys first. */
-export type KeyContext = 'list' | 'filter' | 'text' | 'help' | 'diff' | 'confirm' | 'message' | 'create' | 'suggest' | 'browser';
+export type KeyContext = 'list' | 'filter' | 'text' | 'help' | 'diff' | 'confirm' | 'message' | 'create' | 'suggest' | 'browser' | 'attach';
 
 export type CommandId =
   | 'list.down' | 'list.up' | 'list.first' | 'list.last' | 'list.halfPageDown' | 'list.halfPageUp'
   | 'filter.text' | 'filter.all' | 'filter.running' | 'filter.idle' | 'filter.completed' | 'filter.archived' | 'filter.cycle'
   | 'session.new' | 'session.attach' | 'session.archive' | 'session.unarchive' | 'session.delete' | 'session.preview' | 'session.diff'
+  | 'session.upload'
   | 'app.reconcile' | 'app.reload' | 'app.startDaemon' | 'app.help' | 'app.quit'
   | 'filter.apply' | 'filter.clear'
   | 'text.left' | 'text.right' | 'text.wordLeft' | 'text.wordRight' | 'text.home' | 'text.end' | 'text.lineUp' | 'text.lineDown'
@@ -20,6 +21,7 @@ export type CommandId =
   | 'create.editor' | 'create.browse' | 'create.reset'
   | 'suggest.next' | 'suggest.prev' | 'suggest.accept' | 'suggest.first' | 'suggest.close'
   | 'browser.down' | 'browser.up' | 'browser.open' | 'browser.parent' | 'browser.choose' | 'browser.close'
+  | 'attach.nextField' | 'attach.prevField' | 'attach.submit' | 'attach.cancel'
   | 'dialog.close';
 
 /** A footer entry shown only while something holds (the footer lists the keys that work *here*). */
@@ -63,6 +65,7 @@ export const COMMANDS: readonly CommandDef[] = [
   { id: 'filter.cycle', context: 'list', keys: ['tab'], description: 'Next status filter', footer: 'view' },
   { id: 'session.preview', context: 'list', keys: ['p'], description: "Preview: the session's live screen beside (or below) the list (toggle)", footer: 'preview' },
   { id: 'session.diff', context: 'list', keys: ['D'], description: "The session's changes: files and a coloured diff", footer: 'diff' },
+  { id: 'session.upload', context: 'list', keys: ['i'], description: 'Attach an image (a path) and send it to the agent', footer: 'image' },
   { id: 'app.reconcile', context: 'list', keys: ['r'], description: 'Reconcile (results in a dialog)' },
   { id: 'app.reload', context: 'list', keys: ['R'], description: 'Reload the list' },
   { id: 'app.startDaemon', context: 'list', keys: ['S'], description: 'Start the daemon (when it was stopped)', footer: 'start daemon', footerIf: 'daemon-stopped', footerKeep: true },
@@ -135,6 +138,11 @@ export const COMMANDS: readonly CommandDef[] = [
   { id: 'browser.parent', context: 'browser', keys: ['left'], description: 'Parent directory (Backspace too, with no filter typed)', footer: 'up' },
   { id: 'browser.choose', context: 'browser', keys: ['enter'], description: 'Use the highlighted directory as the repository', footer: 'use' },
   { id: 'browser.close', context: 'browser', keys: ['esc'], description: 'Close the browser (the field keeps its text)', footer: 'close' },
+
+  { id: 'attach.nextField', context: 'attach', keys: ['tab', 'down'], description: 'Next field (on the path: complete it first, as far as it goes)', footer: 'next field' },
+  { id: 'attach.prevField', context: 'attach', keys: ['shift+tab', 'up'], description: 'Previous field' },
+  { id: 'attach.submit', context: 'attach', keys: ['enter'], description: 'Attach the image and type the message and its path into the agent (after a warning: close)', footer: 'attach & send' },
+  { id: 'attach.cancel', context: 'attach', keys: ['esc'], description: 'Close the dialog (before Enter: nothing is attached)', footer: 'cancel' },
 ];
 
 /** Ink's key flags (a subset of ink's Key type, so this module has no ink import). */
@@ -252,10 +260,11 @@ export const CONTEXT_TITLES: Record<KeyContext, string> = {
   create: 'Create dialog',
   suggest: 'Repository suggestions (while shown)',
   browser: 'Directory browser (Ctrl-o in the dialog)',
+  attach: 'Attach-an-image dialog (i)',
 };
 
 /** The contexts in the order help and README list them. */
-export const HELP_CONTEXTS: readonly KeyContext[] = ['list', 'filter', 'diff', 'create', 'suggest', 'browser', 'text', 'confirm', 'message', 'help'];
+export const HELP_CONTEXTS: readonly KeyContext[] = ['list', 'filter', 'diff', 'create', 'suggest', 'browser', 'attach', 'text', 'confirm', 'message', 'help'];
 
 /** The README's key table (Markdown), generated from COMMANDS. */
 export function markdownKeyTable(): string {

@@ -10,6 +10,7 @@ import { expandPath, runWithTerminal } from '../client/handoff.js';
 import type { Paths } from '../config/paths.js';
 import type { AgentStatus } from '../shared/types.js';
 import { ClauderonError, errorMessage } from '../shared/errors.js';
+import { typeFromName } from '../shared/images.js';
 import { App } from './app.js';
 import { listDirectory } from '../shared/directories.js';
 import { desktopNotify, type NotificationMode } from './notify.js';
@@ -116,16 +117,17 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
     async recentRepos() {
       return (await needClient().call('repos.recent', { limit: 20 })).map((r) => r.path);
     },
-    completePath(prefix) {
-      // Complete the last path component among directories, keeping what was typed before it.
+    completePath(prefix, o) {
+      // Complete the last path component among directories (and image files, for the attach
+      // dialog), keeping what was typed before it.
       const slash = prefix.lastIndexOf('/');
       const typedDir = slash >= 0 ? prefix.slice(0, slash + 1) : '';
       const start = prefix.slice(slash + 1);
       try {
         return Promise.resolve(
           readdirSync(typedDir ? expandPath(typedDir) : process.cwd(), { withFileTypes: true })
-            .filter((e) => e.isDirectory() && e.name.startsWith(start) && (start.startsWith('.') || !e.name.startsWith('.')))
-            .map((e) => `${typedDir}${e.name}/`)
+            .filter((e) => (e.isDirectory() || (o?.images === true && e.isFile() && typeFromName(e.name) !== null)) && e.name.startsWith(start) && (start.startsWith('.') || !e.name.startsWith('.')))
+            .map((e) => `${typedDir}${e.name}${e.isDirectory() ? '/' : ''}`)
             .sort()
             .slice(0, 20),
         );
@@ -147,6 +149,7 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
       }
     },
     listDirectory: (path) => Promise.resolve(listDirectory(path, { cwd: process.cwd(), clauderonHome: opts.paths.home })),
+    attachImage: (params) => needClient().call('sessions.upload', params),
     async diff(id) {
       return needClient().call('sessions.diff', { name: id });
     },

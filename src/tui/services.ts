@@ -2,6 +2,8 @@
 // child_process or the file system directly. run.ts builds the real ones; tests may pass their own.
 import type { DaemonInfo } from '../protocol/operations.js';
 import type { DirectoryListing } from '../shared/directories.js';
+import type { UploadResult } from '../shared/images.js';
+import type { AttachParams } from './attach-dialog/use-attach-state.js';
 import type { ProgressEvent } from '../shared/events.js';
 import type { ReconcileItem, SessionDiff } from '../shared/types.js';
 import type { AccessMode, AgentName, BackendName, Session } from '../shared/types.js';
@@ -39,12 +41,21 @@ export interface TuiServices {
   attach(id: string): Promise<void>;
   /** Most recently used repositories, newest first. */
   recentRepos(): Promise<string[]>;
-  /** Directory completions for a path prefix as typed (~ and relative paths allowed). */
-  completePath(prefix: string): Promise<string[]>;
+  /**
+   * Directory completions for a path prefix as typed (~ and relative paths allowed), directories
+   * ending in `/`; with `images`, image files too (by their extension: .png, .jpg…).
+   */
+  completePath(prefix: string, opts?: { images?: boolean }): Promise<string[]>;
   /** Edit text in $VISUAL / $EDITOR (terminal handed over); resolves with the new text. */
   editText(initial: string): Promise<string>;
   /** One directory's subdirectories for the create dialog's browser (~ and relative paths allowed). */
   listDirectory(path: string): Promise<DirectoryListing>;
+  /**
+   * Attach an image to a session by its path on this host (sessions.upload: the daemon reads and
+   * checks the file) and type the message and the agent's path into the agent. Rejects with the
+   * daemon's refusal (not an image, too big, a backend that cannot take files…).
+   */
+  attachImage(params: AttachParams): Promise<UploadResult>;
   /** The selected session's changes against the commit it started from. */
   diff(id: string): Promise<SessionDiff>;
   /**

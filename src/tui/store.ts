@@ -4,6 +4,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { DaemonEvent, ProgressEvent, StepState } from '../shared/events.js';
 import type { Session, SessionDiff, SessionStatus } from '../shared/types.js';
+import type { AttachForm } from './attach-dialog/use-attach-state.js';
 import { textReducer, textState, type TextEdit } from './text-input/use-text-input-state.js';
 
 export const VIEWS = ['all', 'running', 'idle', 'completed', 'archived'] as const;
@@ -31,6 +32,8 @@ export type Modal =
   | { kind: 'diff'; id: string; name: string; diff: SessionDiff | null; error: string | null; scroll: number }
   | { kind: 'confirm-delete'; id: string; name: string }
   | { kind: 'create' }
+  /** Attach an image to session `id` (the i key): the dialog's form (attach-dialog/). */
+  | { kind: 'attach'; id: string; name: string; form: AttachForm }
   | { kind: 'message'; title: string; lines: string[]; tone: 'info' | 'error' };
 
 /** One create step as the dialog shows it (create.progress events, in order). */
@@ -72,6 +75,9 @@ export interface PreviewState {
   error: string | null;
 }
 
+/** How a status line reads: `warn` for something done only in part (an image attached but not sent). */
+export type StatusTone = 'info' | 'error' | 'ok' | 'warn';
+
 export interface TuiState {
   /** Every session (archived too), oldest first. */
   sessions: Session[];
@@ -94,7 +100,7 @@ export interface TuiState {
   preview: PreviewState;
   /** Create progress by session name, for rows still `creating`. */
   progress: Record<string, ProgressEvent>;
-  status: { text: string; tone: 'info' | 'error' | 'ok' } | null;
+  status: { text: string; tone: StatusTone } | null;
   columns: number;
   rows: number;
 }
@@ -336,6 +342,11 @@ export function actions(store: TuiStore) {
       const m = get().modal;
       if (m?.kind === 'help' && m.scroll !== to) set({ modal: { kind: 'help', scroll: Math.max(0, to) } });
     },
+    /** The attach dialog's form changed (ignored once that dialog is closed: a late answer). */
+    setAttachForm(id: string, form: AttachForm) {
+      const m = get().modal;
+      if (m?.kind === 'attach' && m.id === id && m.form !== form) set({ modal: { ...m, form } });
+    },
     setCreate(patch: Partial<CreateState>) {
       set((s) => ({ create: { ...s.create, ...patch } }));
     },
@@ -360,7 +371,7 @@ export function actions(store: TuiStore) {
       set({ daemon: { ...d, ...patch } });
     },
 
-    setStatus(text: string, tone: 'info' | 'error' | 'ok' = 'info') {
+    setStatus(text: string, tone: StatusTone = 'info') {
       set({ status: { text, tone } });
     },
     clearStatus() {

@@ -127,10 +127,25 @@ describe('storing an upload', () => {
     expect(uploadDirs(s, root).agent.startsWith(`${CONTAINER.workspace}/`)).toBe(true);
   });
 
-  it('refuses a Kubernetes session, and one being deleted, before writing anything', async () => {
-    await expect(storeUpload(session({ backend: 'kubernetes' }), root, { data: PNG.toString('base64') })).rejects.toThrow(/not supported for kubernetes sessions yet/);
+  it('refuses a session being deleted, and a remote one without a copy step, before writing anything', async () => {
+    await expect(storeUpload(session({ backend: 'kubernetes' }), root, { data: PNG.toString('base64') })).rejects.toThrow(/need a copy to where the agent runs.*nothing was written/);
     await expect(storeUpload(session({ status: 'deleting' }), root, { data: PNG.toString('base64') })).rejects.toThrow(/is deleting/);
     expect(existsSync(root)).toBe(false);
+  });
+
+  it('a Kubernetes session: stored here, copied to its workspace path; a failed copy keeps nothing', async () => {
+    const s = session({ backend: 'kubernetes' });
+    const copies: [string, Buffer][] = [];
+    const r = await storeUpload(s, root, { filename: 'shot.png', data: PNG.toString('base64') }, (path, bytes) => {
+      copies.push([path, bytes]);
+      return Promise.resolve();
+    });
+    expect(r.path).toBe(`/workspace/.clauderon/uploads/${s.id}/shot.png`);
+    expect(copies.map(([p, b]) => [p, b.equals(PNG)])).toEqual([[r.path, true]]);
+    expect(readFileSync(join(dirOf(s), 'shot.png')).equals(PNG)).toBe(true);
+    const failing = () => Promise.reject(new Error('pod clauderon-x is not running — it is Pending'));
+    await expect(storeUpload(s, root, { filename: 'shot.png', data: PNG.toString('base64') }, failing)).rejects.toThrow(/^the image was not attached \(nothing was kept\): pod clauderon-x is not running — it is Pending$/);
+    expect(files(dirOf(s))).toEqual(['shot.png']);
   });
 
   it('refuses non-images, mismatched types, oversized and empty bodies, bad base64 and NUL names — nothing written', async () => {

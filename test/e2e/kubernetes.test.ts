@@ -4,12 +4,14 @@
 // The real Claude Code runs in the pod and reaches its session proxy on the host only through the
 // relay over the exec stream; the real kubectl attaches. In CI the suite must run.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dockerAvailable, dockerBinary, ensureTestImages, shouldRequireDocker, type TestImages } from '../../fixtures/docker/test-image.js';
 import { startKubeDouble, type KubeDouble } from '../../fixtures/kube/index.js';
 import { PLACEHOLDERS } from '../../src/agents/proxy-env.js';
+import type { UploadResult } from '../../src/shared/images.js';
 import type { Session } from '../../src/shared/types.js';
 import { agentUpstreams, ANSWER, REAL, type AgentUpstreams } from '../helpers/agents.js';
 import { BIN, git, makeEnv, waitFor, type Env } from '../helpers/e2e.js';
@@ -185,7 +187,7 @@ describe.skipIf(!haveDocker)('kubernetes backend (the API double, pods on the re
     await waitFor(() => !k.objects().some((o) => o.name === 'clauderon-pod'), 'the pod, its volume and ConfigMap to go');
   });
 
-  it('kubectl attach -it reaches the agent and detaches without stopping it; archive keeps the volume, unarchive resumes on it; a pod deleted behind its back fails the session', { timeout: 240_000 }, async () => {
+  it('kubectl attach -it reaches the agent and detaches without stopping it; an image attached lands in the pod (its path typed into the agent), refused once archived; archive keeps the volume, unarchive resumes on it; a pod deleted behind its back fails the session', { timeout: 240_000 }, async () => {
     env = makeEnv();
     const { kube: k, kubeconfig } = await cluster();
     configFor(env, ECHO_AGENT);
@@ -213,12 +215,37 @@ describe.skipIf(!haveDocker)('kubernetes backend (the API double, pods on the re
     expect((await cliJson<Session>(e, ['show', 'echo'])).status).toBe('running');
     expect((await kubectl(kubeconfig, 'get', 'pod', '-n', NS, 'clauderon-echo', '-o', 'jsonpath={.status.containerStatuses[?(@.name=="agent")].state.running}')).stdout).not.toBe('');
 
+    // an image: kept in uploads/<id>/ here and copied into the pod, where the agent reads it; --send
+    // types its pod path into the agent (cat echoes it on its screen)
+    const shot = join(e.root, 'shot.png');
+    const image = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(600 * 1024)]);
+    writeFileSync(shot, image);
+    const sha = createHash('sha256').update(image).digest('hex');
+    const podPath = `/workspace/.clauderon/uploads/${s.id}/shot.png`;
+    const hostDir = join(e.home, 'uploads', s.id);
+    const sent = await cli(e, ['upload', 'echo', shot, '--send', '--json']);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(JSON.parse(sent.stdout) as UploadResult[]).toMatchObject([{ file: 'shot.png', path: podPath, hostPath: join(hostDir, 'shot.png'), size: image.length, sha256: sha, sent: true, sendError: null }]);
+    for (const c of ['clauderon', 'agent']) {
+      const sum = await kubectl(kubeconfig, 'exec', '-n', NS, 'clauderon-echo', '-c', c, '--', 'sha256sum', podPath);
+      expect(sum.stdout.split(' ')[0], `${c}: ${sum.stderr}`).toBe(sha);
+    }
+    expect(readFileSync(join(hostDir, 'shot.png')).equals(image)).toBe(true);
+    await waitFor(async () => (await cli(e, ['output', 'echo'])).stdout.includes(podPath), 'the pod path typed into the agent', 20_000);
+
     expect((await cli(e, ['archive', 'echo'], { timeoutMs: 60_000 })).code).toBe(0);
     await waitFor(() => !k.objects().some((o) => o.kind === 'Pod' && o.name === 'clauderon-echo'), 'the pod to go on archive');
     expect(k.objects().some((o) => o.kind === 'PersistentVolumeClaim' && o.name === 'clauderon-echo')).toBe(true);
+    // no pod: the upload is refused, saying so, and no host copy of it stays
+    const noPod = await cli(e, ['upload', 'echo', shot, '--json']);
+    expect(noPod.code).not.toBe(0);
+    expect(noPod.stderr).toMatch(/not attached \(nothing was kept\): pod clauderon-echo .*is not running — it does not exist.*unarchive/s);
+    expect(readdirSync(hostDir)).toEqual(['shot.png']);
     const un = await cli(e, ['unarchive', 'echo'], { timeoutMs: 200_000 });
     expect(un.code, un.stderr).toBe(0);
     expect((await cliJson<Session>(e, ['show', 'echo'])).status).toBe('running');
+    // (on the volume, the attachment outlived the pod)
+    expect((await kubectl(kubeconfig, 'exec', '-n', NS, 'clauderon-echo', '-c', 'clauderon', '--', 'sha256sum', podPath)).stdout.split(' ')[0]).toBe(sha);
     // a pod deleted behind clauderon's back is seen by the daemon's watch, as a dead tmux pane is
     expect((await kubectl(kubeconfig, 'delete', 'pod', '-n', NS, 'clauderon-echo', '--wait=false')).code).toBe(0);
     await waitFor(async () => (await cliJson<Session>(e, ['show', 'echo'])).status === 'failed', 'the session to be marked failed', 30_000);

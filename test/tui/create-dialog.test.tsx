@@ -30,6 +30,7 @@ function fakeServices(over: Partial<DialogServices> = {}) {
     reconcile: notHere,
     reload: notHere,
     attach: notHere,
+    attachImage: notHere,
     quit: notHere,
     diff: notHere,
     watchScreen: notHere,

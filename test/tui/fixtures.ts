@@ -64,6 +64,7 @@ export function recordingServices(over: Partial<TuiServices> = {}): Recorder {
     completePath: rec('completePath', () => Promise.resolve([])),
     editText: rec('editText', (t: string) => Promise.resolve(t)),
     listDirectory: rec('listDirectory', (path: string) => Promise.resolve({ path, parent: null, repoRoot: null, entries: [], error: null })),
+    attachImage: rec('attachImage', () => Promise.reject(new Error('not in this test'))),
     diff: rec('diff', () => Promise.resolve(EMPTY_DIFF)),
     watchScreen: rec('watchScreen', (id: string, onScreen: (s: string) => void, onError: (m: string) => void) => {
       const w = { push: onScreen, fail: onError };

@@ -26,7 +26,7 @@ describe('footer line', () => {
       expect([...line].length, line).toBeLessThanOrEqual(w);
       expect(line).toMatch(/\? help {2}q quit$/);
     }
-    expect(footerLine('list', 140)).toBe('j/↓ move  Enter attach  n new  a archive  d delete  / filter  Tab view  p preview  D diff  ? help  q quit');
+    expect(footerLine('list', 140)).toBe('j/↓ move  Enter attach  n new  a archive  d delete  / filter  Tab view  p preview  D diff  i image  ? help  q quit');
     expect(footerLine('list', 80)).toBe('j/↓ move  Enter attach  n new  a archive  d delete  / filter  ? help  q quit');
     expect(footerLine('list', 80, new Set(['daemon-stopped']))).toMatch(/S start daemon {2}\? help {2}q quit$/);
     expect(footerLine('list', 100)).not.toContain('start daemon');

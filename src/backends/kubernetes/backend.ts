@@ -18,11 +18,11 @@ import type { Backend, BackendCreateContext, BackendHealth } from '../types.js';
 import { apiError, Apis, call, found, statusCode, type Ref } from './client.js';
 import { execRun, execStream } from './exec.js';
 import { RelayLinks } from './links.js';
-import { FATAL_WAITING, fileKey, TRANSCRIPT_SCRIPT, formatId, healthOfPod, homeSelector, keeperContainer, manifests, objectName, parseId, POD, shellExports, splitEnv, START_SCRIPT, translateEnv, type KubernetesOptions } from './objects.js';
+import { FATAL_WAITING, fileKey, keeperNotRunning, TRANSCRIPT_SCRIPT, formatId, healthOfPod, homeSelector, keeperContainer, manifests, objectName, parseId, POD, shellExports, splitEnv, START_SCRIPT, translateEnv, type KubernetesOptions } from './objects.js';
 import { prepareOptions } from './prepare.js';
 import { PodScreens, SCREEN } from './screens.js';
 import type { KubernetesConfig, KubernetesRequest } from './spec.js';
-import { fetchSession, hostGit, KEEPER, pushSession, type FetchResult } from './transfer.js';
+import { fetchSession, hostGit, KEEPER, pushSession, putFile, type FetchResult } from './transfer.js';
 import { Places } from './watch.js';
 
 export interface KubernetesBackendDeps {
@@ -267,6 +267,19 @@ export class KubernetesBackend implements Backend {
     const size = Number(r.stdout.slice(0, nl));
     if (nl < 0 || !Number.isSafeInteger(size)) throw new ClauderonError('backend', `reading the transcript in pod ${ref.pod}: an unexpected answer`);
     return { text: r.stdout.slice(nl + 1), size };
+  }
+
+  /** A file where the agent reads it (an image attachment), written by the keeper container. */
+  async writeAgentFile(backendId: string, path: string, data: Buffer): Promise<void> {
+    const ref = this.ref(backendId);
+    const { kc, core } = await this.api(ref.context);
+    const pod = await core.readNamespacedPod({ name: ref.pod, namespace: ref.namespace }).catch((e: unknown) => {
+      if (statusCode(e) === 404) return null;
+      throw apiError(`read pod ${ref.pod}`, e);
+    });
+    const state = keeperNotRunning(pod);
+    if (state) throw new ClauderonError('conflict', `pod ${ref.pod} (namespace ${ref.namespace}) is not running — ${state}; unarchive the session (or wait for its pod to start), then attach the image again`);
+    await putFile(kc, ref, path, data);
   }
 
   // ------------------------------------------------------------ lifecycle

@@ -298,6 +298,22 @@ export function keeperContainer(o: KubernetesOptions): Record<string, unknown> {
   };
 }
 
+/**
+ * Null when the pod's keeper container runs (exec in it can write files), else what the pod is
+ * instead, for an error message: gone, being deleted, its phase, or its keeper's own state.
+ */
+export function keeperNotRunning(pod: K8s.V1Pod | null): string | null {
+  if (!pod) return 'it does not exist (the session is archived, or its pod was deleted)';
+  if (pod.metadata?.deletionTimestamp) return 'it is being deleted';
+  const phase = pod.status?.phase ?? 'Unknown';
+  const keeper = pod.status?.containerStatuses?.find((s) => s.name === POD.keeper);
+  if (phase === 'Running' && keeper?.state?.running) return null;
+  const w = keeper?.state?.waiting;
+  const t = keeper?.state?.terminated;
+  const detail = w ? `, its ${POD.keeper} container waiting${w.reason ? `: ${w.reason}` : ''}` : t ? `, its ${POD.keeper} container terminated${t.reason ? `: ${t.reason}` : ''}` : '';
+  return `it is ${phase}${detail}`;
+}
+
 /** What a pod says of its agent. */
 export function healthOfPod(pod: K8s.V1Pod | null): BackendHealth {
   if (!pod || pod.metadata?.deletionTimestamp) return { state: 'missing', exitCode: null };

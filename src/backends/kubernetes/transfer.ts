@@ -5,12 +5,13 @@
 //   unpacked by a short sh script, which then clones the bundle into /workspace (first start only)
 //   and marks the session ready (the agent container's start script waits for that mark);
 // - out: the branch's new commits as a bundle on stdout, fetched into the user's repository and
-//   fast-forwarded onto the session's branch in its host worktree.
+//   fast-forwarded onto the session's branch in its host worktree;
+// - one file (an image attachment: src/daemon/uploads.ts) written where the agent reads it (putFile).
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createWriteStream } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { spawn } from 'node:child_process';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ClauderonError } from '../../shared/errors.js';
 import { execRun, type ExecTarget } from './exec.js';
@@ -142,6 +143,46 @@ export async function fetchSession(kc: KubeConfig, t: Omit<ExecTarget, 'containe
   } finally {
     rmSync(join(file, '..'), { recursive: true, force: true });
   }
+}
+
+/**
+ * Run by `sh -c PUT_FILE_SCRIPT put DIR FILE SIZE` in the keeper container, the file's SIZE bytes on
+ * stdin: DIR made (0700), the bytes into FILE.part (0600), then renamed onto FILE. Every value is an
+ * argument, never part of the script. `head -c SIZE` ends by itself (an older exec protocol cannot
+ * close stdin alone), and a short file is refused (exit 5), not renamed. The pod is the agent's own:
+ * a symlink it planted on DIR's way or at FILE.part is followed — inside that pod only, where the
+ * agent may write anyway; nothing of it reaches this host, which only sends bytes and reads a status.
+ */
+export const PUT_FILE_SCRIPT = [
+  'umask 077',
+  'dir=$1; file=$2; size=$3; part="$file.part"',
+  'mkdir -p -- "$dir" || exit 3',
+  'head -c "$size" > "$part" || { rm -f -- "$part"; exit 4; }',
+  'got=$(wc -c < "$part" | tr -d " ")',
+  '[ "$got" = "$size" ] || { rm -f -- "$part"; echo "only $got of $size bytes arrived" >&2; exit 5; }',
+  'mv -f -- "$part" "$file"',
+].join('\n');
+
+/** The command that writes `size` bytes at `path` in the pod (checked: absolute, plain segments, no NUL). */
+export function putFileCommand(path: string, size: number): string[] {
+  const parts = path.split('/');
+  if (!path.startsWith('/') || path.includes('\0') || parts.slice(1).some((p) => p === '' || p === '.' || p === '..') || parts.length < 3) {
+    throw new ClauderonError('internal', `not a file path for the pod: ${JSON.stringify(path.slice(0, 200))}`);
+  }
+  if (!Number.isSafeInteger(size) || size < 0) throw new ClauderonError('internal', `not a file size: ${size}`);
+  return ['sh', '-c', PUT_FILE_SCRIPT, 'put', posix.dirname(path), path, String(size)];
+}
+
+/** Stdin is sent in pieces of this size (one WebSocket frame each). */
+const PUT_CHUNK = 256 * 1024;
+
+/** Write `data` as the file `path` in the pod's keeper container (putFileCommand; the bytes on stdin). */
+export async function putFile(kc: KubeConfig, t: Omit<ExecTarget, 'container'>, path: string, data: Buffer): Promise<void> {
+  const command = putFileCommand(path, data.length);
+  const pieces: Buffer[] = [];
+  for (let off = 0; off < data.length; off += PUT_CHUNK) pieces.push(data.subarray(off, off + PUT_CHUNK));
+  const r = await execRun(kc, { ...t, container: KEEPER }, command, { input: Readable.from(pieces), maxOutput: 4096 });
+  if (r.code !== 0) throw new ClauderonError('backend', `pod ${t.pod} could not write ${path} (exit ${r.code})${r.stderr.trim() ? `: ${r.stderr.trim().slice(-300)}` : ''}`);
 }
 
 /** git on the host (no network: bundles are local files). */

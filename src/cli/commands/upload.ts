@@ -84,7 +84,7 @@ export function addUploadCommand(program: Command, ctx: CliContext): void {
     .option('--message <text>', 'type "<text> <path>…" into the agent, then Enter (e.g. "look at this")')
     .option('--send', 'type the path(s) into the agent, then Enter')
     .option('--json', 'print the uploads as JSON: [{"file","path","hostPath","type","size","sha256","sent","sendError"}]')
-    .addHelpText('after', '\nA Docker agent reads them at /workspace/.clauderon/uploads/<session id>/NAME; Kubernetes sessions are not supported yet.')
+    .addHelpText('after', '\nA Docker or Kubernetes agent reads them at /workspace/.clauderon/uploads/<session id>/NAME (in a pod: a copy, written there over exec).')
     .action(async (name: string, files: string[], o: { message?: string; send?: boolean; json?: boolean }) => {
       const paths = files.map(checkImageFile);
       const results = await ctx.withClient((c) => uploadFiles(c, name, paths, o));

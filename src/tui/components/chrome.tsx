@@ -4,7 +4,7 @@ import type { ReactNode } from 'react';
 import type { SessionStatus } from '../../shared/types.js';
 import { footerLine, hint, type FooterCondition, type KeyContext } from '../keymap.js';
 import { helpLayout, maxHelpScroll, type HelpCell } from '../help/use-help-state.js';
-import type { Connection, View } from '../store.js';
+import type { Connection, StatusTone, View } from '../store.js';
 import { VIEW_LABELS, VIEWS } from '../store.js';
 import { color, STATUS_COLORS, truncate } from './theme.js';
 
@@ -77,7 +77,7 @@ export function StatusBar(props: {
   text: string;
   textEditing: boolean;
   input: ReactNode;
-  status: { text: string; tone: 'info' | 'error' | 'ok' } | null;
+  status: { text: string; tone: StatusTone } | null;
   connectionError: string | null;
   /** The selected session's own problem (Session.error), shown when nothing else is. */
   sessionError: string | null;
@@ -106,7 +106,7 @@ export function StatusBar(props: {
       <Text wrap="truncate">
         <Text dimColor>{left}</Text>
         {msg && room > 0 ? (
-          <Text color={color(tone === 'error' ? 'red' : tone === 'ok' ? 'green' : 'white')}>{` ${truncate(msg, room)}`}</Text>
+          <Text color={color(tone === 'error' ? 'red' : tone === 'ok' ? 'green' : tone === 'warn' ? 'yellow' : 'white')}>{` ${truncate(msg, room)}`}</Text>
         ) : null}
       </Text>
     </Box>
