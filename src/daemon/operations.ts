@@ -36,7 +36,7 @@ export interface DaemonServices {
   /** The clauderon home (directories.browse never lists inside it). */
   home(): string;
   /** sessions.audit: the session's audit lines, newest first. */
-  audit(s: Session, limit: number): AuditEntry[];
+  audit(s: Session, limit: number): Promise<AuditEntry[]>;
   /** auth.*: passkey sign-in to the HTTP API (auth/passkeys.ts). */
   passkeys(): PasskeyAuth;
   /** push.*: Web Push subscriptions and the VAPID public key (push.ts). */

@@ -393,7 +393,11 @@ export class Daemon {
     },
     ca: (opts) => this.caInfo(opts.rotate),
     home: () => this.opts.paths.home,
-    audit: (s, limit) => readSessionAudit(this.opts.paths.audit, s, limit),
+    // (its lines are pushed as events when written: the file is read once they are all in it)
+    audit: async (s, limit) => {
+      await this.proxies?.auditFlushed();
+      return readSessionAudit(this.opts.paths.audit, s, limit);
+    },
     passkeys: () => this.passkeys,
     push: () => {
       if (!this.push) throw new ClauderonError('internal', 'the daemon has not started');

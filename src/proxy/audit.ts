@@ -67,6 +67,12 @@ export class AuditLog {
     return scrubbed ? (JSON.parse(line) as AuditRecord) : { ...rec, path: redactPath(rec.path) };
   }
 
+  /** Resolves once every line written so far is in the file (a reader then sees them all). */
+  flushed(): Promise<void> {
+    if (this.out.writableLength === 0 || this.out.destroyed || this.out.writableEnded) return Promise.resolve();
+    return new Promise((r) => this.out.write('', () => r()));
+  }
+
   close(): Promise<void> {
     return new Promise((r) => this.out.end(r));
   }

@@ -167,6 +167,11 @@ export class ProxyService {
     return this.running.has(id);
   }
 
+  /** Every audit line written so far is in the audit file (its lines were already pushed as events). */
+  auditFlushed(): Promise<void> {
+    return this.audit.flushed();
+  }
+
   async closeAll(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.running.keys()].map((id) => this.stop(id)));
