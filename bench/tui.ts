@@ -456,6 +456,7 @@ const noServices: TuiServices = {
   editText: (t) => Promise.resolve(t),
   listDirectory: (path) => Promise.resolve({ path, parent: null, repoRoot: null, entries: [], error: null }),
   attachImage: () => Promise.reject(new Error('not in the bench')),
+  egressAllow: () => Promise.reject(new Error('not in the bench')),
   diff: () => Promise.resolve({ base: '0000000', files: [], patch: '', truncated: false }),
   watchScreen: () => () => undefined,
   daemonInfo: () => Promise.reject(new Error('not in the bench')),

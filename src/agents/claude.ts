@@ -108,6 +108,8 @@ export const claudeSpec = defineAgent({
         `no Anthropic credential: the agent's requests will be refused by its proxy — set CLAUDE_CODE_OAUTH_TOKEN (run \`claude setup-token\` for a Claude subscription) or ANTHROPIC_API_KEY, or write ${dir}/anthropic_oauth_token, then restart the daemon: clauderon daemon stop`,
     },
   ],
+  // its usage statistics and error reports (Claude Code 2.1); model calls and event logging are api.anthropic.com
+  egress: { telemetry: ['statsig.anthropic.com', 'o1158394.ingest.us.sentry.io'] },
   status: { fromHook: agentStatusForHook, screen: false },
   settings: { hooks: hookSettings, apiKeyCredential: 'anthropic_api_key', apiKeyHelper: { apiKeyHelper: API_KEY_HELPER } },
   home: {

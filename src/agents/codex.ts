@@ -192,6 +192,8 @@ export const codexSpec = defineAgent({
       missing: (dir) => `no ChatGPT login: sign in with \`codex login\` on this machine (or set CODEX_ACCESS_TOKEN), or use an API key (OPENAI_API_KEY or ${dir}/openai_api_key), then restart the daemon: clauderon daemon stop`,
     },
   ],
+  // a ChatGPT login's token refresh (the proxy swaps the tokens: proxy/codex-login.ts)
+  egress: { needs: ['auth.openai.com'] },
   status: { fromHook: codexStatusForHook, screen: 'all' },
   // its rollouts are in its own CODEX_HOME: the newest is the session's
   transcripts: { dirs: () => [], configDir: 'sessions', find: 'newest', normalize: codexTranscriptLine },

@@ -125,6 +125,8 @@ export const geminiSpec = defineAgent({
         `no Gemini credential: the agent's requests will be refused by its proxy — set GEMINI_API_KEY (or GOOGLE_API_KEY), or write ${dir}/gemini_api_key, then restart the daemon: clauderon daemon stop`,
     },
   ],
+  // its usage statistics (Clearcut), when its settings leave them on
+  egress: { telemetry: ['play.googleapis.com'] },
   status: { fromHook: geminiStatusForHook, screen: 'approvals' },
   configHome: {
     // its own home for everything Gemini keeps (the user's ~/.gemini is never read or written);

@@ -105,6 +105,12 @@ export interface AgentSpec<N extends AgentName = AgentName> {
   /** Its model APIs (the first is the main one: its credentials are what create warns about). */
   modelApis: readonly ModelApi[];
   /**
+   * Hosts besides its model APIs that an egress policy always lets it reach (port 443): `needs` it
+   * cannot work without (a login's token refresh), `telemetry` only with `[egress] telemetry = true`
+   * (src/proxy/egress-policy.ts).
+   */
+  egress?: { needs?: readonly string[]; telemetry?: readonly string[] };
+  /**
    * How clauderon learns its status: the events of its hooks (`fromHook`, null for an event that
    * says nothing), and/or its screen (an approval question or an input prompt near the bottom) for
    * what its hooks do not tell (Codex reports a finished turn, not an approval).

@@ -15,6 +15,7 @@ import { addCreateCommand } from './commands/create.js';
 import { addDaemonCommand } from './commands/daemon.js';
 import { addDeleteCommand } from './commands/delete.js';
 import { addDiffCommand } from './commands/diff.js';
+import { addEgressCommand } from './commands/egress.js';
 import { addHistoryCommand } from './commands/history.js';
 import { addEnvCommand } from './commands/env.js';
 import { addListCommand } from './commands/list.js';
@@ -83,6 +84,7 @@ for (const add of [
   addEnvCommand,
   addHistoryCommand,
   addSetAccessModeCommand,
+  addEgressCommand,
   addOutputCommand,
   addUploadCommand,
   addReconcileCommand,

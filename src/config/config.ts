@@ -7,6 +7,7 @@ import { findTomlFile, parseWith } from './toml-file.js';
 import { AGENT_SPECS } from '../agents/registry.js';
 import { BACKEND_SPECS, type BackendSpecs } from '../backends/registry.js';
 import { AGENTS, BACKENDS } from '../shared/types.js';
+import { EGRESS_POLICIES, parseEgressRule, PRESETS } from '../shared/egress-rules.js';
 
 /** [zellij], [tmux], [docker] …: each backend's section is its spec's configSchema. */
 const backendSections = Object.fromEntries(Object.entries(BACKEND_SPECS).map(([name, spec]) => [name, spec.configSchema(z)])) as {
@@ -27,6 +28,39 @@ export const EVENT_HOOK_EVENTS = ['created', 'agent_waiting', 'agent_working', '
 export type EventHookEvent = (typeof EVENT_HOOK_EVENTS)[number];
 
 const quotedList = (xs: readonly string[]) => xs.map((x) => `"${x}"`).join(', ');
+
+const egressPolicy = z.enum(EGRESS_POLICIES, { error: `expected ${quotedList(EGRESS_POLICIES)}` });
+
+/** One egress rule (src/proxy/egress-policy.ts): host, *.suffix, host:port, host:*, [IPv6]:port or a preset. */
+const egressRule = z.string({ error: 'expected a host, "*.suffix", "host:port" or a preset name' }).superRefine((x, ctx) => {
+  const r = parseEgressRule(x);
+  if (!r.ok) ctx.addIssue({ code: 'custom', message: r.reason });
+});
+
+/**
+ * [egress]: the egress policy new sessions get (docs/configuration.md#egress). Each session keeps
+ * what it was created with (`clauderon egress NAME` changes it live).
+ */
+const egressSection = z
+  .object({
+    /** open (everything), allow-list (the agent's own API + presets + allow), locked (the agent's own API only). */
+    default: egressPolicy.default('open'),
+    /** Presets an allow-list session allows. */
+    presets: z
+      .array(z.string().refine((p) => Object.hasOwn(PRESETS, p), { message: `expected a preset: ${quotedList(Object.keys(PRESETS))}` }), { error: 'expected a list of preset names' })
+      .default([]),
+    /** Hosts an allow-list session allows: "host", "*.suffix" (subdomains only), "host:port", "host:*". */
+    allow: z.array(egressRule, { error: 'expected a list of hosts, e.g. ["*.example.com", "db.example.com:5432"]' }).max(1000, 'at most 1000 rules').default([]),
+    /** Also let locked and allow-list sessions reach their agent's telemetry hosts. */
+    telemetry: z.boolean().default(false),
+    /** The default policy per backend, e.g. docker = "locked" (beats `default`). */
+    backends: z
+      .object(Object.fromEntries(BACKENDS.map((b) => [b, egressPolicy.optional()])) as Record<(typeof BACKENDS)[number], z.ZodOptional<typeof egressPolicy>>)
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
 
 /**
  * One [[event_hooks]] entry: a command (an argv, run without a shell, the event as JSON on its
@@ -86,9 +120,17 @@ export const configSchema = z
         allow_local: z
           .array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([1-9][0-9]{0,4})$/, 'expected "host:port", e.g. "127.0.0.1:5432" or "[::1]:6379"'))
           .default([]),
+        /**
+         * Which HTTPS connections the proxy opens (decrypts): "needed" — only hosts that earn a
+         * credential, and every host in a read-only session; any other is tunnelled unopened (the
+         * agent sees the real server's certificate; one audit line per tunnel). "all" — every host
+         * on port 443, so every request is audited.
+         */
+        intercept: z.enum(['needed', 'all'], { error: 'expected "needed" or "all"' }).default('needed'),
       })
       .strict()
       .prefault({}),
+    egress: egressSection,
     tui: z
       .object({
         /** Ring the terminal bell when an agent starts waiting for you (approval or input). */

@@ -21,6 +21,7 @@ import type { ManagerContext } from './context.js';
 import type { RepoInfo } from './git-service.js';
 import { hookEnv, launchSpec, startProxy } from './launch.js';
 import { runSteps, type Step } from './steps.js';
+import type { EgressPolicyName, EgressSettings } from '../shared/egress-rules.js';
 
 export interface CreateRequest {
   repoPath: string;
@@ -34,6 +35,9 @@ export interface CreateRequest {
   planMode: boolean;
   /** Container backends: image, pull policy, limits (defaults from config). */
   backendRequest?: BackendRequest | undefined;
+  /** The egress policy (default: config.toml [egress] for the backend) and the session's own rules (validated at the edge). */
+  egress?: EgressPolicyName | undefined;
+  allowHosts?: readonly string[] | undefined;
 }
 
 /** What validate found: everything the steps need, checked. */
@@ -49,6 +53,8 @@ interface Plan {
   missing: string | null;
   /** The row the validate step inserts. */
   session: Session;
+  /** The session's egress policy, stored with the row. */
+  egress: EgressSettings;
 }
 
 export class Creator {
@@ -181,6 +187,7 @@ export class Creator {
           c.store.insertSession(s);
           slot.release(); // the row counts itself now
           if (options !== null) c.store.setBackendOptions(s.id, options);
+          c.store.setEgress(s.id, plan.egress); // (before the proxy step: the proxy starts with it)
           c.emit({ type: 'session.created', session: s });
           // (after session.created, so every event of a create follows it; still before anything runs)
           if (missing) c.progress(s.name, 'validate', 'warning', missing, null);
@@ -269,6 +276,7 @@ export class Creator {
     const proxied = config.proxy.enabled && c.d.proxies !== undefined;
     const missing = proxied ? await this.missingModelCredential(agent) : null;
     if (missing) warnings.push(missing);
+    const egress = egressFor(req, config, backendName, proxied, warnings);
 
     const now = new Date().toISOString();
     const session: Session = {
@@ -293,7 +301,7 @@ export class Creator {
       createdAt: now,
       updatedAt: now,
     };
-    return { config, backend, repo, options, proxied, missing, session };
+    return { config, backend, repo, options, proxied, missing, session, egress };
   }
 
   /** The warning for an agent whose model API has no credential in the daemon, or null. */
@@ -333,6 +341,25 @@ export class Creator {
       { field: 'backend' },
     );
   }
+}
+
+/**
+ * The new session's egress policy: --egress, else [egress.backends] for its backend, else [egress]
+ * default. An allow-list session gets config's presets and allow plus its own --allow-host; a
+ * locked one only its own; an open one keeps its own for when it changes. Without a proxy nothing
+ * can enforce one: asked for, that refuses the create; from config, it is said.
+ */
+function egressFor(req: CreateRequest, config: Config, backend: BackendName, proxied: boolean, warnings: string[]): EgressSettings {
+  const policy = req.egress ?? config.egress.backends[backend] ?? config.egress.default;
+  const own = [...(req.allowHosts ?? [])];
+  if (!proxied && policy !== 'open') {
+    if (req.egress !== undefined) throw new ClauderonError('invalid_input', `--egress ${policy} needs the session's proxy, and it has none ([proxy] enabled = false in config.toml)`, { field: 'egress' });
+    warnings.push(`the egress policy "${policy}" of config.toml is not enforced: the session has no proxy ([proxy] enabled = false)`);
+    return { policy: 'open', allow: own };
+  }
+  if (policy === 'open' && own.length > 0) warnings.push('--allow-host has no effect while the egress policy is open (kept for when it changes: clauderon egress NAME)');
+  const allow = policy === 'allow-list' ? [...config.egress.presets, ...config.egress.allow, ...own] : own;
+  return { policy, allow: [...new Set(allow)] };
 }
 
 /** `~/…` for a path under the user's home (messages are shorter and say where to look). */

@@ -522,6 +522,7 @@ function standaloneContext(d: HttpApiDeps, port: () => number): () => OperationC
       passkeys: absent,
       audit: absent,
       push: absent,
+      egressProxies: () => null,
     },
   };
   return () => context;

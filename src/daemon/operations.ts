@@ -23,6 +23,7 @@ import { scrubbedEnv } from '../shared/env.js';
 import { typeIntoAgent } from './agent-input.js';
 import { storeUpload } from './uploads.js';
 import type { PushNotifier } from './push.js';
+import { egressChange, egressReport, type EgressProxies } from './egress.js';
 
 /** What the daemon itself answers for (server.ts). */
 export interface DaemonServices {
@@ -41,6 +42,8 @@ export interface DaemonServices {
   passkeys(): PasskeyAuth;
   /** push.*: Web Push subscriptions and the VAPID public key (push.ts). */
   push(): PushNotifier;
+  /** sessions.egress*: the sessions' live egress policies (null: no proxies). */
+  egressProxies(): EgressProxies | null;
 }
 
 /** What the transport a request came over lets an operation do to its caller. */
@@ -113,6 +116,8 @@ export const handlers: Handlers = {
   },
   'sessions.file': ({ name, path }, c) => readWorktreeFile(worktreeOf(c, name).worktreePath, path),
   'sessions.audit': ({ name, limit }, c) => c.daemon.audit(c.manager.get(name), limit),
+  'sessions.egress': ({ name }, c) => egressReport(c.manager.get(name), c.daemon.egressProxies()),
+  'sessions.egressAllow': ({ name, ...change }, c) => egressChange(c.manager.get(name), change, { store: c.store, proxies: c.daemon.egressProxies() }),
   'sessions.upload': async (p, c) => {
     const s = c.manager.get(p.name);
     // (a remote runtime's agent reads a copy, written where it runs: Backend.writeAgentFile)

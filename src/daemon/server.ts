@@ -159,6 +159,14 @@ export class Daemon {
           this.log.warn('proxy.audit event not sent', { error: errorMessage(e) });
         }
       },
+      egressSettings: (id) => this.store.getEgress(id),
+      onBlocked: (sessionId, blocked, policy) => {
+        try {
+          this.broadcast({ type: 'proxy.blocked', sessionId, name: this.store.getSession(sessionId)?.name ?? '', policy, blocked });
+        } catch (e) {
+          this.log.warn('proxy.blocked event not sent', { error: errorMessage(e) });
+        }
+      },
     });
     const proxies = this.proxies;
     const holdStep = process.env.CLAUDERON_TEST_HOLD_STEP;
@@ -399,6 +407,7 @@ export class Daemon {
       return readSessionAudit(this.opts.paths.audit, s, limit);
     },
     passkeys: () => this.passkeys,
+    egressProxies: () => this.proxies,
     push: () => {
       if (!this.push) throw new ClauderonError('internal', 'the daemon has not started');
       return this.push;

@@ -28,6 +28,7 @@ import type { AuditEntry } from '../shared/events.js';
 import type { Catalog, DirectoryListing, WorktreeFile, WorktreeListing } from '../shared/results.js';
 import { IMAGE_TYPES, MAX_IMAGE_BYTES, type UploadResult } from '../shared/images.js';
 import { ACCESS_MODES, AGENTS, BACKENDS } from '../shared/types.js';
+import { EGRESS_POLICIES, parseEgressRule, type BlockedHost, type EgressSettings } from '../shared/egress-rules.js';
 import type { CreateResult, DeleteResult, FetchWorkResult, ReconcileItem, RecentRepo, Session, SessionDiff, SessionEvent, SessionStatus } from '../shared/types.js';
 
 // ---------------------------------------------------------------- results
@@ -114,6 +115,23 @@ export interface RevokeResult {
   sessionsEnded: number;
 }
 
+/** sessions.egress: a session's egress policy as its proxy applies it (src/proxy/egress-policy.ts). */
+export interface EgressReport extends EgressSettings {
+  /** The session's name. */
+  session: string;
+  /** What the agent itself needs, always allowed (its model API…), as rules. */
+  agentHosts: string[];
+  /** Targets blocked since its proxy started, most recent first (at most 200). */
+  blocked: BlockedHost[];
+  /** Its proxy runs: a change applies to the very next request. */
+  live: boolean;
+}
+
+/** sessions.egressAllow: the policy after the change, and what changed in words. */
+export interface EgressChange extends EgressReport {
+  note: string;
+}
+
 /** push.subscribe's params: a browser's PushSubscription, as its toJSON() gives it. */
 export type PushSubscriptionJson = z.output<typeof pushSubscribeParams>;
 
@@ -185,6 +203,15 @@ const sessionName = z.string().min(1).max(200);
 const none = z.object({}).strict();
 const byName = z.object({ name: sessionName }).strict();
 
+/** An egress rule's text (src/proxy/egress-policy.ts), refused with the parser's own reason. */
+const egressRuleParam = z
+  .string()
+  .max(300)
+  .superRefine((x, ctx) => {
+    const r = parseEgressRule(x);
+    if (!r.ok) ctx.addIssue({ code: 'custom', message: r.reason });
+  });
+
 export const createParams = z
   .object({
     repoPath: z.string().min(1).refine((p) => p.startsWith('/'), 'repoPath must be absolute'),
@@ -201,6 +228,9 @@ export const createParams = z
     accessMode: z.enum(ACCESS_MODES).default('read-write'),
     skipChecks: z.boolean().default(false),
     planMode: z.boolean().default(true),
+    /** The session's egress policy (default: config.toml [egress]); `allowHosts` are its own rules (host, *.suffix, host:port, preset). */
+    egress: z.enum(EGRESS_POLICIES).optional(),
+    allowHosts: z.array(egressRuleParam).max(200).optional(),
     /** The chosen backend's own options (image, limits…): each backend's spec validates its keys. */
     backendRequest: z.record(z.string().max(40), z.union([z.string().max(500), z.number(), z.boolean()])).optional(),
   })
@@ -270,7 +300,7 @@ export const operations = {
   'events.subscribe': op({
     title: 'event stream',
     summary:
-      'every `session.created` / `session.updated` (status and agentStatus changes) / `session.deleted`, `create.progress` and `proxy.audit` (`{"sessionId","entry"}`: an audit line as written) event, in order: on the socket `{"subscribed":true}`, then `{"event":…}` lines; the WebSocket sends `{"type":"hello",…}` (the status) first',
+      'every `session.created` / `session.updated` (status and agentStatus changes) / `session.deleted`, `create.progress`, `proxy.audit` (`{"sessionId","entry"}`: an audit line as written) and `proxy.blocked` (`{"sessionId","name","policy","blocked"}`: a target the session’s egress policy refused, as `sessions.egress` lists it) event, in order: on the socket `{"subscribed":true}`, then `{"event":…}` lines; the WebSocket sends `{"type":"hello",…}` (the status) first',
     access: 'read',
     params: none,
     result: returns<{ subscribed: boolean }>(),
@@ -435,6 +465,34 @@ export const operations = {
     params: z.object({ name: sessionName, limit: z.number().int().min(1).max(1000).default(200) }).strict(),
     result: returns<AuditEntry[]>(),
     http: { method: 'GET', path: `${SESSION}/audit`, query: { limit: { as: 'number', lenient: true } } },
+  }),
+  'sessions.egress': op({
+    title: 'egress policy',
+    summary:
+      'the session’s egress policy: `{"session","policy","allow","agentHosts","blocked":[{"host","port","kind","count","firstAt","lastAt","allow"}],"live"}` — `policy` `open`, `allow-list` or `locked`, `allow` its own rules, `agentHosts` what the agent itself needs (always allowed), `blocked` the targets refused since its proxy started (most recent first, at most 200; each with the command that allows it); new blocks are pushed as `proxy.blocked` events',
+    access: 'read',
+    params: byName,
+    result: returns<EgressReport>(),
+    http: { method: 'GET', path: `${SESSION}/egress` },
+  }),
+  'sessions.egressAllow': op({
+    title: 'change the egress policy',
+    summary:
+      'allow `host` (a host, `*.suffix`, `host:port`, `[IPv6]:port` or a preset; `port` replaces its port), or with `remove` take that rule away, and/or set `policy`: applied by the running proxy to the very next request (no restart) and stored with the session; a blocked target that is now allowed leaves `blocked`. The report, with `note` saying what changed',
+    access: 'write',
+    params: z
+      .object({
+        name: sessionName,
+        host: egressRuleParam.optional(),
+        port: z.number().int().min(1).max(65535).optional(),
+        remove: z.boolean().default(false),
+        policy: z.enum(EGRESS_POLICIES).optional(),
+      })
+      .strict()
+      .refine((p) => p.host !== undefined || p.policy !== undefined, 'give a host to allow (or remove), or a policy')
+      .refine((p) => p.port === undefined || p.host !== undefined, { message: 'port goes with host', path: ['port'] }),
+    result: returns<EgressChange>(),
+    http: { method: 'POST', path: `${SESSION}/egress` },
   }),
   'sessions.upload': op({
     title: 'attach an image',

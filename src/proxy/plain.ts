@@ -5,6 +5,7 @@ import { request as httpRequest, type IncomingMessage, type ServerResponse } fro
 import { accessDecision, type AccessMode } from './access.js';
 import { auditTarget, type AuditRecord } from './audit.js';
 import { EgressRefused, type EgressPolicy } from './egress.js';
+import { blockedAudit, blockedResponse, type SessionEgress } from './egress-policy.js';
 import { placeholderIn } from './placeholders.js';
 import { endToEndHeaders, relayResponse } from './relay.js';
 import type { InjectionRule } from './rules.js';
@@ -17,6 +18,8 @@ export interface PlainContext {
   rules: readonly InjectionRule[];
   accessMode: () => AccessMode;
   egress: EgressPolicy;
+  /** The session's egress policy (egress-policy.ts), if it has one. */
+  hostPolicy?: SessionEgress;
   guard(what: string, fn: () => unknown, drop: () => void): void;
 }
 
@@ -45,6 +48,13 @@ export async function handlePlain(c: PlainContext, req: IncomingMessage, res: Se
   const t = canonicalHost(hostname, port);
   host = t.ok ? t.host : auditTarget(hostname);
   path = `${url.pathname}${url.search}`; // never the userinfo of an absolute URL
+  // the session's egress policy, on the canonical target (a target that has none is no rule's)
+  const block = c.hostPolicy ? (t.ok ? c.hostPolicy.check(t) : c.hostPolicy.check({ host, port, kind: 'name' })) : null;
+  if (block) {
+    const b = blockedResponse(block);
+    c.audit({ host, method: req.method ?? '', path, credential: null, durationMs: Date.now() - started, ...blockedAudit(block) });
+    return void res.writeHead(b.status, b.headers).end(b.body);
+  }
   if (t.ok && c.rules.some((r) => r.host === t.host)) return refuse(403, `clauderon proxy: plaintext HTTP to a credentialed host — use https:// for ${host}`);
   const decision = accessDecision(c.accessMode(), { host, method: req.method ?? 'GET', path, headers: req.headers });
   if (decision.allow !== true) return refuse(403, decision.allow === false ? decision.reason : 'read-only session: not inspected over plaintext');

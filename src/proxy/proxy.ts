@@ -2,7 +2,9 @@
 //
 // Gate: binds loopback only, requires the session's own Proxy-Authorization (407 otherwise),
 // bounds tunnels (idle ones are closed or evicted, see tunnels.ts) and TLS handshake time.
-// CONNECT to a host name on port 443 is intercepted with a leaf certificate for that exact name,
+// A CONNECT that needs no opening (no credential for its host, a read-write session: see
+// passthrough.ts) is tunnelled unopened, at wire speed. Otherwise a host name on 443 is
+// intercepted with a leaf certificate for that exact name,
 // and every request inside the tunnel is checked (Host and SNI must name the CONNECT target, else
 // 421), subjected to the session's access mode (403 with the reason), given the credential the
 // canonical target earns (never for IP literals, other ports, plaintext, redirects or TRACE), and
@@ -24,15 +26,17 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import { guarded, type GuardLog } from '../shared/guard.js';
 import { accessDecision, type AccessMode } from './access.js';
 import { auditTarget, type AuditRecord, type AuditSink } from './audit.js';
 import type { Ca } from './ca.js';
 import { EgressPolicy, EgressRefused } from './egress.js';
+import { blockedAudit, blockedConnectAnswer, blockedResponse, type SessionEgress } from './egress-policy.js';
 import { graphqlReadOnly } from './graphql.js';
 import { placeholderIn } from './placeholders.js';
+import { needsIntercept, openTunnel, type InterceptMode } from './passthrough.js';
 import { handlePlain, type PlainContext } from './plain.js';
 import { endToEndHeaders, readLimited, relayResponse, sendJson } from './relay.js';
 import { AUTH_HEADERS, injectionFor, type InjectionRule } from './rules.js';
@@ -63,6 +67,8 @@ export interface SessionProxyOptions {
   audit: AuditSink;
   /** Where the proxy may connect (default: no local addresses at all). */
   egress?: EgressPolicy;
+  /** The session's egress policy (egress-policy.ts): which targets it may ask for at all; live. Absent: all. */
+  hostPolicy?: SessionEgress;
   /** How to tell the agent to configure a missing credential (names of the rule's credentials). */
   missingCredentialHint?: (credentials: readonly string[]) => string;
   log?: GuardLog;
@@ -77,6 +83,12 @@ export interface SessionProxyOptions {
   maxInspectBytes?: number;
   /** Token endpoints whose requests and answers are rewritten (a ChatGPT login's refresh: codex-login.ts). */
   exchanges?: readonly TokenExchange[];
+  /**
+   * "needed": a name on 443 is intercepted only when it earns a credential (a rule or exchange
+   * names it) or the session is read-only; any other is tunnelled unopened (passthrough.ts).
+   * "all" (the default here; the daemon passes `[proxy] intercept`, default "needed"): every one.
+   */
+  intercept?: InterceptMode;
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 407: 'Proxy Authentication Required', 502: 'Bad Gateway', 503: 'Service Unavailable' };
@@ -115,9 +127,13 @@ export class SessionProxy {
       rules: o.rules,
       accessMode: o.accessMode,
       egress: this.egress,
+      ...(o.hostPolicy ? { hostPolicy: o.hostPolicy } : {}),
       guard: (what, fn, drop) => this.guard(what, fn, drop),
     };
-    this.tunnels = new TunnelTable({ max: o.maxTunnels ?? 128, idleMs: o.idleMs ?? 30_000, rawIdleMs: o.rawIdleMs ?? 600_000, evictAfterMs: Math.min(1000, o.idleMs ?? 30_000) });
+    this.tunnels = new TunnelTable({ max: o.maxTunnels ?? 128, idleMs: o.idleMs ?? 30_000, rawIdleMs: o.rawIdleMs ?? 600_000, evictAfterMs: Math.min(1000, o.idleMs ?? 30_000),
+      // a session turned read-only keeps no tunnel it cannot inspect
+      drop: (t) => t.kind === 'pass' && o.accessMode() === 'read-only',
+    });
     this.expectedAuth = Buffer.from(`Basic ${Buffer.from(`${o.user}:${o.password}`).toString('base64')}`);
     // Requests that arrive inside intercepted tunnels are parsed by this server (never listening).
     this.inner = createHttpServer((req, res) => this.guard('request', () => this.onInner(req, res), () => res.destroy()));
@@ -192,6 +208,8 @@ export class SessionProxy {
       this.write({ host: target.host, method: req.method ?? '', path: req.url ?? '', credential: null, status: wrong.status, durationMs: 0, blocked: wrong.reason });
       return refuseUpgrade(tls, wrong.status, wrong.reason);
     }
+    const block = this.o.hostPolicy?.check(target); // (a rule removed live: no new upgrade either)
+    if (block) return void (this.write({ host: target.host, method: req.method ?? '', path: req.url ?? '', credential: null, durationMs: 0, ...blockedAudit(block) }), tls.end(blockedConnectAnswer(block)));
     const override = this.o.override?.hosts[target.host];
     relayWebSocket(
       {
@@ -243,6 +261,8 @@ export class SessionProxy {
     socket.on('error', () => undefined);
     if (!this.authorized(req)) return refuse(407, 'proxy authentication required', 'proxy-authenticate: Basic realm="clauderon"\r\n');
     if (!t.ok) return refuse(400, `bad CONNECT target: ${t.reason}`);
+    const block = this.o.hostPolicy?.check(t); // the session's egress policy, on the canonical target
+    if (block) return void (this.write({ host: shown, method: 'CONNECT', path: '', credential: null, durationMs: Date.now() - started, ...blockedAudit(block) }), socket.end(blockedConnectAnswer(block)));
     // Obvious local targets are refused at once; names are checked again on the address every
     // upstream connection resolves to (egress.ts).
     if (this.o.override?.hosts[t.host] === undefined) {
@@ -254,8 +274,8 @@ export class SessionProxy {
         throw e;
       }
     }
-    const intercepted = t.kind === 'name' && t.port === 443;
-    const tunnel = this.tunnels.admit(socket, intercepted ? 'intercept' : 'raw');
+    const intercepted = needsIntercept({ ...t, mode: this.o.intercept ?? 'all', accessMode: this.o.accessMode(), rules: this.o.rules, exchangeHosts: this.o.exchanges?.map((x) => x.host) });
+    const tunnel = this.tunnels.admit(socket, intercepted ? 'intercept' : t.kind === 'name' && t.port === 443 ? 'pass' : 'raw');
     if (!tunnel) return refuse(503, 'too many open tunnels with traffic in flight');
     const target: TunnelInfo = { host: t.host, port: t.port, kind: t.kind, tunnel };
     if (intercepted) {
@@ -304,36 +324,37 @@ export class SessionProxy {
   }
 
   /**
-   * IP literals and other ports: an opaque tunnel — no interception, no credential, ever. The
+   * IP literals, other ports, and names that need no opening (passthrough.ts): an opaque tunnel —
+   * no interception, no credential, ever. The
    * target is resolved and checked first, and the socket connects to exactly the address checked
    * (no second lookup a rebinding name could answer differently).
    */
   private rawTunnel(socket: Socket, head: Buffer, target: TunnelInfo, audit: (status: number, blocked: string | null, error?: string | null) => void): void {
     const override = this.o.override?.hosts[target.host];
     const where = override ? Promise.resolve({ address: override.host }) : this.egress.resolve(target.host, target.port);
+    const pass = target.tunnel.kind === 'pass';
+    const shown = `${target.kind === 'ip' && target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
     where.then(
       ({ address }) => {
         if (socket.destroyed) return;
-        const up = netConnect({ host: address, port: override?.port ?? target.port });
-        up.on('connect', () => {
-          audit(200, null);
-          target.tunnel.ready = true;
-          socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-          if (head.length > 0) up.write(head);
-          const touch = () => (target.tunnel.lastActive = Date.now());
-          socket.on('data', touch);
-          up.on('data', touch);
-          socket.pipe(up);
-          up.pipe(socket);
+        openTunnel({
+          socket,
+          head,
+          address,
+          port: override?.port ?? target.port,
+          label: `${target.host}:${target.port}`,
+          connectMs: this.o.handshakeMs ?? 10_000,
+          onOpen: (up) => {
+            // a raw tunnel is audited when it opens (as it always was); a passed-through one when it closes
+            if (!pass) audit(200, null);
+            target.tunnel.ready = true;
+            target.tunnel.progress = () => up.bytesRead + up.bytesWritten;
+          },
+          onFail: (message) => audit(502, null, message),
+          onClose: (end) => {
+            if (pass) this.write({ host: shown, method: 'CONNECT', path: '', credential: null, status: 200, durationMs: end.durationMs, blocked: null, tunnel: 'pass', bytesUp: end.bytesUp, bytesDown: end.bytesDown, ...(end.error ? { error: end.error } : {}) });
+          },
         });
-        up.on('error', (e) => {
-          if (!target.tunnel.ready) {
-            audit(502, null, e.message);
-            socket.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\ncannot connect to ${target.host}:${target.port}\n`);
-          } else socket.destroy();
-        });
-        socket.on('close', () => up.destroy());
-        up.on('close', () => socket.destroy());
       },
       (e: unknown) => {
         const refused = e instanceof EgressRefused;
@@ -370,6 +391,12 @@ export class SessionProxy {
 
     const wrong = misdirected(req, tls, target);
     if (wrong) return refuse(wrong.status, wrong.reason);
+    const block = this.o.hostPolicy?.check(target);
+    if (block) {
+      this.write({ host: target.host, method, path, credential: null, durationMs: Date.now() - started, ...blockedAudit(block) });
+      const b = blockedResponse(block);
+      return void res.writeHead(b.status, b.headers).end(b.body);
+    }
 
     const rule = this.o.rules.find((r) => r.host === target.host);
     if (ECHO_METHODS.has(method) && rule) return refuse(405, `${method} is not forwarded to ${target.host}: the server would echo the request, and its credential, back`);

@@ -14,6 +14,7 @@ import { bundleWithSystemRoots, type Ca } from './ca.js';
 import { CREDENTIAL_ENV, isCredentialName, type CredentialName, type CredentialStore } from './credentials.js';
 import { codexTokenExchange } from './codex-login.js';
 import { EgressPolicy, type Resolver } from './egress.js';
+import { agentNeeds, EGRESS_POLICIES, parseEgressRule, SessionEgress, type BlockedHost, type EgressBlock, type EgressPolicyName, type EgressSettings } from './egress-policy.js';
 import { defaultConfig, loadConfig } from '../config/config.js';
 import { SessionProxy, upstreamOverrideFromEnv, type UpstreamOverride } from './proxy.js';
 import type { InjectionRule } from './rules.js';
@@ -35,6 +36,19 @@ export interface ProxyServiceDeps {
   resolver?: Resolver;
   /** Each audit line a session's proxy writes, as written (the daemon pushes it as `proxy.audit`). */
   onAudit?: (sessionId: string, entry: AuditRecord) => void;
+  /** A session's stored egress policy (null: none stored — open). */
+  egressSettings?: (id: string) => { policy: string; allow: string[] } | null;
+  /** Each target a session's egress policy blocked (the daemon pushes it as `proxy.blocked`). */
+  onBlocked?: (sessionId: string, blocked: BlockedHost, policy: EgressBlock['policy']) => void;
+}
+
+/** What `clauderon egress NAME` shows of a session's live policy. */
+export interface EgressState {
+  settings: EgressSettings;
+  /** The agent's own needs (always allowed), as rules. */
+  agentHosts: string[];
+  /** Targets blocked since its proxy started, most recent first. */
+  blocked: BlockedHost[];
 }
 
 export interface StartedProxy {
@@ -44,6 +58,8 @@ export interface StartedProxy {
 
 export class ProxyService {
   private readonly running = new Map<string, SessionProxy>();
+  /** Each running session's live egress policy (shared with its proxy). */
+  private readonly egressLive = new Map<string, SessionEgress>();
   private readonly authKey: Buffer;
   private readonly audit: AuditLog;
   private readonly override: UpstreamOverride | undefined;
@@ -111,6 +127,8 @@ export class ProxyService {
           },
         },
         egress,
+        hostPolicy: this.egressFor(s, config.egress.telemetry),
+        intercept: config.proxy.intercept,
         missingCredentialHint: (names) => missingCredentialHint(names, this.d.paths.secrets),
         log: this.d.log,
         ...(this.override ? { override: this.override } : {}),
@@ -155,12 +173,36 @@ export class ProxyService {
     const p = this.running.get(id);
     if (!p) return;
     this.running.delete(id);
+    this.egressLive.delete(id);
     await p.close();
   }
 
   /** The port of a session's running proxy (relays of remote runtimes connect there), or null. */
   portOf(id: string): number | null {
     return this.running.get(id)?.port ?? null;
+  }
+
+  /** The session's live egress policy (made from what is stored the first time). */
+  private egressFor(s: Session, telemetry: boolean): SessionEgress {
+    let e = this.egressLive.get(s.id);
+    if (!e) {
+      e = new SessionEgress(s.name, storedEgress(this.d.egressSettings?.(s.id) ?? null), agentNeeds(agentSpec(s.agent), { telemetry }), (b, policy) => this.d.onBlocked?.(s.id, b, policy));
+      this.egressLive.set(s.id, e);
+    }
+    return e;
+  }
+
+  /** A session's egress policy as its running proxy applies it (stored settings when none runs). */
+  async egressState(s: Session): Promise<EgressState> {
+    const live = this.egressLive.get(s.id);
+    if (live) return { settings: live.settings, agentHosts: live.agentHosts, blocked: live.blocked() };
+    const config = await loadConfig(this.d.paths.config).catch(() => defaultConfig());
+    return { settings: storedEgress(this.d.egressSettings?.(s.id) ?? null), agentHosts: agentNeeds(agentSpec(s.agent), { telemetry: config.egress.telemetry }), blocked: [] };
+  }
+
+  /** Apply a changed policy to the session's running proxy at once (the caller has stored it). */
+  applyEgress(id: string, settings: EgressSettings): void {
+    this.egressLive.get(id)?.update(settings);
   }
 
   isRunning(id: string): boolean {
@@ -187,6 +229,17 @@ export class ProxyService {
   async hasCredential(name: Parameters<CredentialStore['has']>[0]): Promise<boolean> {
     return (await this.d.credentials())?.has(name) ?? false;
   }
+}
+
+/**
+ * A stored policy as the proxy uses it: none stored is `open` (what the session always had); a
+ * policy this build does not know is `locked` (never wider than what was asked); a rule that no
+ * longer parses is left out.
+ */
+function storedEgress(e: { policy: string; allow: string[] } | null): EgressSettings {
+  if (!e) return { policy: 'open', allow: [] };
+  const policy = (EGRESS_POLICIES as readonly string[]).includes(e.policy) ? (e.policy as EgressPolicyName) : 'locked';
+  return { policy, allow: e.allow.filter((r) => parseEgressRule(r).ok) };
 }
 
 /** What the proxy tells an agent whose request needs a credential clauderon does not hold. */

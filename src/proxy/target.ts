@@ -3,12 +3,10 @@
 // reduced to one spelling: numeric IPv4 variants (127.1, 0x7f.0.0.1, 2130706433), IPv4-mapped
 // IPv6, zone ids, trailing dots, upper case, CR/LF and other control bytes, userinfo, paths.
 import { isIP } from 'node:net';
+import { canonicalHost, type Target } from '../shared/host.js';
 
-export type Target =
-  | { ok: true; host: string; port: number; kind: 'name' | 'ip' }
-  | { ok: false; reason: string };
-
-const HOSTNAME_RE = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+// (canonicalHost is in src/shared: the egress rules of config and the API spell hosts the same way)
+export { canonicalHost, type Target };
 
 /** Parse a CONNECT request-target ("host:port", IPv6 in brackets). */
 export function parseConnectTarget(raw: string): Target {
@@ -35,33 +33,6 @@ export function parseConnectTarget(raw: string): Target {
   const port = Number(portPart);
   if (port < 1 || port > 65535) return { ok: false, reason: 'invalid port' };
   return canonicalHost(hostPart, port);
-}
-
-/** Canonicalise a host (no port) the way a resolver would see it. */
-export function canonicalHost(host: string, port: number): Target {
-  if (isIP(host) === 6) return { ok: true, host: normaliseIpv6(host), port, kind: 'ip' };
-  let h = host.toLowerCase();
-  if (h.endsWith('.')) h = h.slice(0, -1); // "api.github.com." is api.github.com
-  if (h.endsWith('.')) return { ok: false, reason: 'more than one trailing dot' };
-  // WHATWG URL parsing turns every numeric IPv4 spelling into dotted-quad and IDNs into punycode.
-  let parsed: string;
-  try {
-    parsed = new URL(`http://${h}/`).hostname;
-  } catch {
-    return { ok: false, reason: 'invalid host name' };
-  }
-  if (isIP(parsed) === 4) return { ok: true, host: parsed, port, kind: 'ip' };
-  if (parsed !== h) return { ok: false, reason: 'host name is not in canonical form' };
-  if (!HOSTNAME_RE.test(parsed)) return { ok: false, reason: 'invalid host name' };
-  return { ok: true, host: parsed, port, kind: 'name' };
-}
-
-function normaliseIpv6(ip: string): string {
-  try {
-    return new URL(`http://[${ip}]/`).hostname.replace(/^\[|\]$/g, '');
-  } catch {
-    return ip.toLowerCase();
-  }
 }
 
 /** The host of a Host header or SNI name, for comparison with the canonical target. */

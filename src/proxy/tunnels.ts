@@ -4,9 +4,13 @@
 // byte either way. At the cap, a new CONNECT evicts the tunnel idle longest (never one with a
 // request in flight, never one still in its TLS handshake, which has its own time limit) instead
 // of being refused — so idle tunnels can never starve a session; only live traffic counts.
+// Opaque tunnels (passthrough.ts) report activity through `progress` (the sockets' byte counters,
+// read at each sweep) rather than a listener per chunk; `drop` closes tunnels a change of mind
+// no longer allows (a session turned read-only must not keep tunnels it can no longer inspect).
 import type { Socket } from 'node:net';
 
-export type TunnelKind = 'intercept' | 'raw';
+/** intercept: TLS opened here; raw: an IP literal or another port; pass: a name on 443 tunnelled unopened. */
+export type TunnelKind = 'intercept' | 'raw' | 'pass';
 
 export interface Tunnel {
   readonly socket: Socket;
@@ -16,6 +20,10 @@ export interface Tunnel {
   /** Requests in flight inside an intercepted tunnel. */
   active: number;
   lastActive: number;
+  /** A counter that grows with every byte either way (opaque tunnels); read at each sweep. */
+  progress?: () => number;
+  /** The last value of `progress` seen. */
+  seen?: number;
 }
 
 export interface TunnelLimits {
@@ -24,6 +32,8 @@ export interface TunnelLimits {
   rawIdleMs: number;
   /** A tunnel must have been idle this long before it can be evicted for a new one. */
   evictAfterMs: number;
+  /** Checked at each sweep: tunnels it returns true for are closed. */
+  drop?: (t: Tunnel) => boolean;
 }
 
 export class TunnelTable {
@@ -62,6 +72,13 @@ export class TunnelTable {
   }
 
   private idleFor(t: Tunnel, now: number): number {
+    if (t.progress) {
+      const p = t.progress();
+      if (p !== t.seen) {
+        t.seen = p;
+        t.lastActive = now;
+      }
+    }
     return t.ready && t.active === 0 ? now - t.lastActive : -1;
   }
 
@@ -79,8 +96,12 @@ export class TunnelTable {
 
   sweep(now: number): void {
     for (const t of this.open.values()) {
+      if (this.limits.drop?.(t)) {
+        t.socket.destroy();
+        continue;
+      }
       const idle = this.idleFor(t, now);
-      if (idle >= 0 && idle > (t.kind === 'raw' ? this.limits.rawIdleMs : this.limits.idleMs)) t.socket.destroy();
+      if (idle >= 0 && idle > (t.kind === 'intercept' ? this.limits.idleMs : this.limits.rawIdleMs)) t.socket.destroy();
     }
   }
 

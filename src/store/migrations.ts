@@ -154,4 +154,21 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    description: 'session_egress',
+    up(db) {
+      // A session's egress policy (src/proxy/egress-policy.ts): `open`, `allow-list` or `locked`,
+      // and its own rules (a JSON array of host / *.suffix / host:port / preset texts). Kept out of
+      // the sessions table, whose columns are the public session model; a session without a row
+      // (made before this) is `open`, as it always was.
+      db.exec(`
+        CREATE TABLE session_egress (
+          session_id TEXT PRIMARY KEY NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+          policy     TEXT NOT NULL,
+          rules      TEXT NOT NULL
+        );
+      `);
+    },
+  },
 ];

@@ -84,6 +84,8 @@ export const SQL = {
   getBackendOptions: 'SELECT options FROM session_backend_options WHERE session_id = ?',
   getBaseCommit: 'SELECT commit_sha FROM session_base_commits WHERE session_id = ?',
   setBaseCommit: 'INSERT INTO session_base_commits (session_id, commit_sha) VALUES (?, ?) ON CONFLICT (session_id) DO UPDATE SET commit_sha = excluded.commit_sha',
+  getEgress: 'SELECT policy, rules FROM session_egress WHERE session_id = ?',
+  setEgress: 'INSERT INTO session_egress (session_id, policy, rules) VALUES (?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET policy = excluded.policy, rules = excluded.rules',
   setBackendOptions:
     'INSERT INTO session_backend_options (session_id, options) VALUES (?, ?) ON CONFLICT (session_id) DO UPDATE SET options = excluded.options',
   listRecentRepos:

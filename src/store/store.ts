@@ -351,6 +351,18 @@ export class Store {
     this.stmt('setBaseCommit').run(sessionId, sha);
   }
 
+  // ---- egress policy ----
+
+  /** A session's egress policy and its own rules (src/proxy/egress-policy.ts), or null (made before it was kept: open). */
+  getEgress(sessionId: string): { policy: string; allow: string[] } | null {
+    const row = this.stmt<{ policy: string; rules: string }>('getEgress').get(sessionId);
+    return row ? { policy: row.policy, allow: JSON.parse(row.rules) as string[] } : null;
+  }
+
+  setEgress(sessionId: string, e: { policy: string; allow: readonly string[] }): void {
+    this.stmt('setEgress').run(sessionId, e.policy, JSON.stringify(e.allow));
+  }
+
 
   // ---- recent repos ----
 

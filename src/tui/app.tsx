@@ -19,12 +19,16 @@ import { forEachKey } from './keys.js';
 import type { TuiServices } from './services.js';
 import {
   actions,
+  allowPort,
+  blockedCount,
+  blockedText,
   bodyHeight,
   bodyLayout,
   pageSize,
   selectedIndex,
   selectedSession,
   statusCounts,
+  targetText,
   visibleSessions,
   waitingCount,
   type DaemonNotes,
@@ -39,7 +43,7 @@ export interface AppProps {
 
 function contextOf(s: TuiState): KeyContext | null {
   if (s.modal?.kind === 'create' || s.modal?.kind === 'attach') return null; // the dialog's own hook reads keys
-  if (s.modal?.kind === 'confirm-delete') return 'confirm';
+  if (s.modal?.kind === 'confirm-delete' || s.modal?.kind === 'confirm-egress') return 'confirm';
   if (s.modal?.kind === 'help') return 'help';
   if (s.modal?.kind === 'diff') return 'diff';
   if (s.modal?.kind === 'message') return 'message';
@@ -210,18 +214,39 @@ export function App({ store, services }: AppProps) {
       case 'session.delete':
         if (!sel) return;
         return act.openModal({ kind: 'confirm-delete', id: sel.id, name: sel.name });
+      case 'session.egressAllow': {
+        if (!sel) return noSelection();
+        const block = s.blocked[sel.id]?.[0];
+        if (!block) return act.setStatus(`${sel.name}: no blocked host to allow (clauderon egress ${sel.name} lists its policy)`, 'info');
+        return act.openModal({ kind: 'confirm-egress', id: sel.id, name: sel.name, block });
+      }
       case 'confirm.yes': {
         const m = s.modal;
         act.closeModal();
+        if (m?.kind === 'confirm-egress') {
+          const { id, name, block } = m;
+          const port = allowPort(block);
+          return void withStatus(`Allowing ${targetText(block)} for ${name}…`, async () => {
+            const r = await services.egressAllow(id, block.host, port);
+            act.clearBlock(id, block.host, port);
+            return `${name}: ${r.note}`;
+          });
+        }
         if (m?.kind !== 'confirm-delete') return;
         return void withStatus(`Deleting ${m.name}…`, async () => {
           const r = await services.deleteSession(m.id, false);
           return [`Deleted ${m.name}`, ...r.notes].join(' — ');
         });
       }
-      case 'confirm.no':
+      case 'confirm.no': {
+        const m = s.modal;
         act.closeModal();
+        if (m?.kind === 'confirm-egress') {
+          act.clearBlock(m.id, m.block.host, m.block.port);
+          return act.setStatus(`${m.name}: ${targetText(m.block)} stays blocked`);
+        }
         return act.setStatus('Nothing deleted');
+      }
       case 'app.reconcile':
         act.setStatus('Reconciling…');
         void services.reconcile().then(
@@ -304,6 +329,18 @@ export function App({ store, services }: AppProps) {
         lines={['The agent is stopped and the worktree removed; a branch with unmerged commits is kept.']}
       />
     );
+  } else if (modal?.kind === 'confirm-egress') {
+    const b = modal.block;
+    const rule = allowPort(b) === undefined ? `${b.host} (ports 443 and 80)` : targetText(b);
+    body = (
+      <Dialog
+        title={`Allow ${targetText(b)} for ${modal.name}?`}
+        tone="info"
+        width={width}
+        hint={hint('confirm', [['confirm.yes', 'allow'], ['confirm.no', 'keep blocked', 2]])}
+        lines={[`Its ${b.policy} egress policy blocked it ${b.count}×. Yes adds the rule ${rule}; the proxy applies it to the next request.`]}
+      />
+    );
   } else if (modal?.kind === 'message') {
     body = <Dialog title={modal.title} tone={modal.tone} width={width} hint={hint('message', [['dialog.close', 'close', 2]])} lines={modal.lines.slice(0, Math.max(1, bodyH - 3))} />;
   } else if (state.sessions.length === 0 && state.connection !== 'connecting') {
@@ -326,7 +363,7 @@ export function App({ store, services }: AppProps) {
     );
   } else {
     const layout = bodyLayout(state);
-    const table = <SessionTable sessions={visible} selected={selIndex} height={pageSize(state)} width={layout.listWidth} frame={frame} progress={state.progress} now={now} />;
+    const table = <SessionTable sessions={visible} selected={selIndex} height={pageSize(state)} width={layout.listWidth} frame={frame} progress={state.progress} blocked={state.blocked} now={now} />;
     const p = layout.preview;
     body = p ? (
       <Box flexDirection={p.beside ? 'row' : 'column'} height={bodyH}>
@@ -350,7 +387,7 @@ export function App({ store, services }: AppProps) {
   const connectionError = stopped ? `The daemon was stopped — press ${keysOf('list', 'app.startDaemon', 1)} to start it` : state.connectionError;
   return (
     <Box flexDirection="column" width={width} height={rows}>
-      <Header counts={statusCounts(state.sessions)} waiting={waitingCount(state.sessions)} connection={state.connection} width={width} />
+      <Header counts={statusCounts(state.sessions)} waiting={waitingCount(state.sessions)} blocked={blockedCount(state)} connection={state.connection} width={width} />
       <Banners lines={bannerTexts(state.daemon)} width={width} />
       <ViewTabs view={state.view} />
       {/* The list's rows are truncated to their width already: clipped vertically only (Ink cuts
@@ -370,6 +407,7 @@ export function App({ store, services }: AppProps) {
         status={state.status}
         connectionError={connectionError}
         sessionError={!modal && current?.error ? `${current.name}: ${current.error}` : null}
+        sessionBlocked={!modal && current ? blockedText(current.name, state.blocked[current.id], keysOf('list', 'session.egressAllow', 1)) : null}
         view={state.view}
         shown={visible.length}
         total={state.sessions.length}

@@ -9,7 +9,7 @@ export type CommandId =
   | 'list.down' | 'list.up' | 'list.first' | 'list.last' | 'list.halfPageDown' | 'list.halfPageUp'
   | 'filter.text' | 'filter.all' | 'filter.running' | 'filter.idle' | 'filter.completed' | 'filter.archived' | 'filter.cycle'
   | 'session.new' | 'session.attach' | 'session.archive' | 'session.unarchive' | 'session.delete' | 'session.preview' | 'session.diff'
-  | 'session.upload'
+  | 'session.upload' | 'session.egressAllow'
   | 'app.reconcile' | 'app.reload' | 'app.startDaemon' | 'app.help' | 'app.quit'
   | 'filter.apply' | 'filter.clear'
   | 'text.left' | 'text.right' | 'text.wordLeft' | 'text.wordRight' | 'text.home' | 'text.end' | 'text.lineUp' | 'text.lineDown'
@@ -66,6 +66,7 @@ export const COMMANDS: readonly CommandDef[] = [
   { id: 'session.preview', context: 'list', keys: ['p'], description: "Preview: the session's live screen beside (or below) the list (toggle)", footer: 'preview' },
   { id: 'session.diff', context: 'list', keys: ['D'], description: "The session's changes: files and a coloured diff", footer: 'diff' },
   { id: 'session.upload', context: 'list', keys: ['i'], description: 'Attach an image (a path) and send it to the agent', footer: 'image' },
+  { id: 'session.egressAllow', context: 'list', keys: ['e'], description: "Allow the last host the session's egress policy blocked (asks y/N; n keeps it blocked)" },
   { id: 'app.reconcile', context: 'list', keys: ['r'], description: 'Reconcile (results in a dialog)' },
   { id: 'app.reload', context: 'list', keys: ['R'], description: 'Reload the list' },
   { id: 'app.startDaemon', context: 'list', keys: ['S'], description: 'Start the daemon (when it was stopped)', footer: 'start daemon', footerIf: 'daemon-stopped', footerKeep: true },

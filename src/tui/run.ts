@@ -150,6 +150,10 @@ export async function runTui(opts: RunTuiOptions): Promise<number> {
     },
     listDirectory: (path) => Promise.resolve(listDirectory(path, { cwd: process.cwd(), clauderonHome: opts.paths.home })),
     attachImage: (params) => needClient().call('sessions.upload', params),
+    async egressAllow(id, host, port) {
+      const r = await needClient().call('sessions.egressAllow', { name: id, host, ...(port !== undefined ? { port } : {}) });
+      return { note: r.note };
+    },
     async diff(id) {
       return needClient().call('sessions.diff', { name: id });
     },

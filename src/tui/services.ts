@@ -56,6 +56,11 @@ export interface TuiServices {
    * daemon's refusal (not an image, too big, a backend that cannot take files…).
    */
   attachImage(params: AttachParams): Promise<UploadResult>;
+  /**
+   * Allow `host` (and `port`; none: 443 and 80) in the session's egress policy (sessions.egressAllow):
+   * the running proxy applies it to the next request. `note` says what changed.
+   */
+  egressAllow(id: string, host: string, port: number | undefined): Promise<{ note: string }>;
   /** The selected session's changes against the commit it started from. */
   diff(id: string): Promise<SessionDiff>;
   /**

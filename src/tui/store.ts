@@ -2,7 +2,7 @@
 // daemon's pushed events and survives the Ink instance being unmounted while another program
 // (zellij/tmux attach, $EDITOR) has the terminal.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { DaemonEvent, ProgressEvent, StepState } from '../shared/events.js';
+import type { BlockedTarget, DaemonEvent, ProgressEvent, StepState } from '../shared/events.js';
 import type { Session, SessionDiff, SessionStatus } from '../shared/types.js';
 import type { AttachForm } from './attach-dialog/use-attach-state.js';
 import { textReducer, textState, type TextEdit } from './text-input/use-text-input-state.js';
@@ -31,6 +31,8 @@ export type Modal =
   /** The selected session's changes: `diff` null while loading; `scroll` the first line shown. */
   | { kind: 'diff'; id: string; name: string; diff: SessionDiff | null; error: string | null; scroll: number }
   | { kind: 'confirm-delete'; id: string; name: string }
+  /** Allow a target session `id`'s egress policy blocked (the e key): y allows it, n keeps it blocked. */
+  | { kind: 'confirm-egress'; id: string; name: string; block: BlockMark }
   | { kind: 'create' }
   /** Attach an image to session `id` (the i key): the dialog's form (attach-dialog/). */
   | { kind: 'attach'; id: string; name: string; form: AttachForm }
@@ -75,6 +77,11 @@ export interface PreviewState {
   error: string | null;
 }
 
+/** A target a session's egress policy refused (a proxy.blocked event) that the user has not yet allowed or kept blocked. */
+export interface BlockMark extends BlockedTarget {
+  policy: 'allow-list' | 'locked';
+}
+
 /** How a status line reads: `warn` for something done only in part (an image attached but not sent). */
 export type StatusTone = 'info' | 'error' | 'ok' | 'warn';
 
@@ -100,6 +107,11 @@ export interface TuiState {
   preview: PreviewState;
   /** Create progress by session name, for rows still `creating`. */
   progress: Record<string, ProgressEvent>;
+  /**
+   * Blocked targets not handled yet, by session id, most recent first, one per host and port:
+   * the row's mark and the status line (pushed as proxy.blocked; the e key allows the first).
+   */
+  blocked: Record<string, BlockMark[]>;
   status: { text: string; tone: StatusTone } | null;
   columns: number;
   rows: number;
@@ -125,6 +137,7 @@ export function createTuiStore(init: Partial<TuiState> = {}): TuiStore {
     daemon: { configError: null, httpError: null },
     preview: { open: false, id: null, screen: null, error: null },
     progress: {},
+    blocked: {},
     status: null,
     columns: 80,
     rows: 24,
@@ -174,6 +187,34 @@ export function waitingCount(sessions: readonly Session[]): number {
   let n = 0;
   for (const s of sessions) if (s.status !== 'archived' && (s.agentStatus === 'waiting_approval' || s.agentStatus === 'waiting_input')) n++;
   return n;
+}
+
+/** Sessions with a blocked target not yet handled (archived ones aside). */
+export function blockedCount(s: Pick<TuiState, 'sessions' | 'blocked'>): number {
+  let n = 0;
+  for (const x of s.sessions) if (x.status !== 'archived' && (s.blocked[x.id]?.length ?? 0) > 0) n++;
+  return n;
+}
+
+/** A target as the user reads it: host:port, an IPv6 literal in brackets. */
+export function targetText(b: Pick<BlockedTarget, 'host' | 'port'>): string {
+  return b.host.includes(':') ? `[${b.host}]:${b.port}` : `${b.host}:${b.port}`;
+}
+
+/**
+ * The port sessions.egressAllow is given for a blocked target: none for 443 and 80, so the rule
+ * covers both (the agent that asked for https:// may ask for http:// next), else the port.
+ */
+export function allowPort(b: Pick<BlockedTarget, 'port'>): number | undefined {
+  return b.port === 443 || b.port === 80 ? undefined : b.port;
+}
+
+/** What the status line says of a session's blocked targets (null: none). */
+export function blockedText(name: string, blocks: readonly BlockMark[] | undefined, key: string): string | null {
+  const b = blocks?.[0];
+  if (!b) return null;
+  const more = blocks.length > 1 ? ` (+${blocks.length - 1} more)` : '';
+  return `${name}: blocked ${targetText(b)} ${b.count}×${more} — ${key} allows`;
 }
 
 /** Banner lines under the header: a broken config.toml, agent status unavailable. */
@@ -249,6 +290,14 @@ export function actions(store: TuiStore) {
       }
       if (e.type === 'daemon.stopping') return; // the connection's owner (run.ts) acts on it
       if (e.type === 'proxy.audit') return; // (the web UI's proxy view; nothing the TUI draws)
+      if (e.type === 'proxy.blocked') {
+        const mark: BlockMark = { ...e.blocked, policy: e.policy };
+        set((s) => {
+          const rest = (s.blocked[e.sessionId] ?? []).filter((b) => b.host !== mark.host || b.port !== mark.port);
+          return { blocked: { ...s.blocked, [e.sessionId]: [mark, ...rest].slice(0, 50) } };
+        });
+        return;
+      }
       const s = get();
       const i = s.sessions.findIndex((x) => x.id === e.session.id);
       if (e.type === 'session.deleted') {
@@ -256,7 +305,7 @@ export function actions(store: TuiStore) {
         const sessions = s.sessions.slice();
         sessions.splice(i, 1);
         const { [e.session.name]: _gone, ...progress } = s.progress;
-        set({ sessions, progress });
+        set({ sessions, progress, blocked: omit(s.blocked, e.session.id) });
         return;
       }
       const sessions = s.sessions.slice();
@@ -346,6 +395,17 @@ export function actions(store: TuiStore) {
     setAttachForm(id: string, form: AttachForm) {
       const m = get().modal;
       if (m?.kind === 'attach' && m.id === id && m.form !== form) set({ modal: { ...m, form } });
+    },
+    /**
+     * A blocked target was handled (allowed, or kept blocked): its mark goes. No port: the host on
+     * 443 and 80 both (what a rule without a port allows).
+     */
+    clearBlock(id: string, host: string, port: number | undefined) {
+      const list = get().blocked[id];
+      if (!list) return;
+      const left = list.filter((b) => b.host !== host || (port === undefined ? b.port !== 443 && b.port !== 80 : b.port !== port));
+      if (left.length === list.length) return;
+      set((s) => ({ blocked: left.length > 0 ? { ...s.blocked, [id]: left } : omit(s.blocked, id) }));
     },
     setCreate(patch: Partial<CreateState>) {
       set((s) => ({ create: { ...s.create, ...patch } }));

@@ -28,7 +28,7 @@ function useNow(): number {
 }
 
 export function SessionList() {
-  const { sessions, loaded } = useStore();
+  const { sessions, loaded, blocked } = useStore();
   const [filter, setFilter] = useState<Filter>('active');
   const [text, setText] = useState('');
   const now = useNow();
@@ -55,7 +55,7 @@ export function SessionList() {
             <span>name</span><span>repository</span><span>status</span><span>agent status</span><span>backend</span><span>agent</span><span>age</span><span />
           </li>
           {shown.map((s) => (
-            <SessionRow key={s.id} s={s} now={now} />
+            <SessionRow key={s.id} s={s} now={now} blocked={blocked[s.id]?.length ?? 0} />
           ))}
         </ul>
       )}
@@ -63,7 +63,8 @@ export function SessionList() {
   );
 }
 
-function SessionRow({ s, now }: { s: Session; now: number }) {
+/** `blocked`: how many targets its egress policy blocked (pushed live; the Proxy tab allows them). */
+function SessionRow({ s, now, blocked }: { s: Session; now: number; blocked: number }) {
   const [busy, setBusy] = useState(false);
   const [confirm, setConfirm] = useState<null | 'ask' | { refused: string }>(null);
   const [error, setError] = useState<string | null>(null);
@@ -95,11 +96,19 @@ function SessionRow({ s, now }: { s: Session; now: number }) {
   };
 
   return (
-    <li className={`row${waiting ? ' is-waiting' : ''}`} data-testid="session-row" data-name={s.name}>
+    <li className={`row${waiting ? ' is-waiting' : ''}${blocked > 0 ? ' has-blocked' : ''}`} data-testid="session-row" data-name={s.name}>
       <a className="name" href={href({ page: 'session', name: s.name, tab: 'terminal' })} onClick={follow}>{s.name}</a>
       <span className="repo" title={s.repoPath}>{repoName(s)}</span>
       <span className={`status st-${s.status}`} data-testid="status">{s.status}</span>
-      <span className={`agent-status${waiting ? ' waiting' : ''}`} data-testid="agent-status">{AGENT_TEXT[s.agentStatus]}</span>
+      <span className={`agent-status${waiting ? ' waiting' : ''}`} data-testid="agent-status">
+        {blocked > 0 && (
+          <a className="blocked-mark" href={href({ page: 'session', name: s.name, tab: 'proxy' })} onClick={follow} title="Its egress policy blocked a host: allow it in the Proxy tab" data-testid="blocked-mark">
+            ⊘ {blocked} blocked
+          </a>
+        )}
+        {blocked > 0 ? ' ' : ''}
+        {AGENT_TEXT[s.agentStatus]}
+      </span>
       <span className="meta">
         <span className="muted small">{s.backend}</span>
         <span className="muted small">{s.agent}</span>

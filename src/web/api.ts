@@ -1,7 +1,7 @@
 // The daemon's HTTP API, as the page uses it: same origin, JSON, errors `{"error":{code,message,field}}`.
 // Result types of the operations the page calls: src/shared's, the same the daemon answers with
 // (types only: the page imports nothing else of the project).
-import type { AuditEntry } from '../shared/events.js';
+import type { AuditEntry, BlockedTarget } from '../shared/events.js';
 import type { Catalog, DirectoryListing, WorktreeFile, WorktreeListing } from '../shared/results.js';
 import type { CreateResult, DeleteResult, RecentRepo, Session, SessionDiff } from '../shared/types.js';
 import type { UploadResult } from '../shared/images.js';
@@ -29,6 +29,21 @@ export interface CreateBody {
   skipChecks: boolean;
   planMode: boolean;
   backendRequest?: Record<string, string | number>;
+}
+
+/** sessions.egress: the session's egress policy, what the agent needs, the targets blocked so far (src/protocol/operations.ts EgressReport). */
+export interface EgressReport {
+  session: string;
+  policy: 'open' | 'allow-list' | 'locked';
+  allow: string[];
+  agentHosts: string[];
+  blocked: BlockedTarget[];
+  live: boolean;
+}
+
+/** sessions.egressAllow's answer: the report after the change, and what changed in words. */
+export interface EgressChange extends EgressReport {
+  note: string;
 }
 
 async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
@@ -90,6 +105,9 @@ export const api = {
   files: (name: string) => call<WorktreeListing>('GET', `${s(name)}/files`),
   file: (name: string, path: string) => call<WorktreeFile>('GET', `${s(name)}/file?path=${encodeURIComponent(path)}`),
   audit: (name: string, limit = 200) => call<AuditEntry[] | { entries: AuditEntry[] }>('GET', `${s(name)}/audit?limit=${limit}`),
+  egress: (name: string) => call<EgressReport>('GET', `${s(name)}/egress`),
+  /** Allow a host (no port: 443 and 80 both) in the session's egress policy; the running proxy applies it to the next request. */
+  egressAllow: (name: string, host: string, port?: number) => call<EgressChange>('POST', `${s(name)}/egress`, port === undefined ? { host } : { host, port }),
   recentRepos: () => call<RecentRepo[]>('GET', '/api/recent-repos'),
   catalog: () => call<Catalog>('GET', '/api/catalog'),
   browse: (path: string) => call<DirectoryListing>('POST', '/api/browse-directory', { path }),

@@ -2,7 +2,7 @@
 // connection's state. The WebSocket reconnects by itself with backoff; after each `hello` the
 // list is read once and merged with what the events said meanwhile.
 import { useSyncExternalStore } from 'react';
-import type { DaemonEvent } from '../shared/events.js';
+import type { BlockedTarget, DaemonEvent } from '../shared/events.js';
 import type { Session } from '../shared/types.js';
 import { api } from './api';
 
@@ -14,6 +14,12 @@ export interface Snapshot {
   loaded: boolean;
   connection: Connection;
   configError: string | null;
+  /**
+   * Targets each session's egress policy blocked, by session id, most recent first: pushed as
+   * proxy.blocked, replaced by what sessions.egress answers (the Proxy tab reads it; an allow's
+   * answer drops the allowed ones).
+   */
+  blocked: Record<string, BlockedTarget[]>;
 }
 
 /** Any event the page may listen to (proxy.audit comes from the daemon's newer events too). */
@@ -25,7 +31,7 @@ const byId = new Map<string, Session>();
 const deleted = new Set<string>();
 const listeners = new Set<Listener>();
 const eventListeners = new Set<(e: PageEvent) => void>();
-let snapshot: Snapshot = { sessions: [], loaded: false, connection: { state: 'connecting' }, configError: null };
+let snapshot: Snapshot = { sessions: [], loaded: false, connection: { state: 'connecting' }, configError: null, blocked: {} };
 
 function publish(patch: Partial<Snapshot> = {}): void {
   const sessions = [...byId.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
@@ -37,6 +43,22 @@ function put(s: Session): void {
   const known = byId.get(s.id);
   if (known && known.updatedAt > s.updatedAt) return;
   byId.set(s.id, s);
+}
+
+/** A session's blocked targets as the daemon listed them (sessions.egress, or an allow's answer). */
+export function setBlocked(id: string, list: BlockedTarget[]): void {
+  const { [id]: _old, ...rest } = snapshot.blocked;
+  publish({ blocked: list.length > 0 ? { ...rest, [id]: list } : rest });
+}
+
+/** A target as the user reads it: host:port, an IPv6 literal in brackets. */
+export function targetText(b: Pick<BlockedTarget, 'host' | 'port'>): string {
+  return b.host.includes(':') ? `[${b.host}]:${b.port}` : `${b.host}:${b.port}`;
+}
+
+/** The port to allow a blocked target with: none for 443 and 80 (the rule then covers both), else its own. */
+export function allowPort(b: Pick<BlockedTarget, 'port'>): number | undefined {
+  return b.port === 443 || b.port === 80 ? undefined : b.port;
 }
 
 /** Apply a session's fresh state learned outside the stream (an action's answer). */
@@ -53,7 +75,12 @@ function apply(e: PageEvent): void {
   } else if (e.type === 'session.deleted') {
     deleted.add(e.session.id);
     byId.delete(e.session.id);
-    publish();
+    const { [e.session.id]: _gone, ...blocked } = snapshot.blocked;
+    publish({ blocked });
+  } else if (e.type === 'proxy.blocked') {
+    const b = e.blocked;
+    const rest = (snapshot.blocked[e.sessionId] ?? []).filter((x) => x.host !== b.host || x.port !== b.port);
+    publish({ blocked: { ...snapshot.blocked, [e.sessionId]: [b, ...rest].slice(0, 200) } });
   } else if (e.type === 'daemon.notes') {
     publish({ configError: e.configError });
   }

@@ -2,13 +2,94 @@
 // from the agent or its files is rendered as React text.
 import { useEffect, useState } from 'react';
 import type { Session } from '../shared/types.js';
-import type { AuditEntry } from '../shared/events.js';
-import { api, errorText } from './api';
-import { onEvent, upsert } from './store';
+import type { AuditEntry, BlockedTarget } from '../shared/events.js';
+import { api, errorText, type EgressReport } from './api';
+import { allowPort, onEvent, setBlocked, targetText, upsert, useStore } from './store';
 
 // ---------------------------------------------------------------- Proxy
 
+/** The blocked target (still blocked) an audit line with `blocked: "egress"` is about: its host is the name, or host:port. */
+function blockFor(e: AuditEntry, blocked: readonly BlockedTarget[]): BlockedTarget | null {
+  if (e.blocked !== 'egress') return null;
+  return blocked.find((x) => x.host === e.host || targetText(x) === e.host) ?? null;
+}
+
+/**
+ * The session's egress policy and the targets it blocked (live), each with an Allow button: the
+ * daemon adds the rule and the running proxy lets the next request through; the note says what changed.
+ */
+function useEgress(session: Session) {
+  const { blocked } = useStore();
+  const [report, setReport] = useState<EgressReport | null>(null);
+  const [note, setNote] = useState<{ text: string; error: boolean } | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    let on = true;
+    api.egress(session.name).then(
+      (r) => {
+        if (!on) return;
+        setReport(r);
+        setBlocked(session.id, r.blocked);
+      },
+      () => undefined, // (an older daemon, or no proxy: the audit alone)
+    );
+    return () => {
+      on = false;
+    };
+  }, [session.id, session.name]);
+  const allow = (b: BlockedTarget) => {
+    setBusy(true);
+    setNote(null);
+    api.egressAllow(session.name, b.host, allowPort(b)).then(
+      (r) => {
+        setReport(r);
+        setBlocked(session.id, r.blocked);
+        setNote({ text: `${targetText(b)}: ${r.note}`, error: false });
+        setBusy(false);
+      },
+      (e: unknown) => (setNote({ text: errorText(e), error: true }), setBusy(false)),
+    );
+  };
+  return { report, blocked: blocked[session.id] ?? [], note, busy, allow };
+}
+
+function EgressPanel({ egress }: { egress: ReturnType<typeof useEgress> }) {
+  const { report, blocked, note, busy, allow } = egress;
+  if (!report && blocked.length === 0 && !note) return null;
+  return (
+    <div className="egress" data-testid="egress">
+      {report && (
+        <p className="small muted">
+          Egress policy: <strong data-testid="egress-policy">{report.policy}</strong>
+          {report.allow.length > 0 ? ` — allowed: ${report.allow.join(', ')}` : ''}
+        </p>
+      )}
+      {blocked.length > 0 && (
+        <>
+          <h3>Blocked hosts</h3>
+          <ul className="blocked-hosts" data-testid="blocked-hosts">
+            {blocked.map((b) => (
+              <li key={targetText(b)} data-testid="blocked-host" data-host={b.host}>
+                <code>{targetText(b)}</code> <span className="muted small">{b.count}× · last {new Date(b.lastAt).toLocaleTimeString()}</span>{' '}
+                <button onClick={() => allow(b)} disabled={busy} data-testid="allow-host">
+                  Allow
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {note && (
+        <p className={note.error ? 'error' : 'ok small'} role="status" data-testid="egress-note">
+          {note.text}
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function Proxy({ session }: { session: Session }) {
+  const egress = useEgress(session);
   const [entries, setEntries] = useState<AuditEntry[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -37,30 +118,52 @@ export function Proxy({ session }: { session: Session }) {
       off();
     };
   }, [session.id, session.name]);
-  if (error) return <p className="error">{error}</p>;
-  if (!entries) return <p className="muted">Loading…</p>;
-  if (entries.length === 0) return <p className="muted">No request through this session’s proxy yet.</p>;
+  const panel = <EgressPanel egress={egress} />;
+  if (error || !entries || entries.length === 0) {
+    return (
+      <>
+        {panel}
+        {error ? <p className="error">{error}</p> : !entries ? <p className="muted">Loading…</p> : <p className="muted">No request through this session’s proxy yet.</p>}
+      </>
+    );
+  }
   return (
-    <div className="audit-wrap">
-      <table className="audit" data-testid="audit">
-        <thead>
-          <tr><th>time</th><th>method</th><th>host</th><th>path</th><th>credential</th><th>status</th><th>ms</th></tr>
-        </thead>
-        <tbody>
-          {entries.map((e, i) => (
-            <tr key={`${e.ts}-${i}`} className={e.blocked ? 'blocked' : ''}>
-              <td className="muted">{new Date(e.ts).toLocaleTimeString()}</td>
-              <td>{e.method}</td>
-              <td>{e.host}</td>
-              <td className="path">{e.path}</td>
-              <td>{e.credential ?? '—'}</td>
-              <td>{e.blocked ? <span className="error">blocked: {e.blocked}</span> : e.error ? <span className="error">{e.error}</span> : (e.status ?? '—')}</td>
-              <td className="muted">{e.durationMs}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <>
+      {panel}
+      <div className="audit-wrap">
+        <table className="audit" data-testid="audit">
+          <thead>
+            <tr><th>time</th><th>method</th><th>host</th><th>path</th><th>credential</th><th>status</th><th>ms</th></tr>
+          </thead>
+          <tbody>
+            {entries.map((e, i) => {
+              const block = blockFor(e, egress.blocked);
+              return (
+                <tr key={`${e.ts}-${i}`} className={e.blocked ? 'blocked' : ''}>
+                  <td className="muted">{new Date(e.ts).toLocaleTimeString()}</td>
+                  <td>{e.method}</td>
+                  <td>{e.host}</td>
+                  <td className="path">{e.path}</td>
+                  <td>{e.credential ?? '—'}</td>
+                  <td>
+                    {e.blocked ? <span className="error">blocked: {e.blocked}</span> : e.error ? <span className="error">{e.error}</span> : (e.status ?? '—')}
+                    {block && (
+                      <>
+                        {' '}
+                        <button disabled={egress.busy} onClick={() => egress.allow(block)} data-testid="audit-allow" title={`Allow ${targetText(block)} for this session`}>
+                          Allow
+                        </button>
+                      </>
+                    )}
+                  </td>
+                  <td className="muted">{e.durationMs}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }
 

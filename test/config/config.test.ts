@@ -32,13 +32,24 @@ describe('config.toml', () => {
     expect(c.general).toEqual({ default_agent: 'claude', max_sessions: 100, max_concurrent_creates: 4, screen_poll_ms: 2000 });
     expect(c.general.default_backend).toBeUndefined();
     expect(c.http).toEqual({ enabled: true, port: 3030, bind: '127.0.0.1', require_auth: false });
-    expect(c.docker).toMatchObject({ pull_policy: 'if-not-present', network: 'bridge', detach_keys: 'ctrl-p,ctrl-q', env: [] });
+    expect(c.docker).toMatchObject({ pull_policy: 'if-not-present', network: 'isolated', detach_keys: 'ctrl-p,ctrl-q', env: [] });
+    expect(c.proxy.intercept).toBe('needed');
   });
 
   it('reads TOML and merges it over the defaults', async () => {
     const c = await loadConfig(write('ok.toml', '[general]\ndefault_backend = "tmux"\nmax_sessions = 7\n\n[tmux]\nwidth = 120\n'));
     expect(c.general).toMatchObject({ default_backend: 'tmux', max_sessions: 7, max_concurrent_creates: 4 });
     expect(c.tmux).toMatchObject({ width: 120, height: 50 });
+  });
+
+  it('[egress]: open by default; policies, presets, rules and per-backend defaults validated with what to write', async () => {
+    expect((await loadConfig(join(dir, 'absent.toml'))).egress).toEqual({ default: 'open', presets: [], allow: [], telemetry: false, backends: {} });
+    const c = await loadConfig(write('egress.toml', '[egress]\ndefault = "allow-list"\npresets = ["npm", "github"]\nallow = ["*.example.com", "db.example.com:5432", "[::1]:6379"]\n[egress.backends]\ndocker = "locked"\n'));
+    expect(c.egress).toMatchObject({ default: 'allow-list', presets: ['npm', 'github'], allow: ['*.example.com', 'db.example.com:5432', '[::1]:6379'], backends: { docker: 'locked' } });
+    await expect(loadConfig(write('e1.toml', '[egress]\ndefault = "closed"\n'))).rejects.toThrow(/e1\.toml:2: egress\.default: expected "open", "allow-list", "locked"/);
+    await expect(loadConfig(write('e2.toml', '[egress]\nallow = ["https://example.com/x"]\n'))).rejects.toThrow(/egress\.allow\.0: .*no scheme, path or user/);
+    await expect(loadConfig(write('e3.toml', '[egress]\npresets = ["npmm"]\n'))).rejects.toThrow(/egress\.presets\.0: expected a preset: "npm"/);
+    await expect(loadConfig(write('e4.toml', '[egress.backends]\nvagrant = "locked"\n'))).rejects.toThrow(/egress\.backends\.vagrant: unknown key/);
   });
 
   it('reports TOML syntax errors with line and column', async () => {

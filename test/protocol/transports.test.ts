@@ -68,6 +68,7 @@ const READS: { [M in Method]?: Params<M> } = {
   'sessions.files': { name: 'par' },
   'sessions.file': { name: 'par', path: 'a.txt' },
   'sessions.audit': { name: 'par', limit: 10 },
+  'sessions.egress': { name: 'par' },
   'repos.recent': { limit: 5 },
   'catalog.get': {},
   // (a read sent as a POST: the path stays out of the URL)
@@ -87,6 +88,7 @@ const REFUSED_WRITES: { [M in Method]?: Params<M> } = {
   'sessions.fetch': { name: 'nope' },
   'sessions.delete': { name: 'nope', force: true },
   'sessions.setAccessMode': { name: 'nope', mode: 'read-only' },
+  'sessions.egressAllow': { name: 'nope', host: 'example.com' },
   // (a push service over plain http on another host is refused; an empty endpoint is no endpoint)
   'push.subscribe': { endpoint: 'http://push.example.com/x', keys: { p256dh: `B${'A'.repeat(86)}`, auth: 'A'.repeat(22) } },
   'push.unsubscribe': { endpoint: '' },

@@ -79,17 +79,17 @@ describe('Store.open', () => {
       if (existsSync(extra)) expect(statSync(extra).mode & 0o777).toBe(0o600);
     }
     expect(store.schemaVersion()).toBe(MIGRATIONS.length);
-    expect(MIGRATIONS.length).toBe(6);
+    expect(MIGRATIONS.length).toBe(7);
 
     const db = raw();
     try {
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(db.prepare('SELECT id, version FROM schema_version').all()).toEqual([{ id: 1, version: 6 }]);
+      expect(db.prepare('SELECT id, version FROM schema_version').all()).toEqual([{ id: 1, version: 7 }]);
       const tables = db
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
         .pluck()
         .all();
-      expect(tables).toEqual(['passkeys', 'push_subscriptions', 'recent_repos', 'registration_codes', 'schema_version', 'session_backend_options', 'session_base_commits', 'session_events', 'sessions', 'signin_sessions']);
+      expect(tables).toEqual(['passkeys', 'push_subscriptions', 'recent_repos', 'registration_codes', 'schema_version', 'session_backend_options', 'session_base_commits', 'session_egress', 'session_events', 'sessions', 'signin_sessions']);
     } finally {
       db.close();
     }
@@ -106,7 +106,7 @@ describe('Store.open', () => {
     a.insertSession(session());
     a.close();
     const b = openStore();
-    expect(b.schemaVersion()).toBe(6);
+    expect(b.schemaVersion()).toBe(7);
     expect(b.countSessions()).toBe(1);
   });
 
@@ -126,7 +126,7 @@ describe('Store.open', () => {
     }
 
     const store = openStore();
-    expect(store.schemaVersion()).toBe(6);
+    expect(store.schemaVersion()).toBe(7);
     expect(store.getSession(session().id)).toStrictEqual(session());
     store.touchRecentRepo('/repo');
     expect(store.listRecentRepos().map((r) => [r.path, r.useCount])).toEqual([['/repo', 1]]);
@@ -135,8 +135,14 @@ describe('Store.open', () => {
     store.setBackendOptions(session().id, { image: 'img:1', cpuLimit: 2 });
     store.setBackendOptions(session().id, { image: 'img:2', cpuLimit: 2 });
     expect(store.getBackendOptions(session().id)).toEqual({ image: 'img:2', cpuLimit: 2 });
+    // v7: the egress policy per session (none: open), gone with the session
+    expect(store.getEgress(session().id)).toBeNull();
+    store.setEgress(session().id, { policy: 'allow-list', allow: ['npm', '*.example.com'] });
+    store.setEgress(session().id, { policy: 'locked', allow: ['example.com:8443'] });
+    expect(store.getEgress(session().id)).toEqual({ policy: 'locked', allow: ['example.com:8443'] });
     store.deleteSession(session().id);
     expect(store.getBackendOptions(session().id)).toBeNull();
+    expect(store.getEgress(session().id)).toBeNull();
   });
 
   it('refuses a file with a newer schema version and leaves it unchanged', () => {
@@ -150,7 +156,7 @@ describe('Store.open', () => {
     expect(err).toBeInstanceOf(ClauderonError);
     expect((err as ClauderonError).code).toBe('store');
     expect((err as ClauderonError).message).toBe(
-      `${file} has database schema version 99, newer than this clauderon supports (6) — upgrade clauderon, or set CLAUDERON_HOME to use another home`,
+      `${file} has database schema version 99, newer than this clauderon supports (7) — upgrade clauderon, or set CLAUDERON_HOME to use another home`,
     );
 
     expect(readFileSync(file).equals(before)).toBe(true);
@@ -167,7 +173,7 @@ describe('Store.open', () => {
     const err = catchError(() => Store.open(file, { migrations: MIGRATIONS.slice(0, 1) }));
     expect(err).toBeInstanceOf(ClauderonError);
     expect((err as ClauderonError).code).toBe('store');
-    expect((err as ClauderonError).message).toContain('schema version 6, newer than this clauderon supports (1)');
+    expect((err as ClauderonError).message).toContain('schema version 7, newer than this clauderon supports (1)');
   });
 
   it('refuses a file that is not a SQLite database, naming it and suggesting to move it aside', () => {

@@ -31,6 +31,7 @@ function fakeServices(over: Partial<DialogServices> = {}) {
     reload: notHere,
     attach: notHere,
     attachImage: notHere,
+    egressAllow: notHere,
     quit: notHere,
     diff: notHere,
     watchScreen: notHere,

@@ -65,6 +65,7 @@ export function recordingServices(over: Partial<TuiServices> = {}): Recorder {
     editText: rec('editText', (t: string) => Promise.resolve(t)),
     listDirectory: rec('listDirectory', (path: string) => Promise.resolve({ path, parent: null, repoRoot: null, entries: [], error: null })),
     attachImage: rec('attachImage', () => Promise.reject(new Error('not in this test'))),
+    egressAllow: rec('egressAllow', (_id: string, host: string) => Promise.resolve({ note: `allowed ${host}; applied to the running proxy` })),
     diff: rec('diff', () => Promise.resolve(EMPTY_DIFF)),
     watchScreen: rec('watchScreen', (id: string, onScreen: (s: string) => void, onError: (m: string) => void) => {
       const w = { push: onScreen, fail: onError };

@@ -127,7 +127,7 @@ describe('TUI store: preview, daemon notes, layout', () => {
   it('table columns fill the width exactly, giving way by priority when narrow', () => {
     for (const w of [40, 50, 56, 60, 66, 70, 80, 100, 129, 130, 200]) {
       const c = layoutColumns(w);
-      const used = 2 + c.name + 1 + (c.repo ? c.repo + 1 : 0) + c.status + 1 + (c.backend ? c.backend + 1 : 0) + (c.agent ? c.agent + 1 : 0) + 2 + (c.branch ? c.branch + 1 : 0) + c.age;
+      const used = 2 + c.name + 1 + (c.repo ? c.repo + 1 : 0) + c.status + 1 + (c.backend ? c.backend + 1 : 0) + (c.agent ? c.agent + 1 : 0) + 3 + (c.branch ? c.branch + 1 : 0) + c.age;
       expect(used, `width ${w}`).toBeLessThanOrEqual(w);
       expect(used, `width ${w}`).toBeGreaterThanOrEqual(w - 1);
     }

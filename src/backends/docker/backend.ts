@@ -3,8 +3,10 @@
 // reaches its session's proxy (on the host) with placeholders only; no secret, no CA key, no
 // database and no clauderon home is ever mounted. dockerode is loaded only when a Docker session
 // is touched (it costs ~0.6 s to load). What the container is made of is container.ts (pure); the
-// image's pull and check are image.ts; this file is the lifecycle.
+// image's pull and check are image.ts; the isolated network's relay is relay.ts; this file is the
+// lifecycle.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import type { Paths } from '../../config/paths.js';
 import { ClauderonError, errorMessage } from '../../shared/errors.js';
@@ -18,6 +20,7 @@ import {
   containerOptions,
   LABEL_HOME,
   LABEL_IMAGE_CHECK,
+  LABEL_SESSION,
   parseMemory,
   sessionFiles,
   settingsBind,
@@ -27,7 +30,9 @@ import {
 } from './container.js';
 import { dockerCall, dockerSocketFromEnv, statusOf, type DockerCall } from './engine.js';
 import { bridgeGateway, checkImage, ensureImage } from './image.js';
+import { DockerRelays, prepareRelayDir } from './relay.js';
 import { ContainerScreens, SCREEN } from './screen.js';
+import type { SessionTargets } from '../spec.js';
 import type { DockerConfig, DockerRequest } from './spec.js';
 
 export { CONTAINER, parseMemory, type DockerOptions };
@@ -37,6 +42,8 @@ export interface DockerBackendDeps {
   paths: Paths;
   /** The engine's socket (default: DOCKER_HOST's unix:// path, or /var/run/docker.sock). */
   socketPath?: string | undefined;
+  /** The session's proxy and the hooks port on this host (the isolated network's relay joins them). */
+  targets?: SessionTargets | undefined;
 }
 
 export class DockerBackend implements Backend {
@@ -51,10 +58,12 @@ export class DockerBackend implements Backend {
   private readonly screens = new ContainerScreens(() => this.docker());
   private readonly socket: string;
   private readonly call: DockerCall;
+  private readonly relays: DockerRelays;
 
   constructor(private readonly d: DockerBackendDeps) {
     this.socket = d.socketPath ?? dockerSocketFromEnv();
     this.call = dockerCall(this.socket);
+    this.relays = new DockerRelays({ docker: this.cli(), targets: d.targets, running: async (id) => (await this.inspect(id))?.State.Running === true });
     this.detachHint = `detach with ${d.config.detach_keys.split(',').map(keyName).join(' then ')}`;
   }
 
@@ -93,7 +102,7 @@ export class DockerBackend implements Backend {
     let gateway: string | null = null;
     if (this.d.config.network === 'bridge') gateway = await bridgeGateway(docker);
     const imageId = await ensureImage(docker, image, opts.refresh && pullPolicy !== 'never' ? 'always' : pullPolicy);
-    const missing = await checkImage(docker, this.call, { image, imageId, agentCommand, home: this.d.paths.home });
+    const missing = await checkImage(docker, this.call, { image, imageId, agentCommand, home: this.d.paths.home, needsNode: this.d.config.network === 'isolated' });
     if (missing) throw new ClauderonError('backend', `image ${image} cannot run a clauderon session: it lacks ${missing} — see examples/ for images that work`);
     return { image, pullPolicy, cpuLimit, memoryLimit, network: this.d.config.network, gateway };
   }
@@ -102,6 +111,19 @@ export class DockerBackend implements Backend {
 
   close(): void {
     this.screens.closeAll();
+    this.relays.closeAll();
+  }
+
+  /** The docker CLI naming this engine (attach, the isolated network's relay). */
+  private cli(): string[] {
+    return ['docker', ...(process.env.DOCKER_HOST ? [] : ['-H', `unix://${this.socket}`])];
+  }
+
+  /** An isolated container's relay directory on the host (sessions/ID/relay), or null for other networks. */
+  private relayDirOf(info: Dockerode.ContainerInspectInfo | null): { sessionId: string; dir: string } | null {
+    const sessionId = info?.Config.Labels?.[LABEL_SESSION];
+    if (!info || !sessionId || info.HostConfig.NetworkMode !== 'none') return null;
+    return { sessionId, dir: join(this.d.paths.sessions, sessionId, 'relay') };
   }
 
   configHomePath(): string {
@@ -129,13 +151,18 @@ export class DockerBackend implements Backend {
     const docker = await this.docker();
     const id = this.idFor(ctx.name);
     this.writeSessionFiles(ctx);
-    const spec = containerOptions({ id, ctx, options: o, config: this.d.config, paths: this.d.paths, relativeCwd: relative, binds: binds(ctx, this.d.paths, existsSync) });
+    const relayDir = sessionFiles(ctx, this.d.paths).relayDir;
+    if (o.network === 'isolated') prepareRelayDir(relayDir);
+    const spec = containerOptions({ id, ctx, options: o, config: this.d.config, paths: this.d.paths, relativeCwd: relative, binds: binds(ctx, this.d.paths, existsSync, o.network) });
     const container = await this.call(`create container ${id}`, () => docker.createContainer(spec));
     try {
       await container.start();
+      // isolated: the agent waits until its relay listens (relay.ts)
+      if (o.network === 'isolated') await this.relays.ensure(ctx.sessionId, id, relayDir, true);
     } catch (e) {
+      this.relays.drop(id);
       await container.remove({ force: true }).catch(() => undefined);
-      throw new ClauderonError('backend', `cannot start container ${id}: ${errorMessage(e)}`);
+      throw e instanceof ClauderonError ? e : new ClauderonError('backend', `cannot start container ${id}: ${errorMessage(e)}`);
     }
     await this.sized(id);
     return id;
@@ -184,6 +211,7 @@ export class DockerBackend implements Backend {
 
   async delete(backendId: string): Promise<void> {
     this.screens.drop(backendId);
+    this.relays.drop(backendId);
     const docker = await this.docker();
     try {
       await docker.getContainer(backendId).remove({ force: true });
@@ -193,6 +221,7 @@ export class DockerBackend implements Backend {
   }
 
   async stop(backendId: string): Promise<void> {
+    this.relays.drop(backendId);
     const docker = await this.docker();
     try {
       await docker.getContainer(backendId).stop({ t: 5 });
@@ -223,13 +252,28 @@ export class DockerBackend implements Backend {
 
   private async startContainer(backendId: string): Promise<void> {
     const docker = await this.docker();
+    const info = await this.inspect(backendId);
+    const relay = this.relayDirOf(info);
     try {
+      if (relay && !info?.State.Running) prepareRelayDir(relay.dir); // the agent waits for this start's relay
       await docker.getContainer(backendId).start();
     } catch (e) {
-      if (statusOf(e) === 304) return; // running already: its screen goes on
+      if (statusOf(e) === 304) {
+        // running already: its screen goes on (and its relay, linked again if it broke)
+        if (relay) await this.relays.ensure(relay.sessionId, backendId, relay.dir, false);
+        return;
+      }
       throw new ClauderonError('backend', `cannot start container ${backendId}: ${errorMessage(e)}`);
     }
+    if (relay) await this.relays.ensure(relay.sessionId, backendId, relay.dir, true);
     await this.sized(backendId);
+  }
+
+  /** After a daemon restart: the relay of a live isolated session, linked again. */
+  async reconnect(backendId: string): Promise<void> {
+    const info = await this.inspect(backendId);
+    const relay = this.relayDirOf(info);
+    if (relay && info?.State.Running) await this.relays.ensure(relay.sessionId, backendId, relay.dir, false);
   }
 
   async prepareAttach(backendId: string): Promise<void> {
@@ -237,7 +281,7 @@ export class DockerBackend implements Backend {
   }
 
   attachCommand(backendId: string): string[] {
-    return ['docker', ...(process.env.DOCKER_HOST ? [] : ['-H', `unix://${this.socket}`]), 'attach', `--detach-keys=${this.d.config.detach_keys}`, '--sig-proxy=false', backendId];
+    return [...this.cli(), 'attach', `--detach-keys=${this.d.config.detach_keys}`, '--sig-proxy=false', backendId];
   }
 
   async output(backendId: string, lines: number): Promise<string> {

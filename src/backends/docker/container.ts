@@ -4,7 +4,9 @@
 import { basename, join } from 'node:path';
 import type { Paths } from '../../config/paths.js';
 import type { BackendCreateContext } from '../types.js';
-import type { DockerConfig, PullPolicy } from './spec.js';
+import { RELAY_PORTS } from '../relay/ports.js';
+import { RELAY_DIR, waitForRelay } from './relay.js';
+import type { DockerConfig, DockerNetwork, PullPolicy } from './spec.js';
 
 /** Stored with each Docker session (session_backend_options). */
 export interface DockerOptions {
@@ -12,7 +14,7 @@ export interface DockerOptions {
   pullPolicy: PullPolicy;
   cpuLimit: number | null;
   memoryLimit: string | null;
-  network: 'bridge' | 'host';
+  network: DockerNetwork;
   /** bridge: the host's address on the bridge (the proxy listens there too). */
   gateway: string | null;
 }
@@ -56,12 +58,17 @@ export function settingsBind(hostPath: string): string {
   return `${hostPath}:${agentSettingsPath(hostPath)}:ro`;
 }
 
-/** The agent's environment as seen from inside: our CA files at their mount points, the proxy and hooks at the bridge's host alias. */
+/**
+ * The agent's environment as seen from inside: our CA files at their mount points, the proxy and
+ * hooks at the bridge's host alias (bridge) or at the relay on the container's loopback (isolated).
+ */
 export function translateEnv(env: Record<string, string>, o: DockerOptions | null, paths: Pick<Paths, 'caCert' | 'caBundle'>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
     if (v === paths.caCert) out[k] = CONTAINER.caCert;
     else if (v === paths.caBundle) out[k] = CONTAINER.caBundle;
+    else if (o?.network === 'isolated' && /^(https?_proxy|HTTPS?_PROXY)$/.test(k)) out[k] = v.replace(/(@|\/\/)127\.0\.0\.1:\d+/, `$1127.0.0.1:${RELAY_PORTS.proxy}`);
+    else if (o?.network === 'isolated' && k === 'CLAUDERON_HOOK_URL') out[k] = `http://127.0.0.1:${RELAY_PORTS.hooks}`;
     else if (/^(https?_proxy|HTTPS?_PROXY|CLAUDERON_HOOK_URL)$/.test(k) && o?.network === 'bridge') out[k] = v.replace(/(@|\/\/)127\.0\.0\.1:/, `$1${CONTAINER.hostAlias}:`);
     else out[k] = v;
   }
@@ -76,6 +83,8 @@ export function sessionFiles(ctx: BackendCreateContext, paths: Paths): {
   /** The agent's state files: kept in the session dir, mounted into its home (the workspace). */
   state: { host: string; inWorktree: string; inContainer: string; content: unknown }[];
   managed: string;
+  /** The isolated network's relay directory (script and ready mark), mounted read-only. */
+  relayDir: string;
 } {
   const sessionDir = join(paths.sessions, ctx.sessionId);
   return {
@@ -86,6 +95,7 @@ export function sessionFiles(ctx: BackendCreateContext, paths: Paths): {
     // (kept as sessions/ID/claude.json for the agent's ~/.claude.json)
     state: ctx.agentHome.state.map((f) => ({ host: join(sessionDir, basename(f.file).replace(/^\./, '')), inWorktree: join(ctx.worktreePath, f.file), inContainer: `${CONTAINER.workspace}/${f.file}`, content: f.content })),
     managed: paths.managedSettings,
+    relayDir: join(sessionDir, 'relay'),
   };
 }
 
@@ -94,7 +104,7 @@ export function sessionFiles(ctx: BackendCreateContext, paths: Paths): {
  * config home and settings — nothing else (never secrets/, the CA key, the database or the home). `exists` says
  * which optional host files are there.
  */
-export function binds(ctx: BackendCreateContext, paths: Paths, exists: (p: string) => boolean): string[] {
+export function binds(ctx: BackendCreateContext, paths: Paths, exists: (p: string) => boolean, network: DockerNetwork = 'host'): string[] {
   const f = sessionFiles(ctx, paths);
   const out = [
     `${ctx.worktreePath}:${CONTAINER.workspace}`,
@@ -108,6 +118,7 @@ export function binds(ctx: BackendCreateContext, paths: Paths, exists: (p: strin
   if (ctx.settingsFile && exists(ctx.settingsFile)) out.push(settingsBind(ctx.settingsFile));
   const managed = wantsManagedSettings(ctx);
   if (managed) out.push(`${f.managed}:${managed.path}:ro`);
+  if (network === 'isolated') out.push(`${f.relayDir}:${RELAY_DIR}:ro`);
   return out;
 }
 
@@ -138,7 +149,7 @@ export function containerOptions(o: {
   return {
     name: o.id,
     Image: d.image,
-    Cmd: ctx.argv,
+    Cmd: d.network === 'isolated' ? waitForRelay(ctx.argv) : ctx.argv,
     Env: [...o.config.env, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)],
     WorkingDir: o.relativeCwd ? `${CONTAINER.workspace}/${o.relativeCwd}` : CONTAINER.workspace,
     User: hostUser(),
@@ -151,7 +162,8 @@ export function containerOptions(o: {
     Labels: { [LABEL_SESSION]: ctx.sessionId, [LABEL_NAME]: ctx.name, [LABEL_HOME]: o.paths.home },
     HostConfig: {
       Binds: o.binds,
-      NetworkMode: d.network,
+      // isolated: Docker's `none` network — loopback only; the relay is the one way out
+      NetworkMode: d.network === 'isolated' ? 'none' : d.network,
       ...(d.network === 'bridge' ? { ExtraHosts: [`${CONTAINER.hostAlias}:host-gateway`] } : {}),
       ...(nanoCpus !== undefined ? { NanoCpus: nanoCpus } : {}),
       ...(memory !== undefined ? { Memory: memory } : {}),

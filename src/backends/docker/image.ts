@@ -50,9 +50,9 @@ async function imageId(docker: Dockerode, image: string): Promise<string | null>
 }
 
 /** What the image lacks (bash, curl, a writable /workspace, the agent), or null. Cached per image id. */
-export async function checkImage(docker: Dockerode, call: DockerCall, o: { image: string; imageId: string; agentCommand: string; home: string }): Promise<string | null> {
+export async function checkImage(docker: Dockerode, call: DockerCall, o: { image: string; imageId: string; agentCommand: string; home: string; needsNode?: boolean }): Promise<string | null> {
   const { image, agentCommand } = o;
-  const key = `${o.imageId} ${agentCommand} ${process.getuid?.() ?? 0}`;
+  const key = `${o.imageId} ${agentCommand} ${process.getuid?.() ?? 0} ${o.needsNode ? 'node' : ''}`;
   if (checkedImages.has(key)) return checkedImages.get(key) ?? null;
   const script = [
     'm=""',
@@ -60,6 +60,8 @@ export async function checkImage(docker: Dockerode, call: DockerCall, o: { image
     'command -v curl >/dev/null 2>&1 || m="$m, curl"',
     '{ [ -d /workspace ] && [ -w /workspace ]; } || m="$m, a /workspace directory writable by uid $(id -u)"',
     'command -v "$1" >/dev/null 2>&1 || m="$m, the agent command \\"$1\\" on PATH"',
+    // the isolated network's relay (relay.ts) runs on node
+    ...(o.needsNode ? ['command -v node >/dev/null 2>&1 || m="$m, node on PATH (the isolated network\'s relay runs on it; or set [docker] network = \\"bridge\\")"'] : []),
     'echo "CLAUDERON-MISSING:${m#, }"',
   ].join('\n');
   const c = await call(`check image ${image}`, () =>

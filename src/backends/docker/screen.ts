@@ -61,6 +61,9 @@ export class ContainerScreens {
       const docker = await this.docker();
       const stream = (await docker.getContainer(id).attach({ stream: true, stdout: true, stderr: true, logs: true })) as NodeJS.ReadableStream;
       m.stream = stream;
+      // a mirror never keeps the daemon alive after it stopped (its backends are not closed then)
+      const sock = stream as unknown as { unref?: () => void; socket?: { unref?: () => void } };
+      (sock.unref ? sock : sock.socket)?.unref?.();
       let last = Date.now();
       stream.on('data', (d: Buffer) => {
         last = Date.now();

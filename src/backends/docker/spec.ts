@@ -4,6 +4,8 @@ import { defineBackend, type Zod } from '../spec.js';
 
 export const PULL_POLICIES = ['always', 'if-not-present', 'never'] as const;
 export type PullPolicy = (typeof PULL_POLICIES)[number];
+export const DOCKER_NETWORKS = ['isolated', 'bridge', 'host'] as const;
+export type DockerNetwork = (typeof DOCKER_NETWORKS)[number];
 
 const MEMORY = /^\d+(\.\d+)?\s*[kmgt]?(i?b)?$/i;
 
@@ -13,8 +15,13 @@ export const dockerConfigSchema = (z: Zod) =>
     /** The image agents run in (see examples/ for what it needs). */
     image: z.string().min(1).default('ghcr.io/shepherdjerred/dotfiles'),
     pull_policy: z.enum(PULL_POLICIES).default('if-not-present'),
-    /** "bridge": the proxy also listens on the bridge gateway; "host": the host's network. */
-    network: z.enum(['bridge', 'host']).default('bridge'),
+    /**
+     * "isolated" (default): no network at all (Docker's `none`); the agent reaches its proxy only
+     * through clauderon's relay over `docker exec` (the image needs node), so nothing bypasses the
+     * proxy. "bridge": the default bridge, the proxy also listens on its gateway (the container can
+     * reach anything the bridge routes to). "host": the host's network (no isolation; tests).
+     */
+    network: z.enum(DOCKER_NETWORKS).default('isolated'),
     cpu_limit: z.number().positive().optional(),
     memory_limit: z.string().regex(MEMORY, 'expected a size such as 512m or 4g').optional(),
     /** Extra environment for every container, as "KEY=VALUE" strings (never put a secret here). */
@@ -66,6 +73,6 @@ export const dockerSpec = defineBackend({
   ],
   load: async () => {
     const { DockerBackend } = await import('./backend.js');
-    return ({ section, paths }) => new DockerBackend({ config: section, paths });
+    return ({ section, paths, targets }) => new DockerBackend({ config: section, paths, targets });
   },
 });

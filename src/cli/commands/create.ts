@@ -7,6 +7,7 @@ import { ClauderonError } from '../../shared/errors.js';
 import type { ProgressEvent } from '../../shared/events.js';
 import { ACCESS_MODES, AGENTS, BACKENDS } from '../../shared/types.js';
 import { backendOptions } from '../../backends/registry.js';
+import { EGRESS_POLICIES, PRESETS, type EgressPolicyName } from '../../shared/egress-rules.js';
 import type { CliContext } from '../context.js';
 import { note, printResult, publicSession } from '../output.js';
 import { endLikeSignal } from '../signals.js';
@@ -75,6 +76,8 @@ export function addCreateCommand(program: Command, ctx: CliContext): void {
     .addOption(new Option('-a, --agent <agent>', 'which agent (default: claude)').choices(AGENTS))
     .option('-m, --model <model>', 'model for the agent')
     .addOption(new Option('--access-mode <mode>', 'what the agent may do through the proxy').choices(ACCESS_MODES).default('read-write'))
+    .addOption(new Option('--egress <policy>', "which hosts the agent may reach through its proxy: open, allow-list (its own API + allowed hosts), locked (its own API only) (default: config.toml [egress])").choices(EGRESS_POLICIES))
+    .option('--allow-host <host>', `with --egress allow-list or locked: also allow a host, *.suffix, host:port, or a preset (${Object.keys(PRESETS).join(', ')}); repeatable`, (v: string, prev: string[] = []) => [...prev, v])
     .option('--dangerous-skip-checks', "skip the agent's permission prompts (e.g. claude --dangerously-skip-permissions)", false)
     .option('--no-plan-mode', 'start the agent out of plan mode')
     .option('--attach <file>', 'an image for the agent (PNG, JPEG, GIF, WebP; repeatable): attached once the session runs and its path typed into the agent (see clauderon upload)', (v: string, prev: string[] = []) => [...prev, v]);
@@ -85,6 +88,7 @@ export function addCreateCommand(program: Command, ctx: CliContext): void {
       repo: string; prompt?: string; promptFile?: string; name?: string; backend?: (typeof BACKENDS)[number];
       agent?: (typeof AGENTS)[number]; model?: string; accessMode: (typeof ACCESS_MODES)[number];
       dangerousSkipChecks: boolean; planMode: boolean; json?: boolean; attach?: string[];
+      egress?: EgressPolicyName; allowHost?: string[];
     }) => {
       const backendRequest = backendRequestFrom(o);
       // (checked before anything is created: a wrong file refuses the create)
@@ -109,6 +113,8 @@ export function addCreateCommand(program: Command, ctx: CliContext): void {
         accessMode: o.accessMode,
         skipChecks: o.dangerousSkipChecks,
         planMode: o.planMode,
+        ...(o.egress ? { egress: o.egress } : {}),
+        ...(o.allowHost ? { allowHosts: o.allowHost } : {}),
         ...(backendRequest ? { backendRequest } : {}),
       };
       const result = await ctx

@@ -17,8 +17,8 @@ const DAEMON: Record<Connection, { text: string; color: string }> = {
   stopped: { text: '■ daemon stopped', color: 'yellow' },
 };
 
-export function Header(props: { counts: Partial<Record<SessionStatus, number>>; waiting: number; connection: Connection; width: number }) {
-  const { counts, waiting, connection, width } = props;
+export function Header(props: { counts: Partial<Record<SessionStatus, number>>; waiting: number; blocked?: number; connection: Connection; width: number }) {
+  const { counts, waiting, blocked = 0, connection, width } = props;
   const parts = ORDER.filter((s) => counts[s]).map((s) => ({ s, n: counts[s] ?? 0 }));
   const daemon = DAEMON[connection];
   return (
@@ -31,6 +31,14 @@ export function Header(props: { counts: Partial<Record<SessionStatus, number>>; 
             {'  '}
             <Text bold color={color('magenta')}>
               {waiting} waiting for you
+            </Text>
+          </Text>
+        ) : null}
+        {blocked > 0 ? (
+          <Text>
+            {'  '}
+            <Text bold color={color('red')}>
+              {blocked} blocked
             </Text>
           </Text>
         ) : null}
@@ -81,12 +89,14 @@ export function StatusBar(props: {
   connectionError: string | null;
   /** The selected session's own problem (Session.error), shown when nothing else is. */
   sessionError: string | null;
+  /** What the selected session's egress policy blocked (shown when nothing above is). */
+  sessionBlocked?: string | null;
   view: View;
   shown: number;
   total: number;
   width: number;
 }) {
-  const { textEditing, input, status, connectionError, sessionError, view, shown, total, width, text } = props;
+  const { textEditing, input, status, connectionError, sessionError, sessionBlocked = null, view, shown, total, width, text } = props;
   if (textEditing) {
     return (
       <Box width={width}>
@@ -95,8 +105,8 @@ export function StatusBar(props: {
       </Box>
     );
   }
-  const msg = connectionError ?? status?.text ?? sessionError ?? '';
-  const tone = connectionError ? 'error' : (status?.tone ?? (sessionError ? 'error' : 'info'));
+  const msg = connectionError ?? status?.text ?? sessionError ?? sessionBlocked ?? '';
+  const tone = connectionError ? 'error' : (status?.tone ?? (sessionError ? 'error' : sessionBlocked ? 'warn' : 'info'));
   const full = `${VIEW_LABELS[view]} ${shown}/${total}${text ? `  filter: "${text}"` : ''}`;
   // The count keeps its place: the message gets what is left of the one line, cut with "…".
   const left = truncate(full, Math.max(10, Math.min(Array.from(full).length, Math.floor(width * 0.4))));

@@ -27,8 +27,8 @@ const AGENT_W = 6;
 export function layoutColumns(width: number): Columns {
   const backend = width >= 70 ? BACKEND_W : 0;
   const agent = width >= 56 ? AGENT_W : 0;
-  // marker (2), the agent mark (1), and one space after every column but the last
-  let rest = width - 2 - STATUS_W - 1 - 1 - 1 - AGE_W - (backend ? backend + 1 : 0) - (agent ? agent + 1 : 0);
+  // marker (2), the agent mark and the egress mark (2), and one space after every column but the last
+  let rest = width - 2 - STATUS_W - 1 - 2 - 1 - AGE_W - (backend ? backend + 1 : 0) - (agent ? agent + 1 : 0);
   // The branch is "clauderon/<name>": worth its room only on wide tables.
   let branch = 0;
   if (width >= 130) {
@@ -74,7 +74,7 @@ export function TableHead({ cols }: { cols: Columns }) {
       {fit('NAME', cols.name)} {cols.repo ? `${fit('REPOSITORY', cols.repo)} ` : ''}
       {fit('STATUS', cols.status)} {cols.backend ? `${fit('BACKEND', cols.backend)} ` : ''}
       {cols.agent ? `${fit('AGENT', cols.agent)} ` : ''}
-      {'  '}
+      {'   '}
       {cols.branch ? `${fit('BRANCH', cols.branch)} ` : ''}
       {fit('AGE', cols.age)}
     </Text>
@@ -91,9 +91,14 @@ interface RowProps {
   progress: ProgressEvent | undefined;
   /** The AGE cell's text (a string, so a row re-renders only when its own age changes). */
   ageText: string;
+  /** Its egress policy blocked a target not yet handled (the e key allows it). */
+  blocked: boolean;
 }
 
-export const SessionRow = memo(function SessionRow({ s, repo, selected, cols, frame, progress, ageText }: RowProps) {
+/** The mark beside the agent's of a session whose egress policy blocked a target (the status line says which). */
+export const BLOCKED_MARK = '✗';
+
+export const SessionRow = memo(function SessionRow({ s, repo, selected, cols, frame, progress, ageText, blocked }: RowProps) {
   const creating = s.status === 'creating';
   const statusText = creating && progress ? `${progress.step}…` : s.status;
   const mark = creating ? { mark: '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏'[frame % 10] ?? '⠋', color: color('yellow') } : agentMark(s.agentStatus, frame);
@@ -103,7 +108,8 @@ export const SessionRow = memo(function SessionRow({ s, repo, selected, cols, fr
       {fit(s.name, cols.name)} {cols.repo ? `${fit(repo, cols.repo)} ` : ''}
       <Text color={color(STATUS_COLORS[s.status])}>{fit(statusText, cols.status)}</Text> {cols.backend ? `${fit(s.backend, cols.backend)} ` : ''}
       {cols.agent ? `${fit(s.agent, cols.agent)} ` : ''}
-      <Text color={mark.color}>{mark.mark}</Text> {cols.branch ? `${fit(s.branchName, cols.branch)} ` : ''}
+      <Text color={mark.color}>{mark.mark}</Text>
+      {blocked ? <Text color={color('red')}>{BLOCKED_MARK}</Text> : ' '} {cols.branch ? `${fit(s.branchName, cols.branch)} ` : ''}
       {fit(ageText, cols.age)}
     </Text>
   );
@@ -118,10 +124,12 @@ export function SessionTable(props: {
   width: number;
   frame: number;
   progress: Record<string, ProgressEvent>;
+  /** Blocked targets not yet handled, by session id (TuiState.blocked). */
+  blocked: Record<string, readonly unknown[]>;
   /** The time ages are measured from (the app refreshes it when a shown age would change). */
   now: number;
 }) {
-  const { sessions, selected, height, width, frame, progress, now } = props;
+  const { sessions, selected, height, width, frame, progress, blocked, now } = props;
   const cols = useMemo(() => layoutColumns(width), [width]);
   const labels = useMemo(() => repoLabels(sessions), [sessions]);
   // Keep the selection in view: a window of `height` rows.
@@ -140,6 +148,7 @@ export function SessionTable(props: {
           frame={animated(s) ? frame : 0}
           progress={progress[s.name]}
           ageText={age(s.createdAt, now)}
+          blocked={(blocked[s.id]?.length ?? 0) > 0}
         />
       ))}
     </Box>
