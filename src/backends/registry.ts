@@ -4,8 +4,10 @@
 // and capabilities are all read from these specs.
 import { ClauderonError } from '../shared/errors.js';
 import type { BackendName } from '../shared/types.js';
+import { appleSpec } from './apple/spec.js';
 import { dockerSpec } from './docker/spec.js';
 import { kubernetesSpec } from './kubernetes/spec.js';
+import { spritesSpec } from './sprites/spec.js';
 import type { AnyBackendSpec, BackendOption } from './spec.js';
 import { tmuxSpec } from './tmux/spec.js';
 import { zellijSpec } from './zellij/spec.js';
@@ -15,6 +17,8 @@ export const BACKEND_SPECS = {
   tmux: tmuxSpec,
   docker: dockerSpec,
   kubernetes: kubernetesSpec,
+  sprites: spritesSpec,
+  apple: appleSpec,
 } as const satisfies { [K in BackendName]: AnyBackendSpec & { name: K } };
 
 export type BackendSpecs = typeof BACKEND_SPECS;
@@ -50,4 +54,9 @@ export function fallbackOrder(): AnyBackendSpec[] {
   return allBackendSpecs()
     .filter((s) => s.capabilities.fallbackRank !== null)
     .sort((a, b) => (a.capabilities.fallbackRank ?? 0) - (b.capabilities.fallbackRank ?? 0));
+}
+
+/** The backends a create dialog offers: all but those whose platform this is not (their spec's unsupportedHere). */
+export function offeredBackends(): BackendName[] {
+  return allBackendSpecs().filter((s) => !s.unsupportedHere?.()).map((s) => s.name);
 }

@@ -70,6 +70,11 @@ export interface BackendSpec<C = unknown> {
   /** What one create may ask of it (all optional: the section gives defaults); strict. */
   requestSchema(z: Zod): z.ZodObject;
   options: readonly BackendOption[];
+  /**
+   * A backend bound to a platform (Apple's container: macOS 26+): null where it can run, else why.
+   * Cheap (no subprocess): elsewhere it is left out of the TUI's and the web's backend choices.
+   */
+  unsupportedHere?(): string | null;
   load(): Promise<(deps: BackendDeps<C>) => Backend>;
 }
 

@@ -180,7 +180,7 @@ function worktreeOf(c: OperationContext, name: string): Session {
 function catalog(general: { default_backend?: string | undefined; default_agent: string } | null): Catalog {
   const options = backendOptions();
   return {
-    backends: allBackendSpecs().map((b) => ({ name: b.name, options: options.filter((o) => o.backends.includes(b.name)).map(({ backends: _b, ...o }) => o) })),
+    backends: allBackendSpecs().filter((b) => !b.unsupportedHere?.()).map((b) => ({ name: b.name, options: options.filter((o) => o.backends.includes(b.name)).map(({ backends: _b, ...o }) => o) })),
     agents: allAgentSpecs().map((a) => ({ name: a.name, displayName: a.displayName, models: a.models.map((m) => ({ ...m })) })),
     defaults: { backend: general?.default_backend ?? null, agent: general?.default_agent ?? AGENTS[0] },
   };

@@ -7,7 +7,7 @@ export type SessionStatus = (typeof SESSION_STATUSES)[number];
 export const AGENT_STATUSES = ['unknown', 'working', 'waiting_approval', 'waiting_input', 'idle'] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
-export const BACKENDS = ['zellij', 'tmux', 'docker', 'kubernetes'] as const;
+export const BACKENDS = ['zellij', 'tmux', 'docker', 'kubernetes', 'sprites', 'apple'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export const AGENTS = ['claude', 'codex', 'gemini'] as const;

@@ -201,7 +201,7 @@ export function makeFixture(opts: { proxies?: boolean; hooks?: boolean; config?:
   const store = Store.open(paths.db);
   const git = new FakeGit(repo);
   const backend = new FakeBackend('tmux');
-  const others = { zellij: new FakeBackend('zellij', 'zellij is not here'), docker: new FakeBackend('docker', 'docker is not here'), kubernetes: new FakeBackend('kubernetes', 'kubernetes is off') };
+  const others = { zellij: new FakeBackend('zellij', 'zellij is not here'), docker: new FakeBackend('docker', 'docker is not here'), kubernetes: new FakeBackend('kubernetes', 'kubernetes is off'), sprites: new FakeBackend('sprites', 'sprites is off'), apple: new FakeBackend('apple', 'apple is not here') };
   const proxies = opts.proxies ? new FakeProxies() : null;
   const events: DaemonEvent[] = [];
   const progress: ProgressEvent[] = [];

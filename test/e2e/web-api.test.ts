@@ -108,7 +108,7 @@ afterAll(async () => {
 describe('the daemon’s operations for the web UI', () => {
   it('catalog.get: backends with their own options, agents and defaults, from the registries', async () => {
     const c = await ok<{ backends: { name: string; options: { key: string }[] }[]; agents: { name: string; models: { id: string }[] }[]; defaults: { backend: string | null; agent: string } }>('catalog.get', {});
-    expect(c.backends.map((b) => b.name)).toEqual(['zellij', 'tmux', 'docker', 'kubernetes']);
+    expect(c.backends.map((b) => b.name)).toEqual(['zellij', 'tmux', 'docker', 'kubernetes', 'sprites']);
     expect(c.backends.find((b) => b.name === 'kubernetes')?.options.map((o) => o.key)).toEqual(expect.arrayContaining(['context', 'namespace', 'storageClass', 'image']));
     expect(c.backends.find((b) => b.name === 'tmux')?.options).toEqual([]);
     expect(c.backends.find((b) => b.name === 'docker')?.options.map((o) => o.key)).toContain('image');

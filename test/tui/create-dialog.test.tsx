@@ -211,17 +211,20 @@ describe('Create dialog', () => {
     for (let i = 0; i < 3; i++) await step(TAB, () => true);
     await waitForFrame(() => frame(), (f) => focused(f, 'Backend'));
     expect(frame()).not.toContain('Pull policy');
-    let f = await step(RIGHT, (fr) => line(fr, 'Backend').includes('● zellij'));
-    f = await step(RIGHT, (fr) => line(fr, 'Backend').includes('● tmux'));
+    // (the chosen one: ● on a row that shows every choice, ‹ › with its position when they do not fit)
+    const chosen = (fr: string, name: string) => new RegExp(`● ${name}|‹ ${name} ›`).test(line(fr, 'Backend'));
+    let f = await step(RIGHT, (fr) => chosen(fr, 'zellij'));
+    f = await step(RIGHT, (fr) => chosen(fr, 'tmux'));
     expect(f).not.toContain('Image');
-    f = await step(RIGHT, (fr) => line(fr, 'Backend').includes('● docker'));
+    f = await step(RIGHT, (fr) => chosen(fr, 'docker'));
     for (const l of ['Image', 'Pull policy', 'CPU limit', 'Memory limit']) expect(f).toContain(l);
     expect(line(f, 'Pull policy')).toContain('● (default)');
     // Kubernetes: its own options from its registry entry (and the shared image/limits)
-    f = await step(RIGHT, (fr) => line(fr, 'Backend').includes('● kubernetes'));
+    f = await step(RIGHT, (fr) => chosen(fr, 'kubernetes'));
     expect(f).not.toContain('Pull policy');
     for (const l of ['Context', 'Namespace', 'Storage class', 'Image']) expect(f).toContain(l);
-    f = await step(RIGHT, (fr) => line(fr, 'Backend').includes('● default'));
+    f = await step(RIGHT, (fr) => chosen(fr, 'sprites'));
+    f = await step(RIGHT, (fr) => chosen(fr, 'default'));
     expect(f).not.toContain('Pull policy');
   });
 
@@ -351,7 +354,7 @@ describe('Create dialog', () => {
     press('a long prompt that goes well past the width of the value column at sixty columns');
     await waitForFrame(() => frame(), (f) => f.includes('sixty'));
     for (let i = 0; i < 3; i++) await step(TAB, () => true);
-    // (at 60 columns the five choices no longer fit on the row: it shows the chosen one, ‹ docker › 4/5)
+    // (at 60 columns the choices no longer fit on the row: it shows the chosen one, ‹ docker › 4/6)
     let f = await step(RIGHT + RIGHT + RIGHT, (fr) => /● docker|‹ docker ›/.test(fr));
     for (const l of f.split('\n')) expect(Array.from(l).length, l).toBeLessThanOrEqual(60);
     expect(f.split('\n').length).toBeLessThanOrEqual(16); // the body of a 20-row screen

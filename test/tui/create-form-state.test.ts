@@ -71,7 +71,7 @@ describe('create form state', () => {
   });
 
   it('sends the options set (numbers as numbers) as backendRequest, and validates numbers like the CLI', () => {
-    const m = machine({ type: 'focus', field: 'backend' }, { type: 'prevChoice' }, { type: 'prevChoice' }); // default → kubernetes (wraps) → docker
+    const m = machine({ type: 'focus', field: 'backend' }, { type: 'nextChoice' }, { type: 'nextChoice' }, { type: 'nextChoice' }); // default → zellij → tmux → docker
     expect(m.state.backend).toBe('docker');
     m.dispatch({ type: 'focus', field: 'option:image' });
     m.dispatch(type('node:20'));
@@ -213,7 +213,7 @@ describe('directory browser state', () => {
 
 describe("the daemon's errors", () => {
   it('go on the field ClauderonError.field names, a backend option on its own field', () => {
-    const s = machine({ type: 'focus', field: 'backend' }, { type: 'prevChoice' }).state; // docker
+    const s = machine({ type: 'focus', field: 'backend' }, { type: 'nextChoice' }, { type: 'nextChoice' }, { type: 'nextChoice' }).state; // docker
     expect(placeError(s, new ClauderonError('invalid_input', '/x is not inside a git repository', { field: 'repo' }))).toEqual({ fieldErrors: { repo: '/x is not inside a git repository' }, formError: null });
     expect(placeError(s, new ClauderonError('invalid_input', 'bad memory', { field: 'option:memoryLimit' }))).toEqual({ fieldErrors: { 'option:memoryLimit': 'bad memory' }, formError: null });
     expect(placeError(s, new ClauderonError('backend', 'docker is down'))).toEqual({ fieldErrors: {}, formError: 'docker is down' });

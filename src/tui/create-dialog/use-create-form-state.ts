@@ -6,7 +6,7 @@
 // (Over 400 lines: the reducer of the whole form — fields, suggestions, browser, errors by field —
 // kept in one place so every transition is tested as one state machine.)
 import fuzzysort from 'fuzzysort';
-import { backendOptions } from '../../backends/registry.js';
+import { backendOptions, offeredBackends } from '../../backends/registry.js';
 import type { BackendOption } from '../../backends/spec.js';
 import { isClauderonError, errorMessage } from '../../shared/errors.js';
 import { nameProblem } from '../../shared/names.js';
@@ -19,8 +19,9 @@ export type FieldId = 'prompt' | 'repo' | 'name' | 'backend' | OptionField | 'ag
 export type TextFieldId = 'prompt' | 'repo' | 'name' | 'model' | OptionField;
 export type FieldErrors = Readonly<Partial<Record<string, string>>>;
 
-export const BACKEND_CHOICES = ['default', ...BACKENDS] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+export type BackendChoice = 'default' | (typeof BACKENDS)[number];
+/** (a backend bound to another platform, e.g. apple off macOS 26, is not offered) */
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['default', ...offeredBackends()];
 /** The choices of each multiple-choice field, in the order ←/→ walk them. */
 export const CHOICES = { backend: BACKEND_CHOICES, agent: AGENTS, accessMode: ACCESS_MODES } as const;
 
