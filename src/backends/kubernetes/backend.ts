@@ -22,7 +22,8 @@ import { FATAL_WAITING, fileKey, keeperNotRunning, TRANSCRIPT_SCRIPT, formatId, 
 import { prepareOptions } from './prepare.js';
 import { PodScreens, SCREEN } from './screens.js';
 import type { KubernetesConfig, KubernetesRequest } from './spec.js';
-import { fetchSession, hostGit, KEEPER, pushSession, putFile, type FetchResult } from './transfer.js';
+import { hostGit } from '../remote-work.js';
+import { fetchSession, KEEPER, pushSession, putFile, type FetchResult } from './transfer.js';
 import { Places } from './watch.js';
 
 export interface KubernetesBackendDeps {

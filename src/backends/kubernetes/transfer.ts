@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ClauderonError } from '../../shared/errors.js';
+import { hostGit, landBundle } from '../remote-work.js';
 import { execRun, type ExecTarget } from './exec.js';
 import { POD } from './objects.js';
 
@@ -128,18 +129,7 @@ export async function fetchSession(kc: KubeConfig, t: Omit<ExecTarget, 'containe
     const range = has === 'has' ? `${q(`refs/heads/${p.branch}`)} ^${hostTip}` : q(`refs/heads/${p.branch}`);
     const r = await execRun(kc, target, ['sh', '-c', `cd ${POD.workspace} && git bundle create -q - ${range}`], { sink: createWriteStream(file) });
     if (r.code !== 0) throw new ClauderonError('backend', `cannot bundle the agent's commits in pod ${t.pod}: ${r.stderr.trim()}`);
-    const keep = `refs/clauderon/${p.branch}`;
-    await hostGit(p.worktreePath, ['fetch', '-q', file, `+refs/heads/${p.branch}:${keep}`]);
-    const count = Number((await hostGit(p.worktreePath, ['rev-list', '--count', `${hostTip}..${keep}`])).trim());
-    try {
-      await hostGit(p.worktreePath, ['merge', '-q', '--ff-only', keep]);
-    } catch (e) {
-      throw new ClauderonError(
-        'conflict',
-        `the agent's commits could not be fast-forwarded onto ${p.branch} in ${p.worktreePath} (${e instanceof Error ? e.message.split('\n')[0] : 'merge failed'}); they are kept at ${keep} — merge them yourself (git merge ${keep}), then try again`,
-      );
-    }
-    return { commits: count, dirty };
+    return { commits: await landBundle(p, hostTip, file), dirty };
   } finally {
     rmSync(join(file, '..'), { recursive: true, force: true });
   }
@@ -185,16 +175,5 @@ export async function putFile(kc: KubeConfig, t: Omit<ExecTarget, 'container'>, 
   if (r.code !== 0) throw new ClauderonError('backend', `pod ${t.pod} could not write ${path} (exit ${r.code})${r.stderr.trim() ? `: ${r.stderr.trim().slice(-300)}` : ''}`);
 }
 
-/** git on the host (no network: bundles are local files). */
-export function hostGit(cwd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`git ${args[0] ?? ''}: ${err.trim() || `exit ${code ?? '?'}`}`))));
-  });
-}
+
 

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ClauderonError } from '../../shared/errors.js';
-import { hostGit } from '../kubernetes/transfer.js';
+import { hostGit, landBundle } from '../remote-work.js';
 import type { SpritesClient } from './client.js';
 
 /** Inside the sprite. */
@@ -125,18 +125,7 @@ export async function fetchSession(c: SpritesClient, sprite: string, scratch: st
     const range = has === 'has' ? `${q(`refs/heads/${p.branch}`)} ^${hostTip}` : q(`refs/heads/${p.branch}`);
     const r = await c.run(sprite, ['sh', '-c', `cd ${SPRITE.workspace} && git bundle create -q - ${range}`], { sink: createWriteStream(file) });
     if (r.code !== 0) throw new ClauderonError('backend', `cannot bundle the agent's commits in sprite ${sprite}: ${r.stderr.trim()}`);
-    const keep = `refs/clauderon/${p.branch}`;
-    await hostGit(p.worktreePath, ['fetch', '-q', file, `+refs/heads/${p.branch}:${keep}`]);
-    const count = Number((await hostGit(p.worktreePath, ['rev-list', '--count', `${hostTip}..${keep}`])).trim());
-    try {
-      await hostGit(p.worktreePath, ['merge', '-q', '--ff-only', keep]);
-    } catch (e) {
-      throw new ClauderonError(
-        'conflict',
-        `the agent's commits could not be fast-forwarded onto ${p.branch} in ${p.worktreePath} (${e instanceof Error ? e.message.split('\n')[0] : 'merge failed'}); they are kept at ${keep} — merge them yourself (git merge ${keep}), then try again`,
-      );
-    }
-    return { commits: count, dirty };
+    return { commits: await landBundle(p, hostTip, file), dirty };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
