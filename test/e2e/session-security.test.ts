@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync,
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../src/shared/types.js';
-import { BIN, FAKE_AGENT, git, makeEnv, waitFor, type Env, type RunResult } from '../helpers/e2e.js';
+import { BIN, FAKE_AGENT, git, makeEnv, readIfThere, waitFor, type Env, type RunResult } from '../helpers/e2e.js';
 
 let env: Env | undefined;
 afterEach(() => {
@@ -71,6 +71,10 @@ async function api(e: Env, method: string, path: string, body?: unknown, headers
     headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     signal: AbortSignal.timeout(20_000),
+  }).catch((err: unknown) => {
+    // a lost connection: say what the daemon was doing (is it still there, what did it log)
+    const log = readIfThere(join(e.home, 'logs', 'daemon.log')).split('\n').slice(-15).join('\n');
+    throw new Error(`${method} ${path}: ${String(err)} (${String((err as { cause?: unknown }).cause)}); daemon pid ${e.daemonPid() ?? 'none'}; daemon.log ends:\n${log}`);
   });
   return { status: r.status, body: (await r.json()) as Record<string, unknown> };
 }

@@ -30,9 +30,10 @@ import {
 } from './container.js';
 import { dockerCall, dockerSocketFromEnv, statusOf, type DockerCall } from './engine.js';
 import { bridgeGateway, checkImage, ensureImage } from './image.js';
-import { DockerRelays, prepareRelayDir } from './relay.js';
+import { dockerRelays, prepareRelayDir, type DockerRelayAt } from './relay.js';
 import { ContainerScreens, SCREEN } from './screen.js';
 import type { SessionTargets } from '../spec.js';
+import type { RelayKeeper } from '../relay/keeper.js';
 import type { DockerConfig, DockerRequest } from './spec.js';
 
 export { CONTAINER, parseMemory, type DockerOptions };
@@ -58,12 +59,12 @@ export class DockerBackend implements Backend {
   private readonly screens = new ContainerScreens(() => this.docker());
   private readonly socket: string;
   private readonly call: DockerCall;
-  private readonly relays: DockerRelays;
+  private readonly relays: RelayKeeper<DockerRelayAt>;
 
   constructor(private readonly d: DockerBackendDeps) {
     this.socket = d.socketPath ?? dockerSocketFromEnv();
     this.call = dockerCall(this.socket);
-    this.relays = new DockerRelays({ docker: this.cli(), targets: d.targets, running: async (id) => (await this.inspect(id))?.State.Running === true });
+    this.relays = dockerRelays({ docker: this.cli(), targets: d.targets, running: async (id) => (await this.inspect(id))?.State.Running === true });
     this.detachHint = `detach with ${d.config.detach_keys.split(',').map(keyName).join(' then ')}`;
   }
 
@@ -158,7 +159,7 @@ export class DockerBackend implements Backend {
     try {
       await container.start();
       // isolated: the agent waits until its relay listens (relay.ts)
-      if (o.network === 'isolated') await this.relays.ensure(ctx.sessionId, id, relayDir, true);
+      if (o.network === 'isolated') await this.relays.ensure(id, ctx.sessionId, { container: id, dir: relayDir }, true);
     } catch (e) {
       this.relays.drop(id);
       await container.remove({ force: true }).catch(() => undefined);
@@ -260,12 +261,12 @@ export class DockerBackend implements Backend {
     } catch (e) {
       if (statusOf(e) === 304) {
         // running already: its screen goes on (and its relay, linked again if it broke)
-        if (relay) await this.relays.ensure(relay.sessionId, backendId, relay.dir, false);
+        if (relay) await this.relays.ensure(backendId, relay.sessionId, { container: backendId, dir: relay.dir }, false);
         return;
       }
       throw new ClauderonError('backend', `cannot start container ${backendId}: ${errorMessage(e)}`);
     }
-    if (relay) await this.relays.ensure(relay.sessionId, backendId, relay.dir, true);
+    if (relay) await this.relays.ensure(backendId, relay.sessionId, { container: backendId, dir: relay.dir }, true);
     await this.sized(backendId);
   }
 
@@ -273,7 +274,7 @@ export class DockerBackend implements Backend {
   async reconnect(backendId: string): Promise<void> {
     const info = await this.inspect(backendId);
     const relay = this.relayDirOf(info);
-    if (relay && info?.State.Running) await this.relays.ensure(relay.sessionId, backendId, relay.dir, false);
+    if (relay && info?.State.Running) await this.relays.ensure(backendId, relay.sessionId, { container: backendId, dir: relay.dir }, false);
   }
 
   async prepareAttach(backendId: string): Promise<void> {

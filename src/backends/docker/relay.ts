@@ -10,12 +10,10 @@
 // daemon has written `ready` into the session's relay directory (mounted read-only), which it does
 // on the relay's HELLO. A relay that ends (the daemon restarts, the exec breaks) is started again
 // while the container runs, less often the more it fails.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ClauderonError } from '../../shared/errors.js';
-import { startRelayLink, type RelayLink } from '../relay/link.js';
-import { RELAY_PORTS } from '../relay/ports.js';
+import { RelayKeeper, type RelayChannel } from '../relay/keeper.js';
 import { relayScriptSource } from '../relay/script.js';
 import type { SessionTargets } from '../spec.js';
 
@@ -43,17 +41,6 @@ export function prepareRelayDir(dir: string): void {
   rmSync(join(dir, 'ready'), { force: true }); // the agent waits for this run's relay, not the last one's
 }
 
-interface Entry {
-  sessionId: string;
-  container: string;
-  dir: string;
-  child: ChildProcess | null;
-  link: RelayLink | null;
-  stopped: boolean;
-  retry: NodeJS.Timeout | null;
-  failures: number;
-}
-
 export interface DockerRelayDeps {
   /** The docker CLI and the arguments that name the engine (`-H unix://…`). */
   docker: readonly string[];
@@ -62,100 +49,42 @@ export interface DockerRelayDeps {
   running(container: string): Promise<boolean>;
 }
 
-export class DockerRelays {
-  private readonly entries = new Map<string, Entry>();
+/** Where an isolated container's relay runs, and the host directory its `ready` mark goes to. */
+export interface DockerRelayAt {
+  container: string;
+  dir: string;
+}
 
-  constructor(private readonly d: DockerRelayDeps) {}
+/** The relays of isolated containers (src/backends/relay/keeper.ts): each a `docker exec -i … node relay.mjs`. */
+export function dockerRelays(d: DockerRelayDeps): RelayKeeper<DockerRelayAt> {
+  return new RelayKeeper<DockerRelayAt>({
+    targets: d.targets,
+    scriptPath: () => `${RELAY_DIR}/relay.mjs`,
+    describe: (at) => `container ${at.container}`,
+    hint: 'the isolated network needs node on PATH in the image',
+    retryBaseMs: 250,
+    onReady: (at) => writeFileSync(join(at.dir, 'ready'), '', { mode: 0o644 }),
+    stillWanted: (at) => d.running(at.container), // a stopped one is started (and linked) again on resume or attach
+    open: (at, args) => Promise.resolve(dockerExec(d.docker, at.container, args)),
+  });
+}
 
-  /** The relay in `container`, linked to its session's proxy and the hooks port; `wait`: until it listens. */
-  async ensure(sessionId: string, container: string, dir: string, wait: boolean): Promise<void> {
-    const known = this.entries.get(container);
-    if (known?.link && !known.stopped) {
-      if (wait) await known.link.ready;
-      return;
-    }
-    if (known) this.drop(container);
-    const e: Entry = { sessionId, container, dir, child: null, link: null, stopped: false, retry: null, failures: 0 };
-    this.entries.set(container, e);
-    await this.open(e, wait);
-  }
-
-  drop(container: string): void {
-    const e = this.entries.get(container);
-    if (!e) return;
-    e.stopped = true;
-    if (e.retry) clearTimeout(e.retry);
-    e.link?.close();
-    e.child?.kill();
-    this.entries.delete(container);
-  }
-
-  closeAll(): void {
-    for (const id of [...this.entries.keys()]) this.drop(id);
-  }
-
-  private async open(e: Entry, wait: boolean): Promise<void> {
-    const [bin = 'docker', ...engine] = this.d.docker;
-    const child = spawn(bin, [...engine, 'exec', '-i', e.container, 'node', `${RELAY_DIR}/relay.mjs`, '--listen', `proxy=127.0.0.1:${RELAY_PORTS.proxy}`, '--listen', `hooks=127.0.0.1:${RELAY_PORTS.hooks}`], {
-      stdio: ['pipe', 'pipe', 'pipe'],
+function dockerExec(docker: readonly string[], container: string, relayArgs: readonly string[]): RelayChannel {
+  const [bin = 'docker', ...engine] = docker;
+  const child = spawn(bin, [...engine, 'exec', '-i', container, 'node', ...relayArgs], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
+  const exit = new Promise<number | null>((r) => {
+    child.once('exit', (code) => r(code));
+    child.once('error', (err) => {
+      stderr += err.message;
+      r(null);
     });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
-    const exited = new Promise<number | null>((r) => {
-      child.once('exit', (code) => r(code));
-      child.once('error', (err) => {
-        stderr += err.message;
-        r(null);
-      });
-    });
-    child.stdin.on('error', () => undefined);
-    // the relay never keeps the daemon alive: when the daemon exits, the pipes close, the docker CLI
-    // ends the exec's stdin and the relay in the container exits (the next daemon starts another)
-    child.unref();
-    for (const io of [child.stdin, child.stdout, child.stderr]) (io as unknown as { unref?: () => void }).unref?.();
-    const link = startRelayLink({ input: child.stdout, output: child.stdin }, (name) => {
-      const port = name === 'proxy' ? (this.d.targets?.proxyPort(e.sessionId) ?? null) : name === 'hooks' ? (this.d.targets?.hooksPort() ?? null) : null;
-      return port === null ? null : { host: '127.0.0.1', port };
-    });
-    e.child = child;
-    e.link = link;
-    void link.ready.then(
-      () => {
-        e.failures = 0;
-        writeFileSync(join(e.dir, 'ready'), '', { mode: 0o644 });
-      },
-      () => undefined,
-    );
-    void link.closed.then(() => {
-      child.kill();
-      if (e.link === link) e.link = null;
-      this.retryLater(e);
-    });
-    if (!wait) return;
-    await Promise.race([
-      link.ready,
-      exited.then((code) => {
-        throw new ClauderonError('backend', `the relay in container ${e.container} did not start (exit ${code}): ${stderr.trim() || 'no message'} — the isolated network needs node on PATH in the image`);
-      }),
-    ]);
-  }
-
-  /** Start it again after a break, while the container runs and nobody dropped it. */
-  private retryLater(e: Entry): void {
-    if (e.stopped || this.entries.get(e.container) !== e || e.retry) return;
-    e.failures++;
-    const delay = Math.min(30_000, 250 * 2 ** Math.min(7, e.failures));
-    e.retry = setTimeout(() => {
-      e.retry = null;
-      void this.d
-        .running(e.container)
-        .then((up) => {
-          if (e.stopped || this.entries.get(e.container) !== e) return;
-          if (!up) return this.drop(e.container); // it is started (and linked) again on resume or attach
-          return this.open(e, false);
-        })
-        .catch(() => this.retryLater(e));
-    }, delay);
-    e.retry.unref();
-  }
+  });
+  child.stdin.on('error', () => undefined);
+  // the relay never keeps the daemon alive: when the daemon exits, the pipes close, the docker CLI
+  // ends the exec's stdin and the relay in the container exits (the next daemon starts another)
+  child.unref();
+  for (const io of [child.stdin, child.stdout, child.stderr]) (io as unknown as { unref?: () => void }).unref?.();
+  return { stdout: child.stdout, stdin: child.stdin, exit, stderrText: () => stderr, close: () => child.kill() };
 }

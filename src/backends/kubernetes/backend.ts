@@ -14,10 +14,11 @@ import { ClauderonError } from '../../shared/errors.js';
 import { checkAgentCwd } from '../cwd.js';
 import { relayScriptSource } from '../relay/script.js';
 import type { SessionTargets } from '../spec.js';
+import type { RelayKeeper } from '../relay/keeper.js';
 import type { Backend, BackendCreateContext, BackendHealth } from '../types.js';
 import { apiError, Apis, call, found, statusCode, type Ref } from './client.js';
 import { execRun, execStream } from './exec.js';
-import { RelayLinks } from './links.js';
+import { podRelays } from './links.js';
 import { FATAL_WAITING, fileKey, keeperNotRunning, TRANSCRIPT_SCRIPT, formatId, healthOfPod, homeSelector, keeperContainer, manifests, objectName, parseId, POD, shellExports, splitEnv, START_SCRIPT, translateEnv, type KubernetesOptions } from './objects.js';
 import { prepareOptions } from './prepare.js';
 import { PodScreens, SCREEN } from './screens.js';
@@ -41,13 +42,13 @@ export class KubernetesBackend implements Backend {
   readonly detachHint = 'detach with Ctrl-P then Ctrl-Q';
   readonly agentFiles = ['.clauderon', '.cache', '.npm', '.config', '.local', '.bash_history', '.gitconfig'];
   private readonly apis = new Apis();
-  private readonly links: RelayLinks;
+  private readonly links: RelayKeeper<Ref>;
   private readonly screens: PodScreens;
   /** The (context, namespace) places with sessions: what watch() follows and listIds lists. */
   private readonly places: Places;
 
   constructor(private readonly d: KubernetesBackendDeps) {
-    this.links = new RelayLinks(this.apis, d.targets);
+    this.links = podRelays(this.apis, d.targets);
     this.screens = new PodScreens(this.apis);
     this.places = new Places(this.apis, d.paths.home, { context: d.config.context ?? '', namespace: d.config.namespace });
   }
@@ -164,7 +165,7 @@ export class KubernetesBackend implements Backend {
     await call(`create pod ${ref.pod} in ${where}`, () => core.createNamespacedPod({ namespace: ref.namespace, body: podBody as unknown as K8s.V1Pod, ...strict }));
     this.places.add(ref);
     await this.waitRunning(ref);
-    await this.links.ensure(ctx.sessionId, ref, true);
+    await this.links.ensure(formatId(ref), ctx.sessionId, ref, true);
     const identity = await gitIdentity(ctx.worktreePath);
     const branch = (await hostGit(ctx.worktreePath, ['symbolic-ref', '--short', 'HEAD'])).trim();
     const { kc } = await this.api(ref.context);
@@ -225,7 +226,7 @@ export class KubernetesBackend implements Backend {
   async reconnect(backendId: string, sessionId: string): Promise<void> {
     const ref = this.ref(backendId);
     this.places.add(ref);
-    if ((await this.health(backendId)).state !== 'missing') await this.links.ensure(sessionId, ref, false);
+    if ((await this.health(backendId)).state !== 'missing') await this.links.ensure(formatId(ref), sessionId, ref, false);
   }
 
   // ------------------------------------------------------------ work back

@@ -23,9 +23,10 @@ import { RELAY_PORTS } from '../relay/ports.js';
 import { relayScriptSource } from '../relay/script.js';
 import { screenText, settled } from '../screen-text.js';
 import type { SessionTargets } from '../spec.js';
+import type { RelayKeeper } from '../relay/keeper.js';
 import type { Backend, BackendCreateContext, BackendHealth } from '../types.js';
 import { SpritesClient, type SpriteExec } from './client.js';
-import { SpriteLinks } from './links.js';
+import { spriteRelays } from './links.js';
 import type { SpritesConfig } from './spec.js';
 import { spritesToken } from './token.js';
 import { fetchSession, pushSession, SPRITE, type FetchResult } from './transfer.js';
@@ -81,11 +82,11 @@ export class SpritesBackend implements Backend {
   readonly detachHint = 'detach with Ctrl-P then Ctrl-Q';
   readonly agentFiles = ['.clauderon', '.cache', '.npm', '.config', '.local', '.bash_history', '.gitconfig'];
   private api: SpritesClient | null = null;
-  private readonly links: SpriteLinks;
+  private readonly links: RelayKeeper<string>;
   private readonly mirrors = new Map<string, Mirror>();
 
   constructor(private readonly d: SpritesBackendDeps) {
-    this.links = new SpriteLinks(() => this.client(), d.targets);
+    this.links = spriteRelays(() => this.client(), d.targets);
   }
 
   private token(): { token: string; source: string } | null {
@@ -181,7 +182,7 @@ export class SpritesBackend implements Backend {
       const r = await c.run(name, ['sh', '-c', 'if [ "$(id -u)" = 0 ]; then s=; else s="sudo -n"; fi; $s mkdir -p "$(dirname "$2")" && $s cp "$1" "$2"', 'managed', `${SPRITE.etc}/managed-settings.json`, managed.path]);
       if (r.code !== 0) throw new ClauderonError('backend', `sprite ${name} could not take the managed settings at ${managed.path}: ${r.stderr.trim().slice(-300)}`);
     }
-    await this.links.ensure(ctx.sessionId, name, true);
+    await this.links.ensure(name, ctx.sessionId, name, true);
     const env = {
       ...this.translateEnv(ctx.env),
       HOME: SPRITE.workspace,
@@ -197,7 +198,7 @@ export class SpritesBackend implements Backend {
   }
 
   async reconnect(backendId: string, sessionId: string): Promise<void> {
-    if ((await this.health(backendId)).state !== 'missing') await this.links.ensure(sessionId, backendId, false);
+    if ((await this.health(backendId)).state !== 'missing') await this.links.ensure(backendId, sessionId, backendId, false);
   }
 
   // ------------------------------------------------------------ work back
