@@ -5,7 +5,7 @@
 // stream. The double serves from this test process, so every CLI call is asynchronous.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dockerAvailable, dockerBinary, ensureTestImages, shouldRequireDocker, type TestImages } from '../../fixtures/docker/test-image.js';
@@ -202,5 +202,52 @@ describe.skipIf(!haveDocker)('sprites backend (the API double, sprites on the re
     expect(bad.stderr).toMatch(/refused the token \(401\).*SPRITE_TOKEN/s);
     expect(d.sprites.size).toBe(0);
     expect(await cliJson<unknown[]>(e, ['list', '--all'])).toEqual([]);
+  });
+
+  it('reconcile reports a clauderon-named sprite no session owns and removes nothing (an organisation is shared); a daemon killed mid-create destroys its sprite after restart; no token at all is a clear error', { timeout: 240_000 }, async () => {
+    env = makeEnv();
+    sd = await startSpritesDouble({ token: TOKEN, image: images.full });
+    const e = env;
+    const d = sd;
+    configFor(e, ECHO_AGENT);
+    const api = (method: string, path: string, body?: unknown) =>
+      fetch(`${d.url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    // another home's session (or this home's, lost) and a sprite that is not clauderon's at all
+    for (const name of ['clauderon-ghost', 'notes']) expect((await api('POST', '/v1/sprites', { name })).status).toBe(201);
+
+    expect((await cli(e, ['list'], { env: { SPRITE_TOKEN: TOKEN } })).code).toBe(0);
+    const items = await cliJson<{ kind: string; action: string; detail: string }[]>(e, ['reconcile']);
+    const ghost = items.filter((i) => i.detail.includes('clauderon-ghost'));
+    expect(ghost).toEqual([{ session: null, kind: 'orphan_backend', action: 'reported', detail: 'sprites session clauderon-ghost has no clauderon session (not removed: sprites sessions are shared with other homes)' }]);
+    expect(items.some((i) => i.detail.includes('notes'))).toBe(false);
+    expect([...d.sprites.keys()].sort()).toEqual(['clauderon-ghost', 'notes']);
+
+    // killed while its sprite exists, before the session is finalized
+    await cli(e, ['daemon', 'stop']);
+    const pending = e.runAsync(['create', '--backend', 'sprites', '--repo', e.repo, '--prompt', 'p', '--name', 'held'], { env: { SPRITE_TOKEN: TOKEN, CLAUDERON_TEST_HOLD_STEP: 'hooks' } });
+    await waitFor(() => readFileSync(join(e.home, 'logs', 'daemon.log'), 'utf8').includes('test hold before hooks'), 'the create to reach its hooks step', 200_000);
+    expect(d.sprites.has('clauderon-held')).toBe(true);
+    const pid = e.daemonPid();
+    if (pid) process.kill(pid, 'SIGKILL');
+    await pending;
+    expect((await cli(e, ['list'], { env: { SPRITE_TOKEN: TOKEN } })).code).toBe(0);
+    await waitFor(async () => {
+      const l = await cli(e, ['list', '--all', '--json'], { env: { SPRITE_TOKEN: TOKEN } });
+      return l.code === 0 && (JSON.parse(l.stdout) as unknown[]).length === 0;
+    }, 'the interrupted create to be rolled back', 60_000);
+    await waitFor(() => !d.sprites.has('clauderon-held'), 'its sprite to be destroyed', 30_000);
+    expect([...d.sprites.keys()].sort()).toEqual(['clauderon-ghost', 'notes']);
+
+    // no token anywhere (no SPRITE_TOKEN, SPRITES_TOKEN, nor ~/.sprites): said before anything is made
+    await cli(e, ['daemon', 'stop']);
+    const calls = d.calls.length;
+    const bare = { SPRITE_TOKEN: '', SPRITES_TOKEN: '', HOME: e.root };
+    expect((await cli(e, ['list'], { env: bare })).code).toBe(0);
+    const none = await cli(e, ['create', '--backend', 'sprites', '--repo', e.repo, '--prompt', 'p', '--name', 'tokenless'], { env: bare });
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toContain('no Sprites token — set SPRITE_TOKEN (create one at sprites.dev/account), or sign in with `sprite org auth`');
+    expect(d.calls.length).toBe(calls); // nothing was even asked of the API
+    expect(await cliJson<unknown[]>(e, ['list', '--all'])).toEqual([]);
+    expect(readdirSync(join(e.home, 'worktrees'))).toEqual([]);
   });
 });
