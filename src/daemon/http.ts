@@ -245,6 +245,26 @@ export class HttpApi {
     }
   }
 
+  /** Stop serving hooks on the extra addresses not in `keep` (no running session's proxy is there any more). */
+  async closeHooksExcept(keep: ReadonlySet<string>): Promise<string[]> {
+    const gone = [...this.hookServers.keys()].filter((a) => !keep.has(a));
+    await Promise.all(
+      gone.map((a) => {
+        const s = this.hookServers.get(a);
+        this.hookServers.delete(a);
+        if (!s) return Promise.resolve();
+        s.closeAllConnections();
+        return new Promise<void>((r) => s.close(() => r()));
+      }),
+    );
+    return gone;
+  }
+
+  /** The extra addresses hooks are received on now (beyond the bind address). */
+  hookAddresses(): string[] {
+    return [...this.hookServers.keys()];
+  }
+
   /**
    * The agents' hooks listener: this API's own listener on its bind address serving POST
    * /api/hooks only (no API, no event stream; start() is not called then). On `preferred` (the

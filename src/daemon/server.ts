@@ -160,6 +160,12 @@ export class Daemon {
         }
       },
       egressSettings: (id) => this.store.getEgress(id),
+      onUnbound: (keep) => {
+        void this.hooksApi
+          ?.closeHooksExcept(keep)
+          .then((gone) => gone.length > 0 && this.log.info('hooks no longer received there: no session needs it', { addrs: gone }))
+          .catch((e: unknown) => this.log.warn('hooks listener not closed', { error: errorMessage(e) }));
+      },
       onBlocked: (sessionId, blocked, policy) => {
         try {
           this.broadcast({ type: 'proxy.blocked', sessionId, name: this.store.getSession(sessionId)?.name ?? '', policy, blocked });

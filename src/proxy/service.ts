@@ -40,6 +40,11 @@ export interface ProxyServiceDeps {
   egressSettings?: (id: string) => { policy: string; allow: string[] } | null;
   /** Each target a session's egress policy blocked (the daemon pushes it as `proxy.blocked`). */
   onBlocked?: (sessionId: string, blocked: BlockedHost, policy: EgressBlock['policy']) => void;
+  /**
+   * After a proxy stopped: the addresses beyond 127.0.0.1 (a container network's gateway) that the
+   * proxies still running listen on — the daemon stops receiving hooks on any other.
+   */
+  onUnbound?: (stillBound: ReadonlySet<string>) => void;
 }
 
 /** What `clauderon egress NAME` shows of a session's live policy. */
@@ -58,6 +63,8 @@ export interface StartedProxy {
 
 export class ProxyService {
   private readonly running = new Map<string, SessionProxy>();
+  /** The addresses beyond 127.0.0.1 each running proxy listens on. */
+  private readonly binds = new Map<string, readonly string[]>();
   /** Each running session's live egress policy (shared with its proxy). */
   private readonly egressLive = new Map<string, SessionEgress>();
   private readonly authKey: Buffer;
@@ -140,6 +147,7 @@ export class ProxyService {
           throw new ClauderonError('daemon', 'the daemon is stopping');
         }
         this.running.set(s.id, proxy);
+        this.binds.set(s.id, opts.bind ?? []);
         this.d.log.info('proxy started', { session: s.name, port });
         return { port, env: await this.envFor(s, port, opts.skipChecks) };
       } catch (e) {
@@ -174,7 +182,15 @@ export class ProxyService {
     if (!p) return;
     this.running.delete(id);
     this.egressLive.delete(id);
+    const had = this.binds.get(id) ?? [];
+    this.binds.delete(id);
     await p.close();
+    if (had.length > 0) this.d.onUnbound?.(this.boundAddresses());
+  }
+
+  /** The addresses beyond 127.0.0.1 that running proxies listen on. */
+  boundAddresses(): Set<string> {
+    return new Set([...this.binds.values()].flat());
   }
 
   /** The port of a session's running proxy (relays of remote runtimes connect there), or null. */

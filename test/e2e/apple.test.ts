@@ -3,9 +3,11 @@
 // real Docker engine. The tests say which platform to pretend (CLAUDERON_TEST_PLATFORM=macos-26) and
 // put the double on PATH; the containers use Docker's host network (this dockerd has no bridge), so
 // [apple] host_address points the agent at 127.0.0.1. In CI a missing engine fails the suite.
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dockerAvailable, ensureTestImages, shouldRequireDocker, type TestImages } from '../../fixtures/docker/test-image.js';
 import { makeTestPki, startFakeAnthropic, type FakeAnthropic } from '../../fixtures/upstreams/index.js';
@@ -183,6 +185,66 @@ describe.skipIf(!run)('apple backend (the container CLI double, containers on th
     }, 'the agent to be reported completed');
     expect(done.error).toBeNull();
   }, 240_000);
+
+  it('refresh pulls the image with `container image pull`, then re-creates the container on the same worktree', async () => {
+    env = appleEnv();
+    const e = env;
+    const created = e.run(['create', '--backend', 'apple', '--repo', e.repo, '--prompt', 'p', '--name', 'fresh', '--json'], { timeoutMs: 120_000 });
+    expect(created.code, created.stderr).toBe(0);
+    await waitFor(() => e.run(['output', 'fresh']).stdout.includes('COMMITTED'), 'the agent to start');
+    const state = () => JSON.parse(readFileSync(join(e.root, 'apple-double', 'containers.json'), 'utf8')) as { pulls?: string[]; containers: Record<string, { status: { startedDate?: number } }> };
+    expect(state().pulls ?? []).toEqual([]); // create leaves the pull to `container run`
+    const before = listed(e, 'clauderon-fresh');
+    // the Docker container the double runs it as (its name is fixed, its id is new when re-created)
+    const behind = `acd-${createHash('sha256').update(join(e.root, 'apple-double')).digest('hex').slice(0, 8)}-clauderon-fresh`;
+    const dockerId = () => spawnSync('docker', ['inspect', '--format', '{{.Id}}', behind], { encoding: 'utf8' }).stdout.trim();
+    const idBefore = dockerId();
+    expect(idBefore).not.toBe('');
+    const r = e.run(['refresh', 'fresh', '--json'], { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(state().pulls).toEqual([images.full]);
+    expect(dockerId()).not.toBe(idBefore);
+    expect(dockerId()).not.toBe('');
+    const after = listed(e, 'clauderon-fresh');
+    expect(after?.status.state).toBe('running');
+    expect(after?.configuration.initProcess.environment).toEqual(before?.configuration.initProcess.environment);
+    await waitFor(() => (e.run(['output', 'fresh']).stdout.match(/COMMITTED/g) ?? []).length >= 1 && listed(e, 'clauderon-fresh')?.status.state === 'running', 'the agent again');
+    expect((JSON.parse(e.run(['show', 'fresh', '--json']).stdout) as Session).status).toBe('running');
+  });
+
+  it("the proxy and the hooks listen at the container network's host address only while a session there runs", async () => {
+    env = appleEnv('macos-26', ECHO_AGENT);
+    const e = env;
+    // 127.0.0.2 stands in for vmnet's gateway: a loopback address that is not the daemon's own
+    writeFileSync(join(e.home, 'config.toml'), readFileSync(join(e.home, 'config.toml'), 'utf8').replace('host_address = "127.0.0.1"', 'host_address = "127.0.0.2"'));
+    const created = e.run(['create', '--backend', 'apple', '--repo', e.repo, '--prompt', 'p', '--name', 'gw', '--json'], { timeoutMs: 120_000 });
+    expect(created.code, `${created.stderr}\n${readIfThere(join(e.home, 'logs', 'daemon.log')).slice(-2000)}`).toBe(0);
+    const s = JSON.parse(created.stdout) as Session;
+    const hookPort = Number(/:(\d+)$/.exec(e.json<Record<string, string>>(['env', 'gw']).CLAUDERON_HOOK_URL ?? '')?.[1]);
+    expect(hookPort).toBeGreaterThan(0);
+    const answers = (port: number): Promise<boolean> =>
+      new Promise((r) => {
+        const sock = connect({ host: '127.0.0.2', port, timeout: 5000 });
+        sock.once('connect', () => (sock.destroy(), r(true)));
+        sock.once('error', () => r(false));
+        sock.once('timeout', () => (sock.destroy(), r(false)));
+      });
+    await waitFor(() => e.run(['output', 'gw']).stdout.includes('READY'), 'the agent to start');
+    expect(await answers(s.proxyPort ?? 0)).toBe(true);
+    expect(await answers(hookPort)).toBe(true);
+    // what the hooks listener there serves is the hooks endpoint alone
+    expect((await fetch(`http://127.0.0.2:${hookPort}/api/sessions`)).status).toBe(403);
+
+    expect(e.run(['archive', 'gw']).code).toBe(0);
+    await waitFor(async () => !(await answers(hookPort)), 'the hooks listener on 127.0.0.2 to close');
+    expect(await answers(s.proxyPort ?? 0)).toBe(false);
+    // loopback still has both
+    expect((await fetch(`http://127.0.0.1:${e.httpPort}/api/sessions`)).status).toBe(200);
+
+    // unarchive listens there again
+    expect(e.run(['unarchive', 'gw'], { timeoutMs: 120_000 }).code).toBe(0);
+    await waitFor(() => answers(hookPort), 'the hooks listener on 127.0.0.2 again');
+  });
 
   it('reconcile removes a labelled container with no session; a bad limit fails creation and leaves nothing', async () => {
     env = appleEnv();

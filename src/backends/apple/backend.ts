@@ -100,15 +100,14 @@ export class AppleBackend implements Backend {
 
   // ------------------------------------------------------------ validate
 
-  prepare(req: AppleRequest): Promise<AppleOptions> {
-    try {
-      return Promise.resolve(this.optionsFor(req));
-    } catch (e) {
-      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
-    }
+  /** `refresh`: `container image pull` first, so the re-created container runs the image's newest version. */
+  async prepare(req: AppleRequest, _agentCommand?: string, opts: { refresh?: boolean } = {}): Promise<AppleOptions> {
+    const o = this.optionsFor(req);
+    if (opts.refresh) await this.run(`pull ${o.image}`, ['image', 'pull', '--progress', 'none', o.image], { timeoutMs: 30 * 60_000 });
+    return o;
   }
 
-  /** The limits checked as Apple's CLI would take them (nothing to fetch: `container run` pulls the image). */
+  /** The limits checked as Apple's CLI would take them (nothing to fetch on create: `container run` pulls a missing image). */
   private optionsFor(req: AppleRequest): AppleOptions {
     const image = req.image ?? this.d.config.image;
     const cpuLimit = req.cpuLimit ?? this.d.config.cpu_limit ?? null;
