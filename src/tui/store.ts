@@ -1,6 +1,9 @@
 // State outside React: a zustand vanilla store owns what the screens show. It is fed by the
 // daemon's pushed events and survives the Ink instance being unmounted while another program
 // (zellij/tmux attach, $EDITOR) has the terminal.
+// (Over 400 lines: the state's types, the selectors the screens derive from, and `actions` — every
+// change to the state, most of them a few lines — kept together so a change and what reads it are
+// read side by side.)
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { BlockedTarget, DaemonEvent, ProgressEvent, StepState } from '../shared/events.js';
 import type { Session, SessionDiff, SessionStatus } from '../shared/types.js';

@@ -5,6 +5,9 @@
 // proxy, which stays with the daemon, through the relay in the pod (src/backends/relay), carried
 // over one exec stream per pod that this backend keeps open (and opens again when it breaks).
 // @kubernetes/client-node costs ~1 s to load: it is loaded when a Kubernetes session is first touched.
+// (Over 400 lines: the Backend interface's methods for a pod, each a few calls; what they call is
+// split off already — objects.ts (manifests), transfer.ts (work in and out), exec.ts, links.ts
+// (relays), screens.ts (output), watch.ts (events), prepare.ts (validation).)
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
