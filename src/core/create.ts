@@ -377,7 +377,7 @@ function backendRequestFor(spec: AnyBackendSpec, given: BackendRequest | undefin
     const owners = [...new Set(backendOptions().filter((o) => foreign.includes(o.key)).flatMap((o) => o.backends))];
     throw new ClauderonError(
       'invalid_input',
-      owners.length > 0 ? `${foreign.join(', ')} only ${foreign.length === 1 ? 'applies' : 'apply'} to the ${owners.join(' or ')} backend` : `unknown backend option ${foreign.join(', ')}`,
+      owners.length > 0 ? `${foreign.join(', ')} only ${foreign.length === 1 ? 'applies' : 'apply'} to the ${owners.length > 1 ? `${owners.slice(0, -1).join(', ')} or ${owners.at(-1) ?? ''}` : owners.join('')} backend` : `unknown backend option ${foreign.join(', ')}`,
       { field: `option:${foreign[0] ?? ''}` },
     );
   }

@@ -238,6 +238,14 @@ describe.skipIf(!haveDocker)('sprites backend (the API double, sprites on the re
     await waitFor(() => !d.sprites.has('clauderon-held'), 'its sprite to be destroyed', 30_000);
     expect([...d.sprites.keys()].sort()).toEqual(['clauderon-ghost', 'notes']);
 
+    // the API has no CPU or memory setting: a limit is refused, naming the backends that take one
+    const before = d.calls.length;
+    const limited = await cli(e, ['create', '--backend', 'sprites', '--repo', e.repo, '--prompt', 'p', '--name', 'limited', '--cpu-limit', '2']);
+    expect(limited.code).not.toBe(0);
+    expect(limited.stderr).toContain('cpuLimit only applies to the docker, kubernetes or apple backend (check --cpu-limit)');
+    expect(d.calls.length).toBe(before);
+    expect(d.sprites.has('clauderon-limited')).toBe(false);
+
     // no token anywhere (no SPRITE_TOKEN, SPRITES_TOKEN, nor ~/.sprites): said before anything is made
     await cli(e, ['daemon', 'stop']);
     const calls = d.calls.length;
