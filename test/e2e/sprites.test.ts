@@ -202,6 +202,8 @@ describe.skipIf(!haveDocker)('sprites backend (the API double, sprites on the re
     expect(bad.stderr).toMatch(/refused the token \(401\).*SPRITE_TOKEN/s);
     expect(d.sprites.size).toBe(0);
     expect(await cliJson<unknown[]>(e, ['list', '--all'])).toEqual([]);
+    // every exec that ended was closed by the backend on its EXIT frame, none left for the server to close
+    expect(d.lingered()).toBe(0);
   });
 
   it('reconcile reports a clauderon-named sprite no session owns and removes nothing (an organisation is shared); a daemon killed mid-create destroys its sprite after restart; no token at all is a clear error', { timeout: 240_000 }, async () => {

@@ -148,6 +148,7 @@ export class SpritesClient {
     const stdout = new PassThrough({ highWaterMark: HIGH_WATER });
     let stderr = '';
     let code: number | null = null;
+    let exited: (code: number) => void = () => undefined;
     stdout.on('drain', () => ws.resume());
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       const buf = Buffer.isBuffer(data) ? data : Buffer.from(data);
@@ -157,19 +158,27 @@ export class SpritesClient {
       if (id === STREAM.stdout) {
         if (!stdout.write(payload)) ws.pause();
       } else if (id === STREAM.stderr) stderr = (stderr + payload.toString('utf8')).slice(-STDERR_KEEP);
-      else if (id === STREAM.exit) code = payload[0] ?? 0;
+      else if (id === STREAM.exit) {
+        // the command ended: what it wrote came before this frame. The server would hold the stream
+        // open ~5 s more before closing it (so the SDK closes it here too).
+        code = payload[0] ?? 0;
+        stdout.end();
+        exited(code);
+        ws.close(1000);
+      }
     });
     const exit = new Promise<number>((resolve, reject) => {
+      exited = resolve;
       ws.once('close', () => {
         stdout.end();
         if (code === null) reject(new ClauderonError('backend', `exec in sprite ${name}: the stream closed before the command's exit${stderr.trim() ? `: ${stderr.trim().slice(-300)}` : ''}`));
-        else resolve(code);
       });
     });
     exit.catch(() => undefined);
     const stdin = new Writable({
       highWaterMark: HIGH_WATER,
       write(chunk: Buffer, _enc, cb) {
+        if (code !== null) return cb(); // the command ended: what it did not read goes nowhere (as a pipe's reader exiting)
         if (ws.readyState !== ws.OPEN) return cb(new Error('the exec stream is closed'));
         ws.send(Buffer.concat([Buffer.from([STREAM.stdin]), chunk]), (e) => cb(e ?? null));
       },
