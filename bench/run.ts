@@ -20,6 +20,7 @@ import { daemonPidsFor } from '../test/helpers/procs.js';
 import { benchAgents } from './agents.js';
 import { benchHooks } from './hooks.js';
 import { benchKubernetes } from './kubernetes.js';
+import { benchSprites } from './sprites.js';
 import { benchProxy } from './proxy.js';
 import { benchTui } from './tui.js';
 import { benchWeb } from './web.js';
@@ -576,7 +577,7 @@ function printTable(): void {
   }
 }
 
-const GROUPS = ['create', 'list', 'tui', 'hooks', 'web', 'agents', 'proxy', 'docker', 'kubernetes'] as const;
+const GROUPS = ['create', 'list', 'tui', 'hooks', 'web', 'agents', 'proxy', 'docker', 'kubernetes', 'sprites'] as const;
 
 /** `npm run bench -- --only proxy[,tui]`: just those groups (all by default). */
 function only(): Set<string> {
@@ -660,6 +661,7 @@ async function main(): Promise<void> {
       onCleanup: (fn) => cleanups.push(fn),
     });
   }
+  if (groups.has('sprites')) await benchSprites({ log, row, describe, p50, aborting: () => aborting });
   if (groups.has('proxy')) await benchProxy({ root, log, row, addRow: (r) => rows.push(r), fmtMs, describe, aborting: () => aborting });
 
   printTable();
