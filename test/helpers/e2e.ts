@@ -183,6 +183,8 @@ const PORT_LOCKS = join(tmpdir(), 'clauderon-test-ports');
 const PORT_BASE = 27_000;
 const PORT_BLOCK = 20;
 const PORT_BLOCKS = 150;
+/** Blocks this test process has held (see claimPortBlock). */
+const blocksUsedHere = new Set<number>();
 
 /**
  * A block of proxy ports of this env's own. Test files run in parallel workers, each with its own
@@ -193,8 +195,11 @@ const PORT_BLOCKS = 150;
 function claimPortBlock(): { first: number; last: number; release(): void } {
   mkdirSync(PORT_LOCKS, { recursive: true });
   const start = Math.floor(Math.random() * PORT_BLOCKS);
-  for (let i = 0; i < PORT_BLOCKS; i++) {
-    const block = (start + i) % PORT_BLOCKS;
+  // A block this process had before comes last: its old daemon may still be going away on those
+  // ports, and this process's fetch pool may still hold a keep-alive socket to it (a precaution: an
+  // "other side closed" was seen once in CI and not reproduced).
+  const order = Array.from({ length: PORT_BLOCKS }, (_, i) => (start + i) % PORT_BLOCKS);
+  for (const block of [...order.filter((b) => !blocksUsedHere.has(b)), ...order.filter((b) => blocksUsedHere.has(b))]) {
     const lock = join(PORT_LOCKS, String(block));
     try {
       writeFileSync(lock, String(process.pid), { flag: 'wx' });
@@ -209,6 +214,7 @@ function claimPortBlock(): { first: number; last: number; release(): void } {
       }
     }
     const first = PORT_BASE + block * PORT_BLOCK;
+    blocksUsedHere.add(block);
     return { first, last: first + PORT_BLOCK - 1, release: () => rmSync(lock, { force: true }) };
   }
   throw new Error(`no free test port block under ${PORT_LOCKS}`);
