@@ -155,6 +155,7 @@ export class SpritesClient {
       if (!isBinary || buf.length === 0) return; // text frames (notifications) carry nothing we need
       const id = buf[0];
       const payload = buf.subarray(1);
+      if (code !== null) return; // nothing comes after EXIT (stdout is ended)
       if (id === STREAM.stdout) {
         if (!stdout.write(payload)) ws.pause();
       } else if (id === STREAM.stderr) stderr = (stderr + payload.toString('utf8')).slice(-STDERR_KEEP);
