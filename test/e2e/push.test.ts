@@ -207,8 +207,22 @@ describe.skipIf(SKIP_BROWSER)('the page subscribes (real Chromium, a stand-in Pu
     await cdp.send('ServiceWorker.enable');
     // (the page's own notification for that change is no service worker's: none is listed yet)
     expect(await shown()).toEqual([]);
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin: base, registrationId: await registration, data: payload });
-    await waitFor(async () => (await shown()).length > 0, 'the service worker’s notification', 10_000);
+    // (a push delivered before the worker can handle it may be lost — one CI run of many timed out here: sent again
+    // every 2 s until it is shown; the same tag replaces, so one notification either way)
+    const registrationId = await registration;
+    let sentAt = 0;
+    await waitFor(
+      async () => {
+        if ((await shown()).length > 0) return true;
+        if (Date.now() - sentAt > 2000) {
+          sentAt = Date.now();
+          await cdp.send('ServiceWorker.deliverPushMessage', { origin: base, registrationId, data: payload });
+        }
+        return false;
+      },
+      'the service worker’s notification',
+      20_000,
+    );
     expect(await shown()).toEqual([{ title: 'pushy is waiting for you', body: 'repo · claude: waiting for you', tag: 'clauderon-pushy', url: '/sessions/pushy/terminal' }]);
 
     // the bell off: unsubscribed in the browser and forgotten by the daemon

@@ -188,7 +188,9 @@ describe.skipIf(!haveDocker)('sprites backend (the API double, sprites on the re
     await waitFor(async () => (await cli(e, ['output', 'arc'])).stdout.includes('READY'), 'the agent again', 30_000);
     // a sprite destroyed behind clauderon's back is seen by the daemon's liveness poll
     expect((await fetch(`${d.url}/v1/sprites/clauderon-arc`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(204);
-    await waitFor(async () => (await cliJson<Session>(e, ['show', 'arc'])).status === 'failed', 'the session to be marked failed', 30_000);
+    await waitFor(async () => (await cliJson<Session>(e, ['show', 'arc'])).status === 'failed', 'the session to be marked failed', 30_000).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n--- daemon log:\n${readFileSync(join(e.home, 'logs', 'daemon.log'), 'utf8').split('\n').slice(-25).join('\n')}`);
+    });
     // nothing is left to fetch from: delete goes through
     const gone = await cli(e, ['delete', 'arc']);
     expect(gone.code, gone.stderr).toBe(0);

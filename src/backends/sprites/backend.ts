@@ -64,6 +64,8 @@ export const START_SCRIPT = [
 
 /** Prints `running`, `exited CODE` or `gone` (no agent: never started, or a cold wake dropped it). */
 const HEALTH_SCRIPT = `if [ -f ${SPRITE.exit} ]; then echo "exited $(cat ${SPRITE.exit})"; elif [ -f ${SPRITE.pid} ] && kill -0 "$(cat ${SPRITE.pid})" 2>/dev/null; then echo running; else echo gone; fi`;
+/** A liveness exec with no answer in this long fails that pass (the next one asks again). */
+const HEALTH_TIMEOUT_MS = 20_000;
 
 /** Attach, in the sprite: the screen so far and what follows, and the keys into the agent's input. */
 const ATTACH_SCRIPT = `stty raw -echo 2>/dev/null; tail -c 200000 -f ${SPRITE.log} & exec cat > ${SPRITE.etc}/agent.in`;
@@ -319,7 +321,8 @@ export class SpritesBackend implements Backend {
   async health(backendId: string): Promise<BackendHealth> {
     const c = this.client();
     if (!(await c.get(backendId))) return { state: 'missing', exitCode: null };
-    const r = await c.run(backendId, ['sh', '-c', HEALTH_SCRIPT]);
+    // (bounded: the daemon's liveness pass waits for every sprite's answer before the next pass)
+    const r = await c.run(backendId, ['sh', '-c', HEALTH_SCRIPT], { timeoutMs: HEALTH_TIMEOUT_MS });
     const out = r.stdout.trim();
     if (out === 'running') return { state: 'running', exitCode: null };
     const m = /^exited (\d+)$/.exec(out);

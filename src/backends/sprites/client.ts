@@ -35,6 +35,10 @@ export interface SpriteExec {
 }
 
 const STDERR_KEEP = 16 * 1024;
+/** A REST call with no answer in this long fails (a checkpoint included: the double's take ~1 s). */
+const REST_TIMEOUT_MS = 120_000;
+/** An exec's WebSocket that does not open in this long fails. */
+const HANDSHAKE_TIMEOUT_MS = 30_000;
 const HIGH_WATER = 1 << 20;
 
 function errorText(body: string): string {
@@ -61,9 +65,11 @@ export class SpritesClient {
         method,
         headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(REST_TIMEOUT_MS),
       });
     } catch (e) {
-      throw new ClauderonError('backend', `cannot reach the Sprites API at ${this.baseUrl}: ${e instanceof Error ? e.message : String(e)}`);
+      const why = e instanceof Error && e.name === 'TimeoutError' ? `no answer within ${REST_TIMEOUT_MS / 1000} s` : e instanceof Error ? e.message : String(e);
+      throw new ClauderonError('backend', `cannot reach the Sprites API at ${this.baseUrl}: ${why}`);
     }
     const text = await res.text();
     if (res.status === 401) throw new ClauderonError('backend', 'the Sprites API refused the token (401): set SPRITE_TOKEN to a valid token (sprites.dev/account, or `sprite org auth`)');
@@ -129,7 +135,7 @@ export class SpritesClient {
     if (o.maxRunAfterDisconnect) q.set('max_run_after_disconnect', o.maxRunAfterDisconnect);
     for (const [k, v] of Object.entries(o.env ?? {})) q.append('env', `${k}=${v}`);
     const url = `${this.baseUrl.replace(/^http/, 'ws').replace(/\/$/, '')}/v1/sprites/${encodeURIComponent(name)}/exec?${q.toString()}`;
-    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${this.token}` }, perMessageDeflate: false });
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${this.token}` }, perMessageDeflate: false, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('unexpected-response', (_req, res) => {
@@ -192,8 +198,15 @@ export class SpritesClient {
   }
 
   /** exec, collecting stdout (bounded) and stderr; stdin from `input` when given. */
-  async run(name: string, cmd: readonly string[], o: { input?: Readable | Buffer; maxOutput?: number; sink?: Writable; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  async run(name: string, cmd: readonly string[], o: { input?: Readable | Buffer; maxOutput?: number; sink?: Writable; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
     const ex = await this.exec(name, cmd, { stdin: o.input !== undefined, env: o.env });
+    let timedOut = false;
+    const timer = o.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          ex.close();
+        }, o.timeoutMs)
+      : null;
     let out = '';
     const max = o.maxOutput ?? 1 << 20;
     if (o.sink) ex.stdout.pipe(o.sink);
@@ -202,7 +215,11 @@ export class SpritesClient {
       if (Buffer.isBuffer(o.input)) ex.stdin.end(o.input);
       else o.input.pipe(ex.stdin);
     }
-    const code = await ex.exit;
+    const code = await ex.exit
+      .catch((e: unknown) => {
+        throw timedOut ? new ClauderonError('backend', `exec in sprite ${name}: no exit within ${(o.timeoutMs ?? 0) / 1000} s`) : e;
+      })
+      .finally(() => timer && clearTimeout(timer));
     if (o.sink) await new Promise<void>((r) => (o.sink?.writableFinished ? r() : o.sink?.once('finish', () => r())));
     return { code, stdout: out, stderr: ex.stderrText() };
   }
