@@ -362,6 +362,11 @@ function egressFor(req: CreateRequest, config: Config, backend: BackendName, pro
   return { policy, allow: [...new Set(allow)] };
 }
 
+/** "a", "a or b", "a, b or c". */
+function orList(xs: readonly string[]): string {
+  return xs.length > 1 ? `${xs.slice(0, -1).join(', ')} or ${xs.at(-1) ?? ''}` : (xs[0] ?? '');
+}
+
 /** `~/…` for a path under the user's home (messages are shorter and say where to look). */
 function tildify(p: string): string {
   const home = homedir();
@@ -377,7 +382,7 @@ function backendRequestFor(spec: AnyBackendSpec, given: BackendRequest | undefin
     const owners = [...new Set(backendOptions().filter((o) => foreign.includes(o.key)).flatMap((o) => o.backends))];
     throw new ClauderonError(
       'invalid_input',
-      owners.length > 0 ? `${foreign.join(', ')} only ${foreign.length === 1 ? 'applies' : 'apply'} to the ${owners.length > 1 ? `${owners.slice(0, -1).join(', ')} or ${owners.at(-1) ?? ''}` : owners.join('')} backend` : `unknown backend option ${foreign.join(', ')}`,
+      owners.length > 0 ? `${foreign.join(', ')} only ${foreign.length === 1 ? 'applies' : 'apply'} to the ${orList(owners)} backend` : `unknown backend option ${foreign.join(', ')}`,
       { field: `option:${foreign[0] ?? ''}` },
     );
   }

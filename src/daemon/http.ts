@@ -252,17 +252,10 @@ export class HttpApi {
       gone.map((a) => {
         const s = this.hookServers.get(a);
         this.hookServers.delete(a);
-        if (!s) return Promise.resolve();
-        s.closeAllConnections();
-        return new Promise<void>((r) => s.close(() => r()));
+        return s ? stopServer(s) : Promise.resolve();
       }),
     );
     return gone;
-  }
-
-  /** The extra addresses hooks are received on now (beyond the bind address). */
-  hookAddresses(): string[] {
-    return [...this.hookServers.keys()];
   }
 
   /**
@@ -295,10 +288,7 @@ export class HttpApi {
     if (this.sweep) clearInterval(this.sweep);
     await this.consoles?.close();
     await this.histories?.close();
-    for (const s of this.hookServers.values()) {
-      s.closeAllConnections();
-      s.close();
-    }
+    for (const s of this.hookServers.values()) void stopServer(s);
     this.hookServers.clear();
     // a close frame after what was sent (the daemon.stopping event), then the socket; a client that
     // does not answer within 0.5 s is cut off
@@ -482,6 +472,12 @@ function listen(server: Server, port: number, addr: string, log: Logger): Promis
       resolve();
     });
   });
+}
+
+/** Stop listening and cut the server's connections; resolves once it is closed. */
+function stopServer(s: Server): Promise<void> {
+  s.closeAllConnections();
+  return new Promise<void>((r) => s.close(() => r()));
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -58,7 +58,8 @@ async function harness(over: Partial<RelayKeeperOptions<string>> = {}, proxies: 
   const opened: ChildProcess[] = [];
   const keeper = new RelayKeeper<string>({
     targets: { proxyPort: (id) => proxies[id] ?? null, hooksPort: () => hooks },
-    scriptPath: () => relayScriptPath(),
+    keyOf: (ctx) => ctx,
+    script: relayScriptPath(),
     describe: (ctx) => `thing ${ctx}`,
     hint: 'is node there?',
     retryBaseMs: 5,
@@ -84,18 +85,18 @@ describe('RelayKeeper', () => {
   it("joins the relay's proxy listener to its session's proxy and its hooks listener to the hooks port", async () => {
     const [p1, p2, hk] = await Promise.all([target('proxy-s1'), target('proxy-s2'), target('hooks')]);
     const h = await harness({}, { s1: p1, s2: p2 }, hk);
-    await h.keeper.ensure('k1', 's1', 'one', true);
+    await h.keeper.ensure('s1', 'one', true);
     expect(await get(h.proxyPort, '/a')).toBe('proxy-s1 /a');
     expect(await get(h.hooksPort, '/api/hooks')).toBe('hooks /api/hooks');
     // ensure again while it runs: the same channel, no second relay
-    await h.keeper.ensure('k1', 's1', 'one', true);
+    await h.keeper.ensure('s1', 'one', true);
     expect(h.opened).toHaveLength(1);
   });
 
   it('opens a broken channel again, on the same ports, and it carries traffic', async () => {
     const p1 = await target('proxy-s1');
     const h = await harness({}, { s1: p1 });
-    await h.keeper.ensure('k1', 's1', 'one', true);
+    await h.keeper.ensure('s1', 'one', true);
     h.opened[0]!.kill('SIGKILL');
     await waitFor(() => h.opened.length === 2, 'the keeper to open a second relay');
     await waitFor(async () => (await get(h.proxyPort, '/b').catch(() => '')) === 'proxy-s1 /b', 'the new relay to carry traffic');
@@ -103,22 +104,22 @@ describe('RelayKeeper', () => {
 
   it('drop ends the relay and nothing opens it again', async () => {
     const h = await harness({}, { s1: await target('p') });
-    await h.keeper.ensure('k1', 's1', 'one', true);
+    await h.keeper.ensure('s1', 'one', true);
     const exited = new Promise((r) => h.opened[0]!.once('exit', r));
-    h.keeper.drop('k1');
+    h.keeper.drop('one');
     await exited;
     await new Promise((r) => setTimeout(r, 200)); // many retry periods at 5 ms
     expect(h.opened).toHaveLength(1);
-    expect(h.keeper.has('k1')).toBe(false);
+    expect(h.keeper.has('one')).toBe(false);
   });
 
   it('a workload that stopped (stillWanted false) is dropped at the next retry, not reopened', async () => {
     let up = true;
     const h = await harness({ stillWanted: () => Promise.resolve(up) }, { s1: await target('p') });
-    await h.keeper.ensure('k1', 's1', 'one', true);
+    await h.keeper.ensure('s1', 'one', true);
     up = false;
     h.opened[0]!.kill('SIGKILL');
-    await waitFor(() => !h.keeper.has('k1'), 'the keeper to drop the stopped one');
+    await waitFor(() => !h.keeper.has('one'), 'the keeper to drop the stopped one');
     expect(h.opened).toHaveLength(1);
   });
 
@@ -130,13 +131,13 @@ describe('RelayKeeper', () => {
         return Promise.resolve(channelOf(child));
       },
     });
-    await expect(h.keeper.ensure('k1', 's1', 'box-7', true)).rejects.toThrow('the relay in thing box-7 did not start (exit 127): node: not found — is node there?');
+    await expect(h.keeper.ensure('s1', 'box-7', true)).rejects.toThrow('the relay in thing box-7 did not start (exit 127): node: not found — is node there?');
   });
 
   it('onReady runs on every HELLO (first start and each reopen)', async () => {
     let readies = 0;
     const h = await harness({ onReady: () => void readies++ }, { s1: await target('p') });
-    await h.keeper.ensure('k1', 's1', 'one', true);
+    await h.keeper.ensure('s1', 'one', true);
     await waitFor(() => readies === 1, 'the first ready');
     h.opened[0]!.kill('SIGKILL');
     await waitFor(() => readies === 2, 'the ready of the reopened relay');

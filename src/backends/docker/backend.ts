@@ -159,7 +159,7 @@ export class DockerBackend implements Backend {
     try {
       await container.start();
       // isolated: the agent waits until its relay listens (relay.ts)
-      if (o.network === 'isolated') await this.relays.ensure(id, ctx.sessionId, { container: id, dir: relayDir }, true);
+      if (o.network === 'isolated') await this.relays.ensure(ctx.sessionId, { container: id, dir: relayDir }, true);
     } catch (e) {
       this.relays.drop(id);
       await container.remove({ force: true }).catch(() => undefined);
@@ -261,12 +261,12 @@ export class DockerBackend implements Backend {
     } catch (e) {
       if (statusOf(e) === 304) {
         // running already: its screen goes on (and its relay, linked again if it broke)
-        if (relay) await this.relays.ensure(backendId, relay.sessionId, { container: backendId, dir: relay.dir }, false);
+        if (relay) await this.relays.ensure(relay.sessionId, { container: backendId, dir: relay.dir }, false);
         return;
       }
       throw new ClauderonError('backend', `cannot start container ${backendId}: ${errorMessage(e)}`);
     }
-    if (relay) await this.relays.ensure(backendId, relay.sessionId, { container: backendId, dir: relay.dir }, true);
+    if (relay) await this.relays.ensure(relay.sessionId, { container: backendId, dir: relay.dir }, true);
     await this.sized(backendId);
   }
 
@@ -274,7 +274,7 @@ export class DockerBackend implements Backend {
   async reconnect(backendId: string): Promise<void> {
     const info = await this.inspect(backendId);
     const relay = this.relayDirOf(info);
-    if (relay && info?.State.Running) await this.relays.ensure(backendId, relay.sessionId, { container: backendId, dir: relay.dir }, false);
+    if (relay && info?.State.Running) await this.relays.ensure(relay.sessionId, { container: backendId, dir: relay.dir }, false);
   }
 
   async prepareAttach(backendId: string): Promise<void> {

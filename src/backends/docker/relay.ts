@@ -59,7 +59,8 @@ export interface DockerRelayAt {
 export function dockerRelays(d: DockerRelayDeps): RelayKeeper<DockerRelayAt> {
   return new RelayKeeper<DockerRelayAt>({
     targets: d.targets,
-    scriptPath: () => `${RELAY_DIR}/relay.mjs`,
+    keyOf: (at) => at.container,
+    script: `${RELAY_DIR}/relay.mjs`,
     describe: (at) => `container ${at.container}`,
     hint: 'the isolated network needs node on PATH in the image',
     retryBaseMs: 250,

@@ -168,7 +168,7 @@ export class KubernetesBackend implements Backend {
     await call(`create pod ${ref.pod} in ${where}`, () => core.createNamespacedPod({ namespace: ref.namespace, body: podBody as unknown as K8s.V1Pod, ...strict }));
     this.places.add(ref);
     await this.waitRunning(ref);
-    await this.links.ensure(formatId(ref), ctx.sessionId, ref, true);
+    await this.links.ensure(ctx.sessionId, ref, true);
     const identity = await gitIdentity(ctx.worktreePath);
     const branch = (await hostGit(ctx.worktreePath, ['symbolic-ref', '--short', 'HEAD'])).trim();
     const { kc } = await this.api(ref.context);
@@ -229,7 +229,7 @@ export class KubernetesBackend implements Backend {
   async reconnect(backendId: string, sessionId: string): Promise<void> {
     const ref = this.ref(backendId);
     this.places.add(ref);
-    if ((await this.health(backendId)).state !== 'missing') await this.links.ensure(formatId(ref), sessionId, ref, false);
+    if ((await this.health(backendId)).state !== 'missing') await this.links.ensure(sessionId, ref, false);
   }
 
   // ------------------------------------------------------------ work back

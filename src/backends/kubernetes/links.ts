@@ -4,13 +4,14 @@ import { RelayKeeper } from '../relay/keeper.js';
 import type { SessionTargets } from '../spec.js';
 import type { Apis, Ref } from './client.js';
 import { execStream } from './exec.js';
-import { POD } from './objects.js';
+import { formatId, POD } from './objects.js';
 import { KEEPER } from './transfer.js';
 
 export function podRelays(apis: Apis, targets: SessionTargets | undefined): RelayKeeper<Ref> {
   return new RelayKeeper<Ref>({
     targets,
-    scriptPath: () => POD.relay,
+    keyOf: formatId,
+    script: POD.relay,
     describe: (ref) => `pod ${ref.pod}`,
     hint: 'does the image have node?',
     open: async (ref, args) => {

@@ -24,10 +24,12 @@ export interface RelayChannel {
 
 export interface RelayKeeperOptions<C> {
   targets: SessionTargets | undefined;
+  /** The backend id a relay is kept under (what drop() is given). */
+  keyOf(ctx: C): string;
   /** Start the relay where the agent runs (argv: the relay's own arguments after `node`). */
   open(ctx: C, relayArgs: readonly string[]): Promise<RelayChannel>;
   /** The relay script's path where the agent runs. */
-  scriptPath(ctx: C): string;
+  script: string;
   /** "pod ns/name", "sprite clauderon-x", "container abc" — for the error when the relay never starts. */
   describe(ctx: C): string;
   /** What to check when the relay did not start ("does the image have node?"). */
@@ -56,8 +58,9 @@ export class RelayKeeper<C> {
 
   constructor(private readonly o: RelayKeeperOptions<C>) {}
 
-  /** The relay for `key`, linked to its session's proxy and the hooks port; `wait`: until it listens. */
-  async ensure(key: string, sessionId: string, ctx: C, wait: boolean): Promise<void> {
+  /** The relay at `ctx`, linked to its session's proxy and the hooks port; `wait`: until it listens. */
+  async ensure(sessionId: string, ctx: C, wait: boolean): Promise<void> {
+    const key = this.o.keyOf(ctx);
     const known = this.entries.get(key);
     if (known?.link && !known.stopped) {
       if (wait) await known.link.ready;
@@ -88,7 +91,7 @@ export class RelayKeeper<C> {
   }
 
   private async open(e: Entry<C>, wait: boolean): Promise<void> {
-    const args = [this.o.scriptPath(e.ctx), '--listen', `proxy=127.0.0.1:${RELAY_PORTS.proxy}`, '--listen', `hooks=127.0.0.1:${RELAY_PORTS.hooks}`];
+    const args = [this.o.script, '--listen', `proxy=127.0.0.1:${RELAY_PORTS.proxy}`, '--listen', `hooks=127.0.0.1:${RELAY_PORTS.hooks}`];
     const channel = await this.o.open(e.ctx, args);
     channel.exit.catch(() => undefined); // a broken channel shows as the link closing
     if (e.stopped) return channel.close();

@@ -184,7 +184,7 @@ export class SpritesBackend implements Backend {
       const r = await c.run(name, ['sh', '-c', 'if [ "$(id -u)" = 0 ]; then s=; else s="sudo -n"; fi; $s mkdir -p "$(dirname "$2")" && $s cp "$1" "$2"', 'managed', `${SPRITE.etc}/managed-settings.json`, managed.path]);
       if (r.code !== 0) throw new ClauderonError('backend', `sprite ${name} could not take the managed settings at ${managed.path}: ${r.stderr.trim().slice(-300)}`);
     }
-    await this.links.ensure(name, ctx.sessionId, name, true);
+    await this.links.ensure(ctx.sessionId, name, true);
     const env = {
       ...this.translateEnv(ctx.env),
       HOME: SPRITE.workspace,
@@ -200,7 +200,7 @@ export class SpritesBackend implements Backend {
   }
 
   async reconnect(backendId: string, sessionId: string): Promise<void> {
-    if ((await this.health(backendId)).state !== 'missing') await this.links.ensure(backendId, sessionId, backendId, false);
+    if ((await this.health(backendId)).state !== 'missing') await this.links.ensure(sessionId, backendId, false);
   }
 
   // ------------------------------------------------------------ work back

@@ -9,7 +9,8 @@ import { SPRITE } from './transfer.js';
 export function spriteRelays(client: () => SpritesClient, targets: SessionTargets | undefined): RelayKeeper<string> {
   return new RelayKeeper<string>({
     targets,
-    scriptPath: () => SPRITE.relay,
+    keyOf: (sprite) => sprite,
+    script: SPRITE.relay,
     describe: (sprite) => `sprite ${sprite}`,
     hint: 'does the sprite have node?',
     open: (sprite, args) => client().exec(sprite, ['node', ...args], { stdin: true, maxRunAfterDisconnect: '1s' }),
