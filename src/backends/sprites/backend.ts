@@ -58,8 +58,12 @@ export const START_SCRIPT = [
   'for a in "$@"; do cmd="$cmd $(q "$a")"; done',
   `rm -f ${SPRITE.exit} ${SPRITE.etc}/agent.in`,
   `mkfifo -m 600 ${SPRITE.etc}/agent.in`,
-  `setsid sh -c 'exec 3<>"$4"; script -q -f -e -c "$1" "$2" <&3 >/dev/null 2>&1; echo $? > "$3"' clauderon-agent "$cmd" ${SPRITE.log} ${SPRITE.exit} ${SPRITE.etc}/agent.in </dev/null >/dev/null 2>&1 &`,
-  `echo $! > ${SPRITE.pid}`,
+  `rm -f ${SPRITE.pid}`,
+  // (the pid is written by the detached shell itself — the leader of its new session, whatever
+  // setsid did to start it — and this script returns once it is there, so a liveness check right
+  // after the start finds it)
+  `setsid sh -c 'echo $$ > "$5"; exec 3<>"$4"; script -q -f -e -c "$1" "$2" <&3 >/dev/null 2>&1; echo $? > "$3"' clauderon-agent "$cmd" ${SPRITE.log} ${SPRITE.exit} ${SPRITE.etc}/agent.in ${SPRITE.pid} </dev/null >/dev/null 2>&1 &`,
+  `i=0; while [ ! -s ${SPRITE.pid} ] && [ "$i" -lt 100 ]; do sleep 0.05; i=$((i + 1)); done`,
 ].join('\n');
 
 /** Prints `running`, `exited CODE` or `gone` (no agent: never started, or a cold wake dropped it). */
